@@ -1,5 +1,7 @@
 # Every target creates .venv on first use. torch is installed first and pinned to the local CPU wheel
 # (2.13.0) so that no dependency can pull a CUDA build.
+SHELL  := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -11,9 +13,8 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --upgrade pip setuptools wheel 2>&1 | grep -v "is ignored" || true
-	$(PIP) install $(TORCH) 2>&1 | grep -v "is ignored" || true
-	$(PIP) install -e '.[dev,video]' $(TORCH) 2>&1 | grep -v "is ignored" || true
+	$(PIP) install $(TORCH) 2>&1 | { grep -v "is ignored" || true; }
+	$(PIP) install -e '.[dev,video]' $(TORCH) 2>&1 | { grep -v "is ignored" || true; }
 	$(PY) -c "import torch, texsandwich; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	touch $(STAMP)
 

@@ -1,0 +1,154 @@
+"""The one interface every real image codec offers to the sandwich.
+
+A codec turns a *codec image* -- a list of planes -- into one complete standard file (``bytes``) and
+back. Planes are 2-D ``uint8`` (8-bit) or ``uint16`` (10-bit) arrays. Two modes exist because the
+sandwich and its baselines need different things from the same codec:
+
+* ``raw``: the planes are coded exactly as they are (identity colour matrix, no RGB->YCbCr), which
+  is what a bottleneck needs -- the networks decide what the planes mean. In this mode a 4:2:0 image
+  takes one full-resolution plane and two half-resolution planes, and decode gives them back at
+  those resolutions (the decoded samples before any chroma upsampling), so the sandwich, not the
+  decoder's upsampling filter, decides how half-resolution planes are brought back.
+* ``native``: the codec used the way a plain user would, on an RGB (3 planes) or gray (1 plane)
+  image, with its own YCbCr conversion and chroma subsampling. This is the baseline mode.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from texsandwich.errors import CodecError, UsageError
+
+Chroma = Literal["400", "420", "444"]
+Mode = Literal["raw", "native"]
+CHROMAS: tuple[str, ...] = ("400", "420", "444")
+MODES: tuple[str, ...] = ("raw", "native")
+
+
+def planes_per_image(chroma: str) -> int:
+    """Number of planes a codec image of this chroma format carries."""
+    return 1 if chroma == "400" else 3
+
+
+@dataclass(frozen=True)
+class CodecSettings:
+    """How one codec image is coded. Stored verbatim in the ``.tsw`` manifest.
+
+    ``quality`` (0-100) and ``step`` (a flat quantiser step, JPEG raw mode only) are alternatives;
+    exactly one must be given.
+    """
+
+    chroma: str = "444"
+    mode: str = "raw"
+    quality: int | None = 50
+    step: int | None = None
+    bit_depth: int = 8
+
+    def __post_init__(self) -> None:
+        if self.chroma not in CHROMAS:
+            raise UsageError(f"chroma format must be one of {', '.join(CHROMAS)}, not {self.chroma!r}")
+        if self.mode not in MODES:
+            raise UsageError(f"codec mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if (self.quality is None) == (self.step is None):
+            raise UsageError("give exactly one of quality and step")
+        if self.quality is not None and not (
+            isinstance(self.quality, int) and not isinstance(self.quality, bool) and 0 <= self.quality <= 100
+        ):
+            raise UsageError(f"quality must be an integer from 0 to 100, not {self.quality!r}")
+        if self.step is not None and not (
+            isinstance(self.step, int) and not isinstance(self.step, bool) and 1 <= self.step <= 255
+        ):
+            raise UsageError(f"step must be an integer from 1 to 255, not {self.step!r}")
+        if self.bit_depth not in (8, 10):
+            raise UsageError(f"bit depth must be 8 or 10, not {self.bit_depth!r}")
+
+    @property
+    def peak(self) -> int:
+        """Largest code value of a plane at this bit depth."""
+        return (1 << self.bit_depth) - 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> CodecSettings:
+        keys = {"chroma", "mode", "quality", "step", "bit_depth"}
+        if not isinstance(d, dict) or set(d) != keys:
+            raise UsageError(f"codec settings must have exactly the keys {sorted(keys)}")
+        return cls(**d)
+
+
+def plane_shapes(chroma: str, height: int, width: int) -> list[tuple[int, int]]:
+    """Shapes of the planes of a codec image of full size ``height`` x ``width`` in raw mode."""
+    if chroma == "400":
+        return [(height, width)]
+    if chroma == "444":
+        return [(height, width)] * 3
+    return [(height, width), ((height + 1) // 2, (width + 1) // 2), ((height + 1) // 2, (width + 1) // 2)]
+
+
+class Codec(ABC):
+    """A real, standard image codec driven as the sandwich needs it."""
+
+    name: str
+    extension: str
+    bit_depths: tuple[int, ...] = (8,)
+    chroma_upsampling: str = "nearest"
+
+    def block_size(self, chroma: str) -> int:
+        """Multiple the image size must be padded to: 2 for 4:2:0 (whole chroma samples), else 1.
+
+        Both codecs pad partial transform blocks internally by edge replication, which is what the
+        proxy does too, so nothing larger is needed.
+        """
+        return 2 if chroma == "420" else 1
+
+    def check(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> tuple[int, int]:
+        """Validate planes against settings; return the full image size (height, width)."""
+        if settings.bit_depth not in self.bit_depths:
+            raise UsageError(f"{self.name} cannot code {settings.bit_depth}-bit planes")
+        n = planes_per_image(settings.chroma)
+        if len(planes) != n:
+            raise CodecError(f"a {settings.chroma} image takes {n} planes, got {len(planes)}")
+        dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
+        for p in planes:
+            if p.ndim != 2 or p.dtype != dtype:
+                raise CodecError(f"planes must be 2-D {np.dtype(dtype).name} arrays, got {p.dtype} {p.shape}")
+            if settings.bit_depth > 8 and int(p.max(initial=0)) > settings.peak:
+                raise CodecError(f"plane values exceed {settings.bit_depth} bits")
+        h, w = planes[0].shape
+        if h < 1 or w < 1:
+            raise CodecError("empty image")
+        if settings.mode == "native":
+            if settings.chroma != "400" and any(p.shape != (h, w) for p in planes):
+                raise CodecError("native mode takes full-resolution R, G, B planes")
+        else:
+            if settings.chroma == "420" and (h % 2 or w % 2):
+                raise CodecError("a raw 4:2:0 image needs even width and height (pad it first)")
+            want = plane_shapes(settings.chroma, h, w)
+            if [p.shape for p in planes] != want:
+                raise CodecError(f"plane shapes {[p.shape for p in planes]} do not match {settings.chroma}")
+        return h, w
+
+    @abstractmethod
+    def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
+        """Code one image; deterministic for the same planes and settings."""
+
+    @abstractmethod
+    def decode(self, data: bytes, settings: CodecSettings) -> list[np.ndarray]:
+        """Decode a file written by :meth:`encode` with the same settings, as a standard decoder does."""
+
+
+def upsample_nearest(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Replicate each sample 2x2 and crop to ``shape``.
+
+    Encoders take full-resolution input and subsample chroma themselves; they average (libjpeg) or
+    pick (libheif) 2x2 neighbourhoods, and both give the original sample back from a replicated block,
+    so this hands them half-resolution planes exactly.
+    """
+    return np.repeat(np.repeat(plane, 2, axis=0), 2, axis=1)[: shape[0], : shape[1]]

@@ -1,0 +1,82 @@
+"""HEIC through pillow-heif (libheif with the x265 encoder and the libde265 decoder).
+
+Raw mode uses the identity colour matrix (``matrix_coefficients=0``), under which HEVC stores
+G as its luma plane and B, R as its two chroma planes. So a 4:4:4 codec image is handed over as
+R, G, B = planes 0, 1, 2 (a viewer shows the planes as colours), and a 4:2:0 image as
+G = plane 0 (full resolution), B = plane 1, R = plane 2 (half resolution, replicated 2x2 so that the
+encoder's subsampling returns them exactly). libheif upsamples 4:2:0 chroma by replication when it
+decodes, so taking every other sample gives the decoded half-resolution planes back exactly.
+
+10-bit planes travel in pillow-heif's 16-bit modes, shifted left by 6 (libheif writes the top 10
+bits) and shifted back on decode.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pillow_heif
+
+from texsandwich.codecs.base import Codec, CodecSettings, upsample_nearest
+from texsandwich.errors import CodecError, UsageError
+
+_SHIFT10 = 6
+
+
+class HeicCodec(Codec):
+    name = "heic"
+    extension = "heic"
+    bit_depths = (8, 10)
+    chroma_upsampling = "nearest"
+
+    def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
+        h, w = self.check(planes, settings)
+        if settings.step is not None:
+            raise UsageError("HEIC takes a quality (0-100), not a flat quantiser step")
+        deep = settings.bit_depth > 8
+        kwargs: dict[str, object] = {"quality": int(settings.quality)}
+        if settings.chroma == "400":
+            arrays = [planes[0]]
+        elif settings.mode == "native":
+            arrays = list(planes)
+            kwargs["chroma"] = settings.chroma
+        elif settings.chroma == "444":
+            arrays = list(planes)
+            kwargs.update(chroma="444", matrix_coefficients=0)
+        else:
+            arrays = [upsample_nearest(planes[2], (h, w)), planes[0], upsample_nearest(planes[1], (h, w))]
+            kwargs.update(chroma="420", matrix_coefficients=0)
+        if deep:
+            arrays = [a.astype(np.uint16) << _SHIFT10 for a in arrays]
+        pixels = np.ascontiguousarray(arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=-1))
+        if len(arrays) == 1:
+            mode = "I;16" if deep else "L"
+        else:
+            mode = "RGB;16" if deep else "RGB"
+        try:
+            heif = pillow_heif.from_bytes(mode, (w, h), pixels.tobytes())
+            buf = io.BytesIO()
+            heif.save(buf, **kwargs)
+        except (ValueError, RuntimeError) as e:
+            raise CodecError(f"HEIC encoder refused the image: {e}") from None
+        return buf.getvalue()
+
+    def decode(self, data: bytes, settings: CodecSettings) -> list[np.ndarray]:
+        try:
+            heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=settings.bit_depth == 8)
+            arr = np.asarray(heif[0])
+        except (ValueError, RuntimeError, OSError) as e:
+            raise CodecError(f"cannot decode HEIC stream: {e}") from None
+        if settings.bit_depth > 8:
+            arr = arr >> _SHIFT10
+        if arr.ndim == 3 and settings.chroma == "400":
+            arr = arr[..., 0]
+        if arr.ndim != (2 if settings.chroma == "400" else 3):
+            raise CodecError("HEIC stream does not have the expected number of planes")
+        if settings.chroma == "400":
+            return [np.ascontiguousarray(arr)]
+        if settings.mode == "native" or settings.chroma == "444":
+            return [np.ascontiguousarray(arr[..., c]) for c in range(3)]
+        return [np.ascontiguousarray(arr[..., 1])] + [np.ascontiguousarray(arr[::2, ::2, c]) for c in (2, 0)]
