@@ -1,0 +1,245 @@
+"""The ``.tsw`` container: a validated JSON manifest followed by complete standard bitstreams.
+
+Layout (all integers big-endian)::
+
+    magic     8 bytes   b"\\x89TSW\\r\\n\\x1a\\n"  (PNG-style: catches text-mode and 7-bit damage)
+    version   u16       FORMAT_VERSION
+    flags     u16       0 (reserved)
+    length    u32       manifest length in bytes
+    crc       u32       CRC-32 of the manifest
+    manifest  JSON, UTF-8, compact
+    streams   the codec images, each a complete .heic / .jpg file, in manifest order
+
+The file size is the rate: header, manifest and streams are all counted. Every field is validated
+before it is used, and every way a file can be wrong raises one :class:`TswError` subclass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from texsandwich.codecs import CODECS, CodecSettings
+from texsandwich.errors import TexsandwichError, UsageError
+from texsandwich.layout import Layout
+from texsandwich.recipes import RECIPES
+
+MAGIC = b"\x89TSW\r\n\x1a\n"
+FORMAT_VERSION = 1
+_HEADER = struct.Struct(">8sHHII")
+MAX_MANIFEST = 1 << 20
+MAX_SIDE = 1 << 16
+_SHA = re.compile(r"^(none|[0-9a-f]{64})$")
+
+
+class TswError(TexsandwichError):
+    """Base class of everything that can be wrong with a ``.tsw`` file."""
+
+
+class NotTswError(TswError):
+    """The file does not start with the ``.tsw`` magic."""
+
+
+class TruncatedError(TswError):
+    """The file ends before the manifest or a stream does."""
+
+
+class VersionError(TswError):
+    """The file was written by a newer format version than this reader knows."""
+
+
+class CorruptError(TswError):
+    """The header or manifest is malformed or inconsistent."""
+
+
+class ChecksumError(TswError):
+    """A stream or the manifest does not match its checksum."""
+
+
+class ModelMismatchError(TswError):
+    """The model offered for decoding is not the one the file was encoded with."""
+
+
+@dataclass(frozen=True)
+class Stream:
+    size: int
+    crc32: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    recipe: str
+    model_id: str
+    model_sha256: str
+    width: int
+    height: int
+    channels: tuple[str, ...]
+    bit_depth: int
+    layout: Layout
+    codec: str
+    settings: CodecSettings
+    streams: tuple[Stream, ...] = field(default=())
+    encoder: str = ""
+
+    def stream_settings(self) -> list[CodecSettings]:
+        """Settings of each codec image: the manifest's, with the chroma of its layout group."""
+        s = self.settings
+        return [
+            CodecSettings(chroma=g.chroma, mode=s.mode, quality=s.quality, step=s.step, bit_depth=s.bit_depth)
+            for g in self.layout.groups
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        settings = self.settings.to_json()
+        settings.pop("chroma")
+        return {
+            "recipe": self.recipe,
+            "model": {"id": self.model_id, "sha256": self.model_sha256},
+            "source": {
+                "width": self.width, "height": self.height,
+                "channels": list(self.channels), "bit_depth": self.bit_depth,
+            },
+            "layout": self.layout.to_json(),
+            "codec": {"name": self.codec, **settings},
+            "streams": [{"bytes": s.size, "crc32": f"{s.crc32:08x}"} for s in self.streams],
+            "encoder": self.encoder,
+        }
+
+    @classmethod
+    def from_json(cls, d: Any) -> Manifest:
+        """Build a manifest from parsed JSON, validating every field (raises :class:`CorruptError`)."""
+        try:
+            return cls._from_json(d)
+        except (UsageError, KeyError, TypeError, ValueError, AttributeError) as e:
+            raise CorruptError(f"invalid .tsw manifest: {e}") from None
+
+    @classmethod
+    def _from_json(cls, d: Any) -> Manifest:
+        _keys(d, {"recipe", "model", "source", "layout", "codec", "streams", "encoder"}, "manifest")
+        recipe = _typed(d["recipe"], str, "recipe")
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r} (written by a newer texsandwich?)")
+        model = _keys(d["model"], {"id", "sha256"}, "model")
+        model_id = _typed(model["id"], str, "model id")
+        sha = _typed(model["sha256"], str, "model sha256")
+        if not model_id or not _SHA.match(sha):
+            raise ValueError("model id must be non-empty and sha256 64 hex digits or 'none'")
+        src = _keys(d["source"], {"width", "height", "channels", "bit_depth"}, "source")
+        width, height = _int(src["width"], 1, MAX_SIDE, "width"), _int(src["height"], 1, MAX_SIDE, "height")
+        channels = _typed(src["channels"], list, "channels")
+        if not channels or not all(isinstance(c, str) and c for c in channels):
+            raise ValueError("channels must be a non-empty list of names")
+        bit_depth = _int(src["bit_depth"], 1, 32, "bit_depth")
+        layout = Layout.from_json(d["layout"])
+        codec = _keys(d["codec"], {"name", "mode", "quality", "step", "bit_depth"}, "codec")
+        name = _typed(codec["name"], str, "codec name")
+        if name not in CODECS:
+            raise ValueError(f"unknown codec {name!r}")
+        settings = CodecSettings.from_json({"chroma": layout.chroma, **{k: codec[k] for k in codec if k != "name"}})
+        streams_json = _typed(d["streams"], list, "streams")
+        if len(streams_json) != len(layout.groups):
+            raise ValueError(f"{len(streams_json)} streams for a layout of {len(layout.groups)} codec images")
+        streams = []
+        for s in streams_json:
+            _keys(s, {"bytes", "crc32"}, "stream")
+            crc = _typed(s["crc32"], str, "crc32")
+            if not re.fullmatch(r"[0-9a-f]{8}", crc):
+                raise ValueError("crc32 must be 8 hex digits")
+            streams.append(Stream(_int(s["bytes"], 1, 1 << 40, "stream bytes"), int(crc, 16)))
+        return cls(
+            recipe=recipe, model_id=model_id, model_sha256=sha, width=width, height=height,
+            channels=tuple(channels), bit_depth=bit_depth, layout=layout, codec=name, settings=settings,
+            streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"),
+        )
+
+
+def _keys(d: Any, keys: set[str], what: str) -> dict:
+    if not isinstance(d, dict):
+        raise TypeError(f"{what} must be an object")
+    if set(d) != keys:
+        raise ValueError(f"{what} must have exactly the keys {sorted(keys)}, has {sorted(d)}")
+    return d
+
+
+def _typed(v: Any, t: type, what: str) -> Any:
+    if not isinstance(v, t) or isinstance(v, bool):
+        raise TypeError(f"{what} must be of type {t.__name__}")
+    return v
+
+
+def _int(v: Any, lo: int, hi: int, what: str) -> int:
+    _typed(v, int, what)
+    if not lo <= v <= hi:
+        raise ValueError(f"{what} must be in [{lo}, {hi}], is {v}")
+    return v
+
+
+@dataclass(frozen=True)
+class Tsw:
+    """A parsed ``.tsw`` file: its manifest and its standard bitstreams."""
+
+    manifest: Manifest
+    streams: tuple[bytes, ...]
+
+
+def write_tsw(manifest: Manifest, streams: list[bytes] | tuple[bytes, ...]) -> bytes:
+    """Serialise; the stream sizes and checksums in ``manifest`` are filled in from ``streams``."""
+    filled = Manifest(**{
+        **manifest.__dict__,
+        "streams": tuple(Stream(len(s), zlib.crc32(s)) for s in streams),
+    })
+    body = json.dumps(filled.to_json(), separators=(",", ":"), ensure_ascii=True).encode()
+    header = _HEADER.pack(MAGIC, FORMAT_VERSION, 0, len(body), zlib.crc32(body))
+    return header + body + b"".join(streams)
+
+
+def read_tsw(data: bytes) -> Tsw:
+    """Parse and validate a ``.tsw`` file; raises a :class:`TswError` subclass on any problem."""
+    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
+        raise NotTswError("not a .tsw file (bad magic)")
+    if len(data) < _HEADER.size:
+        raise TruncatedError(".tsw file is truncated (incomplete header)")
+    _, version, flags, length, crc = _HEADER.unpack_from(data)
+    if version > FORMAT_VERSION:
+        raise VersionError(f".tsw format version {version} is newer than this texsandwich reads ({FORMAT_VERSION})")
+    if version < 1 or flags != 0:
+        raise CorruptError(f".tsw header is corrupt (version {version}, flags {flags})")
+    if length > MAX_MANIFEST:
+        raise CorruptError(f".tsw manifest length {length} is implausible")
+    end = _HEADER.size + length
+    if len(data) < end:
+        raise TruncatedError(".tsw file is truncated (incomplete manifest)")
+    body = data[_HEADER.size : end]
+    if zlib.crc32(body) != crc:
+        raise ChecksumError(".tsw manifest checksum mismatch (file is corrupt)")
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptError(f".tsw manifest is not valid JSON: {e}") from None
+    manifest = Manifest.from_json(parsed)
+    streams = []
+    pos = end
+    for i, s in enumerate(manifest.streams):
+        if pos + s.size > len(data):
+            raise TruncatedError(f".tsw file is truncated (stream {i} incomplete)")
+        chunk = data[pos : pos + s.size]
+        if zlib.crc32(chunk) != s.crc32:
+            raise ChecksumError(f".tsw stream {i} checksum mismatch (file is corrupt)")
+        streams.append(chunk)
+        pos += s.size
+    if pos != len(data):
+        raise CorruptError(f".tsw file has {len(data) - pos} unexpected trailing bytes")
+    return Tsw(manifest, tuple(streams))
+
+
+def check_model(manifest: Manifest, model_id: str, sha256: str) -> None:
+    """Refuse to decode with networks other than those the file was encoded with."""
+    if sha256 != manifest.model_sha256:
+        raise ModelMismatchError(
+            f"file was encoded with model {manifest.model_id!r} (sha256 {manifest.model_sha256[:12]}), "
+            f"not {model_id!r} (sha256 {sha256[:12]})"
+        )

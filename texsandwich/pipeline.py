@@ -1,0 +1,103 @@
+"""The one-way data flow of a sandwich, on real codecs:
+
+source -> model.pre -> layout.split -> codec.encode  =>  .tsw  =>  codec.decode -> layout.merge -> model.post
+
+Training replaces ``codec.encode/decode`` by :class:`texsandwich.proxy.ImageCodecProxy`; everything
+else is the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from texsandwich import __version__
+from texsandwich.codecs import CodecSettings, get_codec
+from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
+from texsandwich.errors import UsageError
+from texsandwich.models import SandwichModel
+from texsandwich.proxy.quant import clip_round
+from texsandwich.recipes import Recipe
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    """``[H, W, C]`` integer image -> ``[1, C, H, W]`` float32 on the 0..peak scale."""
+    return torch.tensor(image, dtype=torch.float32).permute(2, 0, 1).unsqueeze(0)
+
+
+def to_image(x: torch.Tensor, bit_depth: int = 8) -> np.ndarray:
+    """``[1, C, H, W]`` float -> ``[H, W, C]`` integer image, rounded and clipped."""
+    peak = (1 << bit_depth) - 1
+    dtype = np.uint8 if bit_depth <= 8 else np.uint16
+    return x[0].detach().round().clamp(0, peak).permute(1, 2, 0).numpy().astype(dtype)
+
+
+@dataclass(frozen=True)
+class Compressed:
+    data: bytes
+    """The complete ``.tsw`` file."""
+    manifest: Manifest
+    reconstruction: np.ndarray
+    """What :func:`decompress` will give back: the real decoder's output through the post-processor."""
+
+
+def codec_settings(codec: str, quality: int | None, step: int | None, bit_depth: int = 8) -> CodecSettings:
+    """Settings for a recipe's bottleneck: raw mode, the layout decides each image's chroma."""
+    if quality is None and step is None:
+        quality = 50
+    if step is not None and codec != "jpeg":
+        raise UsageError("--step (a flat quantiser step) applies to --codec jpeg only")
+    return CodecSettings(chroma="444", mode="raw", quality=None if step is not None else quality,
+                         step=step, bit_depth=bit_depth)
+
+
+@torch.no_grad()
+def compress(
+    image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
+    quality: int | None = None, step: int | None = None,
+) -> Compressed:
+    """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction."""
+    if image.ndim != 3 or image.shape[2] != len(recipe.channels):
+        raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
+    height, width = image.shape[:2]
+    settings = codec_settings(codec, quality, step)
+    bottleneck = model.pre(to_tensor(image))
+    peak = float(settings.peak)
+    manifest = Manifest(
+        recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
+        channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
+        settings=settings, encoder=f"texsandwich {__version__}",
+    )
+    c = get_codec(codec)
+    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
+    streams = []
+    for s, planes in zip(manifest.stream_settings(), recipe.layout.split(bottleneck), strict=True):
+        arrays = [clip_round(p[0], peak).numpy().astype(dtype) for p in planes]
+        streams.append(c.encode(arrays, s))
+    data = write_tsw(manifest, streams)
+    tsw = read_tsw(data)
+    return Compressed(data, tsw.manifest, reconstruct(tsw, model))
+
+
+def decode_bottleneck(tsw: Tsw) -> list[list[np.ndarray]]:
+    """The decoded planes of every codec image, as any standard decoder gives them."""
+    c = get_codec(tsw.manifest.codec)
+    return [c.decode(data, s) for data, s in zip(tsw.streams, tsw.manifest.stream_settings(), strict=True)]
+
+
+@torch.no_grad()
+def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
+    """Decode a parsed ``.tsw`` with ``model`` (checked against the manifest) into a source image."""
+    m = tsw.manifest
+    check_model(m, model.model_id, model.sha256)
+    images = [[torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in decode_bottleneck(tsw)]
+    y = m.layout.merge(images, m.height, m.width)
+    return to_image(model.post(y), m.bit_depth)
+
+
+def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
+    """PSNR in dB over all samples (inf for identical arrays)."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(peak * peak / mse)
