@@ -31,6 +31,7 @@ from texsandwich.recipes import RECIPES
 MAGIC = b"\x89TSW\r\n\x1a\n"
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">8sHHII")
+HEADER_BYTES = _HEADER.size
 MAX_MANIFEST = 1 << 20
 MAX_SIDE = 1 << 16
 _SHA = re.compile(r"^(none|[0-9a-f]{64})$")

@@ -1,0 +1,79 @@
+"""Layout: grouping, padding, subsampling and their inverses."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from texsandwich.errors import UsageError
+from texsandwich.layout import Layout
+from texsandwich.resample import chroma_up, downscale2, upscale2
+
+
+@pytest.mark.parametrize(
+    ("chroma", "planes", "groups"),
+    [
+        ("444", 3, ["444"]),
+        ("444", 8, ["444", "444", "400", "400"]),
+        ("420", 3, ["420"]),
+        ("420", 4, ["420", "400"]),
+        ("400", 8, ["400"] * 8),
+    ],
+)
+def test_groups(chroma, planes, groups):
+    lay = Layout(chroma, planes)
+    assert [g.chroma for g in lay.groups] == groups
+    assert sorted(p for g in lay.groups for p in g.planes) == list(range(planes))
+
+
+def test_444_and_400_split_merge_is_identity_at_odd_sizes():
+    x = torch.rand(2, 5, 37, 41) * 255
+    lay = Layout("444", 5)
+    images = lay.split(x)
+    assert [len(i) for i in images] == [3, 1, 1]
+    assert torch.equal(lay.merge(images, 37, 41), x)
+
+
+def test_420_pads_to_even_and_halves_chroma():
+    x = torch.rand(1, 3, 33, 47) * 255
+    lay = Layout("420", 3)
+    assert lay.coded_size(33, 47) == (34, 48)
+    images = lay.split(x)
+    assert [tuple(p.shape[-2:]) for p in images[0]] == [(34, 48), (17, 24), (17, 24)]
+    y = lay.merge(images, 33, 47)
+    assert y.shape == x.shape
+    assert torch.equal(y[:, 0], x[:, 0])
+
+
+def test_420_recovers_chroma_that_is_smooth():
+    ramp = torch.linspace(0, 255, 64).view(1, 1, 1, 64).expand(1, 3, 32, 64).contiguous()
+    lay = Layout("420", 3)
+    y = lay.merge(lay.split(ramp), 32, 64)
+    assert (y - ramp)[..., 1:-1].abs().max() < 1e-3  # bilinear reproduces a ramp except at the edges
+
+
+def test_scale2_codes_half_resolution():
+    x = torch.rand(1, 3, 31, 40) * 255
+    lay = Layout("444", 3, scale=2)
+    images = lay.split(x)
+    assert tuple(images[0][0].shape[-2:]) == (16, 20)
+    assert lay.merge(images, 31, 40).shape == x.shape
+
+
+def test_resamplers_keep_constants_and_undo_each_other_on_smooth_signals():
+    c = torch.full((1, 1, 8, 10), 77.0)
+    assert torch.allclose(upscale2(c), torch.full((1, 1, 16, 20), 77.0))
+    assert torch.allclose(chroma_up(c), torch.full((1, 1, 16, 20), 77.0))
+    yy, xx = torch.meshgrid(torch.arange(64.0), torch.arange(64.0), indexing="ij")
+    smooth = (100 + 50 * torch.sin(xx / 9) * torch.cos(yy / 11)).view(1, 1, 64, 64)
+    err = (upscale2(downscale2(smooth)) - smooth)[..., 4:-4, 4:-4].abs().max()
+    assert err < 1.0
+
+
+def test_bad_layouts_are_refused():
+    with pytest.raises(UsageError):
+        Layout("422", 3)
+    with pytest.raises(UsageError):
+        Layout("444", 0)
+    with pytest.raises(UsageError):
+        Layout("444", 3).split(torch.zeros(1, 2, 8, 8))

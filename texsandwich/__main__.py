@@ -1,0 +1,3 @@
+from texsandwich.cli import main
+
+main()
