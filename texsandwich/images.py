@@ -37,7 +37,9 @@ def read_rgb8(path: Path) -> np.ndarray:
             im.load()
             mode = im.mode
             if mode in _SIXTEEN_BIT_MODES or (im.format == "PNG" and _png_bit_depth(path) > 8):
-                raise InputError(f"{path}: {mode} image has more than 8 bits per sample; the rgb-* recipes take 8-bit images")
+                raise InputError(
+                    f"{path}: {mode} image has more than 8 bits per sample; the rgb-* recipes take 8-bit images"
+                )
             if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
                 rgba = np.asarray(im.convert("RGBA"))
                 if (rgba[..., 3] != 255).any():

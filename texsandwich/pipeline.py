@@ -92,7 +92,9 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     """Decode a parsed ``.tsw`` with ``model`` (checked against the manifest) into a source image."""
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
-    images = [[torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in decode_bottleneck(tsw)]
+    images = [
+        [torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in decode_bottleneck(tsw)
+    ]
     y = m.layout.merge(images, m.height, m.width)
     return to_image(model.post(y), m.bit_depth)
 

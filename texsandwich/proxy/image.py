@@ -75,7 +75,7 @@ class ImageCodecProxy(nn.Module):
             decoded.append(planes)
         out = {"x_hat": self.layout.merge(decoded, height, width), "nats": nats, "step": step}
         if self.rate == "refit":
-            measured = self.measure(images, int(round(float(step.detach()))))
+            measured = self.measure(images, round(float(step.detach())))
             out["real_bits"] = measured.to(x.device, x.dtype)
             out["bits"] = refit(nats, out["real_bits"])
         else:
@@ -89,8 +89,8 @@ class ImageCodecProxy(nn.Module):
         batch = images[0][0].shape[0]
         arrays = [[p.detach().cpu().numpy().astype(np.uint8) for p in img] for img in images]
         step = min(max(step, 1), 255)
-        bits = [
-            real_bits([(g.chroma, [p[b] for p in img]) for g, img in zip(groups, arrays, strict=True)], step, self.count)
-            for b in range(batch)
-        ]
+        bits = []
+        for b in range(batch):
+            per_image = [(g.chroma, [p[b] for p in img]) for g, img in zip(groups, arrays, strict=True)]
+            bits.append(real_bits(per_image, step, self.count))
         return torch.tensor(bits, dtype=torch.float64)

@@ -1,0 +1,151 @@
+"""The command line: outputs, the one-line errors and exit codes, and that nothing is ever lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pillow_heif
+import pytest
+from PIL import Image
+
+from texsandwich.cli import main
+from texsandwich.pipeline import psnr
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as e:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return e.value.code, out, err
+
+
+@pytest.fixture
+def images(tmp_path, example_dir) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    for name in ("chelsea", "coffee"):
+        Image.open(example_dir / f"{name}.png").crop((0, 0, 160, 120)).save(d / f"{name}.png")
+    return d
+
+
+def test_recipes_lists_and_json(capsys):
+    code, out, _ = run(capsys, "recipes")
+    assert code == 0 and "rgb-420" in out
+    code, out, _ = run(capsys, "recipes", "--json")
+    ids = [r["id"] for r in json.loads(out)]
+    assert {"rgb-400", "rgb-420", "rgb-444"} <= set(ids)
+
+
+def test_every_command_has_help(capsys):
+    for cmd in ("recipes", "compress", "decompress", "info", "unpack"):
+        code, out, _ = run(capsys, cmd, "--help")
+        assert code == 0 and "Usage:" in out
+
+
+def test_compress_info_unpack_decompress_single_file(capsys, images, tmp_path):
+    src = images / "chelsea.png"
+    tsw = tmp_path / "c.tsw"
+    code, out, err = run(capsys, "compress", str(src), "-o", str(tsw), "--recipe", "rgb-444", "--quality", "60")
+    assert code == 0, err
+    assert "bpp" in out and "PSNR" in out and tsw.is_file()
+    code, out, _ = run(capsys, "info", str(tsw), "--json")
+    info = json.loads(out)
+    assert info["file_bytes"] == tsw.stat().st_size and info["manifest"]["codec"]["quality"] == 60
+    code, out, _ = run(capsys, "info", str(tsw))
+    assert code == 0 and "rgb-444" in out
+    code, out, _ = run(capsys, "unpack", str(tsw), "-o", str(tmp_path / "planes"))
+    assert code == 0
+    heic = tmp_path / "planes" / "c.0.heic"
+    planes = np.asarray(pillow_heif.open_heif(heic)[0])
+    assert planes.shape == (120, 160, 3)
+    png = tmp_path / "c.png"
+    code, _, err = run(capsys, "decompress", str(tsw), "-o", str(png))
+    assert code == 0, err
+    assert psnr(np.asarray(Image.open(png)), np.asarray(Image.open(src).convert("RGB"))) > 30
+
+
+def test_directory_batch(capsys, images, tmp_path):
+    code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "tsw"), "--recipe", "rgb-420",
+                         "--codec", "jpeg", "--step", "6")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "tsw").iterdir()) == ["chelsea.tsw", "coffee.tsw"]
+    code, _, err = run(capsys, "decompress", str(tmp_path / "tsw"), "-o", str(tmp_path / "png"))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["chelsea.png", "coffee.png"]
+
+
+def one_line_error(code: int, err: str, expected_code: int, needle: str) -> None:
+    assert code == expected_code, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("texsandwich: error:") and needle in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_errors_are_one_line_with_exit_codes(capsys, images, tmp_path):
+    src = str(images / "chelsea.png")
+    out = str(tmp_path / "x.tsw")
+    one_line_error(*run(capsys, "compress", src, "-o", out, "--recipe", "nope")[::2], 2, "unknown recipe")
+    bad_quality = ("--recipe", "rgb-444", "--quality", "101")
+    one_line_error(*run(capsys, "compress", src, "-o", out, *bad_quality)[::2], 2, "quality")
+    one_line_error(*run(capsys, "compress", src, "-o", out, "--recipe", "rgb-444", "--step", "4")[::2], 2, "--step")
+    one_line_error(*run(capsys, "compress", str(tmp_path / "missing.png"), "-o", out, "--recipe", "rgb-444")[::2],
+                   1, "no such file")
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\nthis is not a png")
+    one_line_error(*run(capsys, "compress", str(bad), "-o", out, "--recipe", "rgb-444")[::2], 1, "cannot read image")
+    assert not Path(out).exists(), "no output for a failed input"
+    one_line_error(*run(capsys, "info", src)[::2], 1, "not a .tsw")
+    one_line_error(*run(capsys, "frobnicate")[::2], 2, "No such command")
+
+
+def test_sixteen_bit_and_transparent_inputs_are_refused(capsys, tmp_path):
+    import png  # pypng: Pillow cannot write RGB16
+
+    p16 = tmp_path / "deep.png"
+    with open(p16, "wb") as f:
+        png.Writer(8, 8, greyscale=False, bitdepth=16).write(f, (np.arange(8 * 8 * 3).reshape(8, 24) * 100).tolist())
+    one_line_error(*run(capsys, "compress", str(p16), "-o", str(tmp_path / "a.tsw"), "--recipe", "rgb-444")[::2],
+                   1, "8 bits")
+    rgba = np.zeros((8, 8, 4), np.uint8)
+    rgba[..., 3] = 100
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    one_line_error(*run(capsys, "compress", str(tmp_path / "alpha.png"), "-o", str(tmp_path / "b.tsw"),
+                        "--recipe", "rgb-444")[::2], 1, "transparency")
+
+
+def test_corrupt_tsw_and_nothing_is_lost(capsys, images, tmp_path):
+    src = images / "chelsea.png"
+    before = src.read_bytes()
+    tsw = tmp_path / "c.tsw"
+    assert run(capsys, "compress", str(src), "-o", str(tsw), "--recipe", "rgb-400")[0] == 0
+    one_line_error(*run(capsys, "compress", str(src), "-o", str(src), "--recipe", "rgb-444", "--force")[::2],
+                   2, "input")
+    one_line_error(*run(capsys, "compress", str(src), "-o", str(tsw), "--recipe", "rgb-444")[::2], 2, "--force")
+    assert src.read_bytes() == before
+    cut = tmp_path / "cut.tsw"
+    cut.write_bytes(tsw.read_bytes()[:-50])
+    png = tmp_path / "cut.png"
+    one_line_error(*run(capsys, "decompress", str(cut), "-o", str(png))[::2], 1, "truncated")
+    assert not png.exists()
+    assert not list(tmp_path.glob(".*.part")), "no temporary files left behind"
+
+
+def test_batch_reports_bad_files_and_keeps_good_ones(capsys, images, tmp_path):
+    (images / "broken.png").write_bytes(b"nope")
+    code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "o"), "--recipe", "rgb-444")
+    assert code == 1
+    assert "broken.png" in err and "1 of 3 files failed" in err
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["chelsea.tsw", "coffee.tsw"]
+
+
+def test_console_script_entry_point(images, tmp_path):
+    exe = shutil.which("texsandwich", path=str(Path(sys.executable).parent))
+    assert exe, "the texsandwich console script is installed"
+    r = subprocess.run([exe, "compress", str(images / "nope.png"), "-o", str(tmp_path / "a.tsw"),
+                        "--recipe", "rgb-444"], capture_output=True, text=True, check=False)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and r.stdout == ""

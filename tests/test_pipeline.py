@@ -1,0 +1,90 @@
+"""End to end on real files with --model none: the acceptance numbers of the foundation."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pillow_heif
+import pytest
+from PIL import Image
+
+from texsandwich.codecs import CodecSettings, get_codec
+from texsandwich.container import read_tsw
+from texsandwich.models import load_model
+from texsandwich.pipeline import compress, decode_bottleneck, psnr, reconstruct, to_tensor
+from texsandwich.proxy.quant import clip_round
+from texsandwich.recipes import RECIPES, get_recipe
+
+
+def test_tsw_is_plain_heic_plus_small_overhead_with_same_pixels(photos):
+    """rgb-444, HEIC q50, --model none: at most 1% + 300 bytes over a plain pillow-heif file of the same planes."""
+    image = photos["astronaut"]
+    r = get_recipe("rgb-444")
+    model = load_model("none", r)
+    c = compress(image, r, model, "heic", 50)
+    planes = clip_round(model.pre(to_tensor(image)), 255.0)[0].permute(1, 2, 0).numpy().astype(np.uint8)
+    heif = pillow_heif.from_bytes("RGB", (image.shape[1], image.shape[0]), np.ascontiguousarray(planes).tobytes())
+    buf = io.BytesIO()
+    heif.save(buf, quality=50, chroma="444", matrix_coefficients=0)
+    plain = buf.getvalue()
+    assert len(c.data) <= 1.01 * len(plain) + 300, (len(c.data), len(plain))
+    tsw = read_tsw(c.data)
+    direct = np.asarray(pillow_heif.open_heif(io.BytesIO(plain))[0])
+    assert np.array_equal(np.stack(decode_bottleneck(tsw)[0], -1), direct)
+    assert psnr(c.reconstruction, image) > 33
+
+
+@pytest.mark.parametrize("recipe_id", sorted(RECIPES))
+@pytest.mark.parametrize("codec", ["heic", "jpeg"])
+def test_every_recipe_round_trips_at_odd_sizes(photos, recipe_id, codec):
+    image = photos["chelsea"][:99, :151]
+    r = get_recipe(recipe_id)
+    model = load_model("none", r)
+    c = compress(image, r, model, codec, 75)
+    out = reconstruct(read_tsw(c.data), model)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert np.array_equal(out, c.reconstruction)
+    floor = 15 if recipe_id == "rgb-400" else 30  # a gray image shown as RGB loses the colour
+    assert psnr(out, image) > floor
+
+
+def test_quality_trades_size_for_fidelity(photo):
+    r = get_recipe("rgb-420")
+    model = load_model("none", r)
+    results = [compress(photo, r, model, "heic", q) for q in (20, 50, 80)]
+    sizes = [len(x.data) for x in results]
+    quality = [psnr(x.reconstruction, photo) for x in results]
+    assert sizes == sorted(sizes) and quality == sorted(quality)
+
+
+def test_unpacked_streams_open_in_standard_decoders_and_match(photos):
+    image = photos["coffee"]
+    for codec, recipe_id in (("heic", "rgb-420"), ("jpeg", "rgb-420"), ("jpeg", "rgb-444"), ("heic", "rgb-400")):
+        r = get_recipe(recipe_id)
+        tsw = read_tsw(compress(image, r, load_model("none", r), codec, 60).data)
+        planes = decode_bottleneck(tsw)[0]
+        stream = tsw.streams[0]
+        if codec == "heic":
+            direct = np.asarray(pillow_heif.open_heif(io.BytesIO(stream))[0])
+        else:
+            im = Image.open(io.BytesIO(stream))
+            if recipe_id == "rgb-420":
+                im.draft("YCbCr", None)
+            direct = np.asarray(im)
+        assert direct.shape[:2] == image.shape[:2]
+        if recipe_id == "rgb-400":
+            assert np.array_equal(direct if direct.ndim == 2 else direct[..., 0], planes[0])
+        elif recipe_id == "rgb-444":
+            assert np.array_equal(direct, np.stack(planes, -1))
+        else:
+            luma = direct[..., 1] if codec == "heic" else direct[..., 0]
+            assert np.array_equal(luma, planes[0])
+
+
+def test_jpeg_step_mode_is_recorded(photo):
+    r = get_recipe("rgb-444")
+    tsw = read_tsw(compress(photo, r, load_model("none", r), "jpeg", step=11).data)
+    assert tsw.manifest.settings == CodecSettings(chroma="444", mode="raw", quality=None, step=11)
+    assert list(Image.open(io.BytesIO(tsw.streams[0])).quantization[0]) == [11] * 64
+    assert get_codec("jpeg").decode(tsw.streams[0], tsw.manifest.stream_settings()[0])[0].shape == photo.shape[:2]

@@ -1,0 +1,43 @@
+"""Recipe registry and the fixed adapters behind --model none."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from texsandwich.adapters import ADAPTERS
+from texsandwich.errors import UsageError
+from texsandwich.recipes import RECIPES, get_recipe
+
+
+def test_rgb_recipes_exist_with_their_layouts():
+    assert {r: (RECIPES[r].layout.chroma, RECIPES[r].layout.planes) for r in ("rgb-400", "rgb-420", "rgb-444")} == {
+        "rgb-400": ("400", 1), "rgb-420": ("420", 3), "rgb-444": ("444", 3),
+    }
+    assert [b.name for b in RECIPES["rgb-420"].baselines] == ["ycbcr-420", "ycbcr-444"]
+    assert [b.name for b in RECIPES["rgb-400"].baselines] == ["gray"]
+    with pytest.raises(UsageError):
+        get_recipe("rgb-422")
+
+
+def test_recipe_json_is_serialisable():
+    import json
+
+    for r in RECIPES.values():
+        assert json.loads(json.dumps(r.to_json()))["id"] == r.id
+
+
+def test_ycbcr_adapter_is_invertible_and_matches_jfif():
+    x = torch.rand(2, 3, 5, 7, dtype=torch.float64) * 255
+    a = ADAPTERS["ycbcr"]
+    assert torch.allclose(a.post(a.pre(x)), x, atol=1e-9)
+    white = torch.full((1, 3, 1, 1), 255.0, dtype=torch.float64)
+    assert torch.allclose(a.pre(white).flatten(), torch.tensor([255.0, 128.0, 128.0], dtype=torch.float64), atol=1e-3)
+
+
+def test_luma_adapter_shows_gray_as_rgb():
+    x = torch.rand(1, 3, 4, 4) * 255
+    a = ADAPTERS["luma"]
+    y = a.pre(x)
+    assert y.shape == (1, 1, 4, 4)
+    assert torch.equal(a.post(y)[:, 0], a.post(y)[:, 2])
