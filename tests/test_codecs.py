@@ -147,3 +147,15 @@ def test_bad_settings_and_planes_are_refused(photo):
         get_codec("jpeg").encode(raw_planes(photo, "444"), CodecSettings(chroma="444", bit_depth=10))
     with pytest.raises(CodecError):
         heic.decode(b"not a heic file", CodecSettings(chroma="444"))
+
+
+@pytest.mark.parametrize("chroma", ["400", "420", "444"])
+def test_jpeg_encodes_incompressible_planes_at_the_finest_step(chroma):
+    """Noise at step 1 makes a JPEG larger than Pillow's default buffer guess; it must still encode."""
+    noise = np.random.default_rng(1).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    c = get_codec("jpeg")
+    s = CodecSettings(chroma=chroma, mode="raw", quality=None, step=1)
+    planes = raw_planes(noise, chroma)
+    data = c.encode(planes, s)
+    assert len(data) > noise.shape[0] * noise.shape[1]  # over 1 byte per pixel
+    assert all(np.abs(d.astype(int) - p).max() <= 2 for d, p in zip(c.decode(data, s), planes, strict=True))

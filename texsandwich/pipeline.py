@@ -14,12 +14,13 @@ import numpy as np
 import torch
 
 from texsandwich import __version__
+from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.errors import UsageError
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
-from texsandwich.recipes import Recipe
+from texsandwich.recipes import Baseline, Recipe
 
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:
@@ -103,3 +104,15 @@ def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
     """PSNR in dB over all samples (inf for identical arrays)."""
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10.0 * np.log10(peak * peak / mse)
+
+
+@torch.no_grad()
+def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[bytes, np.ndarray]:
+    """The plain codec in its native mode on the source: the file and its decoded reconstruction."""
+    adapter = ADAPTERS[base.adapter]
+    planes = to_image(adapter.pre(to_tensor(image)))
+    settings = CodecSettings(chroma=base.chroma, mode="native", quality=quality)
+    c = get_codec(codec)
+    data = c.encode([np.ascontiguousarray(planes[..., i]) for i in range(planes.shape[2])], settings)
+    decoded = np.stack(c.decode(data, settings), axis=-1).astype(np.float32)
+    return data, to_image(adapter.post(to_tensor(decoded)))

@@ -16,13 +16,36 @@ Custom tables are passed *without* ``quality=``: Pillow >= 11.3 flattens tables 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from texsandwich.codecs.base import Codec, CodecSettings, upsample_nearest
 from texsandwich.errors import CodecError, UsageError
+
+
+_BUFFER_LOCK = threading.Lock()
+
+
+@contextmanager
+def _output_buffer(height: int, width: int, planes: int):
+    """Give libjpeg an output buffer that holds the whole file.
+
+    With optimised Huffman tables libjpeg must emit the file in one go, and Pillow sizes that buffer
+    at 1-2 bytes per pixel, which a fine flat step on a textured 3-plane image exceeds ("Suspension
+    not allowed here"). Pillow takes the larger of its guess and ``ImageFile.MAXBLOCK``, so raise that
+    for the duration of one save (4 bytes per sample bounds any baseline JPEG).
+    """
+    with _BUFFER_LOCK:
+        saved = ImageFile.MAXBLOCK
+        ImageFile.MAXBLOCK = max(saved, 4 * height * width * planes + (1 << 16))
+        try:
+            yield
+        finally:
+            ImageFile.MAXBLOCK = saved
 
 
 def quality_to_step(quality: int) -> int:
@@ -48,6 +71,10 @@ class JpegCodec(Codec):
 
     def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
         h, w = self.check(planes, settings)
+        with _output_buffer(h, w, len(planes)):
+            return self._encode(planes, settings, h, w)
+
+    def _encode(self, planes: Sequence[np.ndarray], settings: CodecSettings, h: int, w: int) -> bytes:
         buf = io.BytesIO()
         if settings.mode == "native":
             if settings.step is not None:

@@ -11,9 +11,10 @@ from texsandwich.proxy.dct import block_dct, block_idct, from_blocks, to_blocks
 from texsandwich.proxy.quant import StepSize, clip_round, quantise
 from texsandwich.proxy.rate import log_rate, real_bits, refit
 
-# Bits per nat of log-rate: real flat-step JPEG scan bits over the proxy's log-rate, ~3.9 at step 2 and
-# 4.5-5.3 at steps 6-40 on photos (tools/calibrate_rate.py). Only used by the fixed-``a`` rate mode.
-DEFAULT_BITS_PER_NAT = 4.5
+# Bits per nat of log-rate: real flat-step JPEG scan bits over the proxy's Σ log(1+|ĉ|/Δ). Median over
+# 20 photos of ../shared/data/photos, 4:0:0/4:2:0/4:4:4, steps 2-32: 4.25 (3.6 at step 2, 5.0 at step
+# 32); `tools/calibrate_rate.py` measures it. Only used by the fixed-``a`` rate mode.
+DEFAULT_BITS_PER_NAT = 4.25
 
 
 class ImageCodecProxy(nn.Module):
