@@ -48,7 +48,8 @@ def main() -> None:
                     data, rec = baseline(image, base, codec, QUALITY)
                     rows.append((f"plain {base.name}", len(data), psnr(rec, image)))
                 for what, size, db in rows:
-                    print(f"{path.stem:10s} {recipe.id:8s} {codec:5s} {what:18s} {size:8d} {8 * size / pixels:6.3f} {db:8.2f}")
+                    bpp = 8 * size / pixels
+                    print(f"{path.stem:10s} {recipe.id:8s} {codec:5s} {what:18s} {size:8d} {bpp:6.3f} {db:8.2f}")
     print()
     OUT.mkdir(parents=True, exist_ok=True)
     cli("compress", str(IMAGES), "-o", str(OUT / "tsw"), "--recipe", "rgb-420", "--quality", str(QUALITY), "--force")

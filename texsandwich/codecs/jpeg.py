@@ -26,7 +26,6 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 from texsandwich.codecs.base import Codec, CodecSettings, upsample_nearest
 from texsandwich.errors import CodecError, UsageError
 
-
 _BUFFER_LOCK = threading.Lock()
 
 
