@@ -21,6 +21,8 @@ from texsandwich.container import (
     TswError,
     VersionError,
     check_model,
+    deflate,
+    inflate,
     read_tsw,
 )
 from texsandwich.models import load_model
@@ -37,9 +39,9 @@ def tsw_bytes(photo) -> bytes:
 def rewrite_manifest(data: bytes, edit) -> bytes:
     """Apply ``edit`` to the manifest JSON and re-seal it with a valid header and CRC."""
     length = struct.unpack_from(">I", data, 12)[0]
-    manifest = json.loads(data[20 : 20 + length])
+    manifest = json.loads(inflate(data[20 : 20 + length]))
     edit(manifest)
-    body = json.dumps(manifest, separators=(",", ":")).encode()
+    body = deflate(json.dumps(manifest, separators=(",", ":")).encode())
     return struct.pack(">8sHHII", MAGIC, 1, 0, len(body), zlib.crc32(body)) + body + data[20 + length :]
 
 
@@ -71,6 +73,12 @@ def test_each_failure_has_its_error(tsw_bytes):
         read_tsw(bytes(flipped))
     with pytest.raises(CorruptError):
         read_tsw(tsw_bytes + b"\0")
+    bad_bodies = (b"\xff\xff garbage", deflate(b"not json"), deflate(b"[]"), deflate(b"{}") + b"x",
+                  deflate(b" " * 2_000_000))
+    for body in bad_bodies:
+        header = struct.pack(">8sHHII", MAGIC, 1, 0, len(body), zlib.crc32(body))
+        with pytest.raises(CorruptError):
+            read_tsw(header + body)
     for edit in (
         lambda m: m.update(recipe="rgb-999"),
         lambda m: m["source"].update(width=-3),

@@ -5,9 +5,9 @@ Layout (all integers big-endian)::
     magic     8 bytes   b"\\x89TSW\\r\\n\\x1a\\n"  (PNG-style: catches text-mode and 7-bit damage)
     version   u16       FORMAT_VERSION
     flags     u16       0 (reserved)
-    length    u32       manifest length in bytes
-    crc       u32       CRC-32 of the manifest
-    manifest  JSON, UTF-8, compact
+    length    u32       stored manifest length in bytes
+    crc       u32       CRC-32 of the stored manifest
+    manifest  JSON, UTF-8, compact, raw-deflated (RFC 1951): ~220 bytes instead of ~330
     streams   the codec images, each a complete .heic / .jpg file, in manifest order
 
 The file size is the rate: header, manifest and streams are all counted. Every field is validated
@@ -187,13 +187,30 @@ class Tsw:
     streams: tuple[bytes, ...]
 
 
+def deflate(raw: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(raw) + c.flush()
+
+
+def inflate(stored: bytes) -> bytes:
+    """Inflate a stored manifest, refusing anything that is not one complete stream under the size cap."""
+    d = zlib.decompressobj(-15)
+    try:
+        raw = d.decompress(stored, MAX_MANIFEST)
+    except zlib.error as e:
+        raise CorruptError(f".tsw manifest cannot be inflated: {e}") from None
+    if not d.eof or d.unconsumed_tail or d.unused_data:
+        raise CorruptError(".tsw manifest is not one complete deflate stream")
+    return raw
+
+
 def write_tsw(manifest: Manifest, streams: list[bytes] | tuple[bytes, ...]) -> bytes:
     """Serialise; the stream sizes and checksums in ``manifest`` are filled in from ``streams``."""
     filled = Manifest(**{
         **manifest.__dict__,
         "streams": tuple(Stream(len(s), zlib.crc32(s)) for s in streams),
     })
-    body = json.dumps(filled.to_json(), separators=(",", ":"), ensure_ascii=True).encode()
+    body = deflate(json.dumps(filled.to_json(), separators=(",", ":"), ensure_ascii=True).encode())
     header = _HEADER.pack(MAGIC, FORMAT_VERSION, 0, len(body), zlib.crc32(body))
     return header + body + b"".join(streams)
 
@@ -218,7 +235,7 @@ def read_tsw(data: bytes) -> Tsw:
     if zlib.crc32(body) != crc:
         raise ChecksumError(".tsw manifest checksum mismatch (file is corrupt)")
     try:
-        parsed = json.loads(body.decode("utf-8"))
+        parsed = json.loads(inflate(body).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise CorruptError(f".tsw manifest is not valid JSON: {e}") from None
     manifest = Manifest.from_json(parsed)
