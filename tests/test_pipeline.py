@@ -11,6 +11,7 @@ from PIL import Image
 
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import read_tsw
+from texsandwich.errors import UsageError
 from texsandwich.models import load_model
 from texsandwich.pipeline import compress, decode_bottleneck, psnr, reconstruct, to_tensor
 from texsandwich.proxy.quant import clip_round
@@ -88,3 +89,17 @@ def test_jpeg_step_mode_is_recorded(photo):
     assert tsw.manifest.settings == CodecSettings(chroma="444", mode="raw", quality=None, step=11)
     assert list(Image.open(io.BytesIO(tsw.streams[0])).quantization[0]) == [11] * 64
     assert get_codec("jpeg").decode(tsw.streams[0], tsw.manifest.stream_settings()[0])[0].shape == photo.shape[:2]
+
+
+def test_ten_bit_heic_bottleneck_keeps_more_precision(photo):
+    r = get_recipe("rgb-444")
+    model = load_model("none", r)
+    eight = compress(photo, r, model, "heic", 90)
+    ten = compress(photo, r, model, "heic", 90, bit_depth=10)
+    tsw = read_tsw(ten.data)
+    assert tsw.manifest.settings.bit_depth == 10
+    assert all(p.dtype == np.uint16 for p in decode_bottleneck(tsw)[0])
+    assert np.array_equal(reconstruct(tsw, model), ten.reconstruction)
+    assert psnr(ten.reconstruction, photo) > psnr(eight.reconstruction, photo)
+    with pytest.raises(UsageError):
+        compress(photo, r, model, "jpeg", 90, bit_depth=10)

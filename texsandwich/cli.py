@@ -22,8 +22,8 @@ from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import IMAGE_SUFFIXES, read_rgb8, write_png
 from texsandwich.models import NONE, load_model
+from texsandwich.pipeline import codec_settings, psnr, reconstruct
 from texsandwich.pipeline import compress as compress_image
-from texsandwich.pipeline import psnr, reconstruct
 from texsandwich.recipes import RECIPES, get_recipe
 
 TSW_SUFFIX = ".tsw"
@@ -135,23 +135,26 @@ def recipes(as_json: bool) -> None:
 @click.option("--quality", type=click.IntRange(0, 100), default=None, help="Codec quality 0-100 [default: 50].")
 @click.option("--step", type=click.IntRange(1, 255), default=None,
               help="Flat quantiser step instead of a quality (JPEG only).")
+@click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
+              help="Bits per coded sample (10: HEIC only).")
 @click.option("--model", "model_spec", default=NONE, show_default=True,
               help="'none' (the recipe's plain-codec adaptation), a zoo id or a weights file.")
 @_force
 @_quiet
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, quality: int | None,
-             step: int | None, model_spec: str, force: bool, quiet: bool) -> None:
+             step: int | None, bit_depth: str, model_spec: str, force: bool, quiet: bool) -> None:
     """Compress images into .tsw files; prints size, bits per pixel and PSNR of each."""
     if quality is not None and step is not None:
         raise UsageError("give --quality or --step, not both")
     recipe = get_recipe(recipe_id)
+    codec_settings(codec, quality, step, int(bit_depth))  # refuse bad combinations before touching files
     inputs, batch = _collect(sources, IMAGE_SUFFIXES)
     pairs = _plan(inputs, dst, batch, TSW_SUFFIX, force)
     model = load_model(model_spec, recipe)
 
     def work(src: Path, out: Path) -> str:
         image = read_rgb8(src)
-        c = compress_image(image, recipe, model, codec, quality, step)
+        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth))
         atomic_write(out, c.data)
         h, w = image.shape[:2]
         return (f"{src} -> {out}: {len(c.data):,} bytes, {8 * len(c.data) / (h * w):.3f} bpp, "

@@ -50,21 +50,33 @@ def codec_settings(codec: str, quality: int | None, step: int | None, bit_depth:
         quality = 50
     if step is not None and codec != "jpeg":
         raise UsageError("--step (a flat quantiser step) applies to --codec jpeg only")
+    if bit_depth not in get_codec(codec).bit_depths:
+        depths = ", ".join(str(b) for b in get_codec(codec).bit_depths)
+        raise UsageError(f"--codec {codec} codes {depths}-bit planes, not {bit_depth}-bit")
     return CodecSettings(chroma="444", mode="raw", quality=None if step is not None else quality,
                          step=step, bit_depth=bit_depth)
+
+
+def code_scale(settings: CodecSettings) -> float:
+    """Factor from the 8-bit scale models work on to the codec's code values.
+
+    Models produce bottlenecks on the 0..255 scale; a deeper codec (10-bit HEIC) carries the same
+    planes with finer steps, so the extra bits keep precision the 8-bit rounding would throw away.
+    """
+    return float(1 << (settings.bit_depth - 8))
 
 
 @torch.no_grad()
 def compress(
     image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
-    quality: int | None = None, step: int | None = None,
+    quality: int | None = None, step: int | None = None, bit_depth: int = 8,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction."""
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
-    settings = codec_settings(codec, quality, step)
-    bottleneck = model.pre(to_tensor(image))
+    settings = codec_settings(codec, quality, step, bit_depth)
+    bottleneck = model.pre(to_tensor(image)) * code_scale(settings)
     peak = float(settings.peak)
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
@@ -96,7 +108,7 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     images = [
         [torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in decode_bottleneck(tsw)
     ]
-    y = m.layout.merge(images, m.height, m.width)
+    y = m.layout.merge(images, m.height, m.width) / code_scale(m.settings)
     return to_image(model.post(y), m.bit_depth)
 
 
