@@ -21,7 +21,7 @@ from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import IMAGE_SUFFIXES, read_rgb8, write_png
-from texsandwich.models import NONE, load_model
+from texsandwich.models import NONE, SandwichModel, load_model
 from texsandwich.pipeline import codec_settings, psnr, reconstruct
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.recipes import RECIPES, get_recipe
@@ -175,7 +175,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, forc
     """Decode .tsw files to 8-bit PNG images."""
     inputs, batch = _collect(sources, (TSW_SUFFIX,))
     pairs = _plan(inputs, dst, batch, ".png", force)
-    models: dict[tuple[str, str], object] = {}
+    models: dict[tuple[str, str], SandwichModel] = {}
 
     def work(src: Path, out: Path) -> str:
         tsw = _read_tsw(src)

@@ -44,8 +44,10 @@ class Compressed:
     """What :func:`decompress` will give back: the real decoder's output through the post-processor."""
 
 
-def codec_settings(codec: str, quality: int | None, step: int | None, bit_depth: int = 8) -> CodecSettings:
-    """Settings for a recipe's bottleneck: raw mode, the layout decides each image's chroma."""
+def codec_settings(
+    codec: str, quality: int | None, step: int | None, bit_depth: int = 8, chroma: str = "444"
+) -> CodecSettings:
+    """Raw-mode settings for a bottleneck; each codec image takes the chroma of its layout group."""
     if quality is None and step is None:
         quality = 50
     if step is not None and codec != "jpeg":
@@ -53,7 +55,7 @@ def codec_settings(codec: str, quality: int | None, step: int | None, bit_depth:
     if bit_depth not in get_codec(codec).bit_depths:
         depths = ", ".join(str(b) for b in get_codec(codec).bit_depths)
         raise UsageError(f"--codec {codec} codes {depths}-bit planes, not {bit_depth}-bit")
-    return CodecSettings(chroma="444", mode="raw", quality=None if step is not None else quality,
+    return CodecSettings(chroma=chroma, mode="raw", quality=None if step is not None else quality,
                          step=step, bit_depth=bit_depth)
 
 
@@ -75,7 +77,7 @@ def compress(
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
-    settings = codec_settings(codec, quality, step, bit_depth)
+    settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma)
     bottleneck = model.pre(to_tensor(image)) * code_scale(settings)
     peak = float(settings.peak)
     manifest = Manifest(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 from pathlib import Path
 
@@ -21,24 +20,16 @@ import pillow_heif
 from PIL import Image
 
 from texsandwich.container import read_tsw
+from texsandwich.data import photos_dir
 from texsandwich.models import load_model
 from texsandwich.pipeline import compress, decode_bottleneck, psnr, to_tensor
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import get_recipe
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_dir() -> Path:
-    for d in (Path(os.environ.get("TEXSANDWICH_DATA", "")) / "photos", ROOT.parent / "shared" / "data" / "photos"):
-        if d.is_dir():
-            return d
-    return ROOT / "examples" / "images"
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=default_dir())
+    ap.add_argument("--data", type=Path, default=photos_dir())
     ap.add_argument("--recipe", default="rgb-444")
     ap.add_argument("--quality", type=int, default=50)
     ap.add_argument("--limit", type=int, default=1000)

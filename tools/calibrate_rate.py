@@ -11,7 +11,6 @@ behind ``DEFAULT_BITS_PER_NAT``.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 from pathlib import Path
 
@@ -19,23 +18,15 @@ import numpy as np
 import torch
 from PIL import Image
 
+from texsandwich.data import photos_dir
 from texsandwich.layout import Layout
 from texsandwich.pipeline import to_tensor
 from texsandwich.proxy import ImageCodecProxy
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def default_dir() -> Path:
-    for d in (Path(os.environ.get("TEXSANDWICH_DATA", "")) / "photos", ROOT.parent / "shared" / "data" / "photos"):
-        if d.is_dir():
-            return d
-    return ROOT / "examples" / "images"
-
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=default_dir())
+    ap.add_argument("--data", type=Path, default=photos_dir())
     ap.add_argument("--steps", type=int, nargs="+", default=[2, 4, 8, 16, 32])
     ap.add_argument("--limit", type=int, default=40, help="photos to use")
     args = ap.parse_args()

@@ -104,7 +104,7 @@ class JpegCodec(Codec):
             im = Image.open(io.BytesIO(data))
             if im.format != "JPEG":
                 raise CodecError(f"expected a JPEG stream, found {im.format}")
-            if settings.chroma == "400" or (settings.mode == "native" and settings.chroma == "400"):
+            if settings.chroma == "400":
                 return [np.asarray(im.convert("L"))]
             if settings.mode == "native" or settings.chroma == "444":
                 rgb = np.asarray(im.convert("RGB"))
