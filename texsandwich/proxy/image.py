@@ -8,12 +8,13 @@ from torch import nn
 
 from texsandwich.layout import CodecImage, Layout
 from texsandwich.proxy.dct import block_dct, block_idct, from_blocks, to_blocks
+from texsandwich.proxy.islow import fdct_islow, idct_islow, quantise_index
 from texsandwich.proxy.quant import StepSize, clip_round, quantise
 from texsandwich.proxy.rate import log_rate, real_bits, refit
 
 # Bits per nat of log-rate: real flat-step JPEG scan bits over the proxy's Σ log(1+|ĉ|/Δ). Median over
 # 20 photos of ../shared/data/photos, 4:0:0/4:2:0/4:4:4, steps 2-32: 4.25 (3.6 at step 2, 5.0 at step
-# 32); `tools/calibrate_rate.py` measures it. Only used by the fixed-``a`` rate mode.
+# 32); `tools/bench_proxy.py` measures it. Only used by the fixed-``a`` rate mode.
 DEFAULT_BITS_PER_NAT = 4.25
 
 
@@ -23,6 +24,11 @@ class ImageCodecProxy(nn.Module):
     ``rate='refit'`` measures the real JPEG bit count of every image's rounded bottleneck at step
     ``round(Δ)`` on each forward pass and scales the proxy to it (exact value, proxy gradient);
     ``rate='fixed'`` uses ``bits_per_nat · N`` and never calls the codec (faster, less exact).
+
+    ``transform='islow'`` (default for 8 bits) computes forward values with libjpeg's integer DCT,
+    quantiser and IDCT, so at an integer step the proxy's decode *is* libjpeg-turbo's, sample for
+    sample; gradients always come from the orthonormal float DCT. ``'float'`` uses the float DCT for
+    values too (about 44-54 dB from the real decode; the only choice for deeper bottlenecks).
     """
 
     def __init__(
@@ -34,10 +40,14 @@ class ImageCodecProxy(nn.Module):
         bits_per_nat: float = DEFAULT_BITS_PER_NAT,
         learn_step: bool = True,
         count: str = "scan",
+        transform: str | None = None,
     ) -> None:
         super().__init__()
         if rate not in ("refit", "fixed"):
             raise ValueError("rate must be 'refit' or 'fixed'")
+        transform = transform or ("islow" if bit_depth == 8 else "float")
+        if transform not in ("islow", "float") or (transform == "islow" and bit_depth != 8):
+            raise ValueError("transform must be 'float', or 'islow' for 8-bit bottlenecks")
         if rate == "refit" and bit_depth != 8:
             raise ValueError("the refit rate needs an 8-bit (JPEG) bottleneck; use rate='fixed'")
         self.layout = layout
@@ -47,13 +57,22 @@ class ImageCodecProxy(nn.Module):
         self.rate = rate
         self.bits_per_nat = bits_per_nat
         self.count = count
+        self.exact = transform == "islow"
 
     def code_plane(self, plane: torch.Tensor, step: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Code one ``[B, h, w]`` plane of integers: returns the decoded plane and its log-rate ``[B]``."""
         h, w = plane.shape[-2:]
-        coeffs = block_dct(to_blocks(plane - self.offset))
+        blocks = to_blocks(plane - self.offset)
+        coeffs = block_dct(blocks)
         q = quantise(coeffs, step)
-        decoded = from_blocks(block_idct(q), h, w) + self.offset
+        if self.exact:  # libjpeg's values, the float transform's gradients
+            index = quantise_index(fdct_islow(blocks.detach()), step.detach())
+            q = q + (index.to(q.dtype) * step.detach() - q).detach()
+            spatial = block_idct(q)
+            spatial = spatial + (idct_islow(index * step.detach().double()).to(q.dtype) - spatial).detach()
+        else:
+            spatial = block_idct(q)
+        decoded = from_blocks(spatial, h, w) + self.offset
         return clip_round(decoded, self.peak), log_rate(q, step)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
