@@ -1,12 +1,13 @@
 """How closely the differentiable proxy follows the real JPEG codec, on a photo folder.
 
-    .venv/bin/python tools/bench_proxy.py [--data DIR] [--steps 2 4 8 16 32] [--limit 20]
+    .venv/bin/python tools/bench_proxy.py [--data DIR] [--steps 2 4 8 16 32] [--limit 20] [--transform islow|float]
 
 For 4:0:0, 4:2:0 and 4:4:4 bottlenecks (the photo's RGB planes) at each flat step: PSNR between the
-proxy's decoded bottleneck (``--transform islow``: libjpeg's integer DCT emulated; ``float``: float DCT) and the real libjpeg-turbo decode (same layout, same step), and the ratio of
-real JPEG scan bits to the proxy's Σ log(1 + |ĉ|/Δ) — the value behind ``DEFAULT_BITS_PER_NAT`` used by
-the fixed-``a`` rate mode. Data: ``--data``, else ``$TEXSANDWICH_DATA/photos`` or ``../shared/data/photos``,
-else the bundled sample photos.
+proxy's decoded bottleneck and the real libjpeg-turbo decode (same layout, same step), and the ratio
+of real JPEG scan bits to the proxy's Σ log(1 + |ĉ|/Δ) — the value behind ``DEFAULT_BITS_PER_NAT``
+used by the fixed-``a`` rate mode. ``--transform islow`` emulates libjpeg's integer DCT (expected:
+identical samples), ``float`` uses the float DCT. Data: ``--data``, else ``$TEXSANDWICH_DATA/photos``
+or ``../shared/data/photos``, else the bundled sample photos.
 """
 
 from __future__ import annotations
