@@ -10,7 +10,7 @@ import torch
 
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.layout import Layout
-from texsandwich.pipeline import psnr, to_tensor
+from texsandwich.pipeline import code_bottleneck, codec_settings, psnr, to_tensor
 from texsandwich.proxy import ImageCodecProxy, jpeg_scan_bytes, log_rate, quantise, real_bits
 from texsandwich.proxy.dct import block_dct, block_idct, dct_matrix, from_blocks, to_blocks
 from texsandwich.resample import upscale2
@@ -20,12 +20,7 @@ JPEG = get_codec("jpeg")
 
 def real_jpeg_path(x: torch.Tensor, layout: Layout, step: int) -> torch.Tensor:
     """The same bottleneck through the real JPEG codec at a flat step."""
-    decoded = []
-    for g, img in zip(layout.groups, layout.split(x), strict=True):
-        planes = [p[0].round().clamp(0, 255).numpy().astype(np.uint8) for p in img]
-        s = CodecSettings(chroma=g.chroma, mode="raw", quality=None, step=step)
-        decoded.append([torch.from_numpy(p.astype(np.float32))[None] for p in JPEG.decode(JPEG.encode(planes, s), s)])
-    return layout.merge(decoded, *x.shape[-2:])
+    return code_bottleneck(x, layout, "jpeg", codec_settings("jpeg", None, step, 8, layout.chroma))
 
 
 @pytest.mark.parametrize(("chroma", "planes"), [("400", 1), ("444", 3), ("420", 3)])

@@ -86,14 +86,6 @@ class Manifest:
     streams: tuple[Stream, ...] = field(default=())
     encoder: str = ""
 
-    def stream_settings(self) -> list[CodecSettings]:
-        """Settings of each codec image: the manifest's, with the chroma of its layout group."""
-        s = self.settings
-        return [
-            CodecSettings(chroma=g.chroma, mode=s.mode, quality=s.quality, step=s.step, bit_depth=s.bit_depth)
-            for g in self.layout.groups
-        ]
-
     def to_json(self) -> dict[str, Any]:
         settings = self.settings.to_json()
         settings.pop("chroma")

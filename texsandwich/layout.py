@@ -17,11 +17,11 @@ resolution (antialiased bicubic down, Lanczos3 up), for codecs limited to lower 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
-from texsandwich.codecs.base import CHROMAS, planes_per_image
+from texsandwich.codecs.base import CHROMAS, CodecSettings, planes_per_image
 from texsandwich.errors import UsageError
 from texsandwich.resample import chroma_down, chroma_up, downscale2, pad_to_multiple, upscale2
 
@@ -61,6 +61,10 @@ class Layout:
             out.append(Group(self.chroma, tuple(range(start, start + n))))
         out.extend(Group("400", (p,)) for p in range(full, self.planes))
         return out
+
+    def settings_for(self, settings: CodecSettings) -> list[CodecSettings]:
+        """Settings of each codec image: ``settings`` with the chroma format of its group."""
+        return [replace(settings, chroma=g.chroma) for g in self.groups]
 
     @property
     def block(self) -> int:

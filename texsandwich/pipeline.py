@@ -8,6 +8,7 @@ else is the same code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.errors import UsageError
+from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import Baseline, Recipe
@@ -79,27 +81,51 @@ def compress(
     height, width = image.shape[:2]
     settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma)
     bottleneck = model.pre(to_tensor(image)) * code_scale(settings)
-    peak = float(settings.peak)
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}",
     )
-    c = get_codec(codec)
-    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
-    streams = []
-    for s, planes in zip(manifest.stream_settings(), recipe.layout.split(bottleneck), strict=True):
-        arrays = [clip_round(p[0], peak).numpy().astype(dtype) for p in planes]
-        streams.append(c.encode(arrays, s))
-    data = write_tsw(manifest, streams)
+    data = write_tsw(manifest, encode_bottleneck(bottleneck, recipe.layout, codec, settings))
     tsw = read_tsw(data)
     return Compressed(data, tsw.manifest, reconstruct(tsw, model))
 
 
-def decode_bottleneck(tsw: Tsw) -> list[list[np.ndarray]]:
+def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings) -> list[bytes]:
+    """Code a ``[1, P, H, W]`` bottleneck (code scale) as the layout's codec images: one file each."""
+    c = get_codec(codec)
+    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
+    streams = []
+    for s, planes in zip(layout.settings_for(settings), layout.split(y), strict=True):
+        streams.append(c.encode([clip_round(p[0], float(settings.peak)).numpy().astype(dtype) for p in planes], s))
+    return streams
+
+
+def decode_streams(
+    streams: Sequence[bytes], layout: Layout, codec: str, settings: CodecSettings
+) -> list[list[np.ndarray]]:
     """The decoded planes of every codec image, as any standard decoder gives them."""
-    c = get_codec(tsw.manifest.codec)
-    return [c.decode(data, s) for data, s in zip(tsw.streams, tsw.manifest.stream_settings(), strict=True)]
+    c = get_codec(codec)
+    return [c.decode(data, s) for data, s in zip(streams, layout.settings_for(settings), strict=True)]
+
+
+def merge_decoded(images: list[list[np.ndarray]], layout: Layout, height: int, width: int) -> torch.Tensor:
+    """Decoded codec images -> ``[1, P, height, width]`` float bottleneck on the code scale."""
+    tensors = [[torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in images]
+    return layout.merge(tensors, height, width)
+
+
+@torch.no_grad()
+def code_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings) -> torch.Tensor:
+    """Real-codec counterpart of the proxy's forward pass: ``[1, P, H, W]`` in, decoded bottleneck out."""
+    decoded = decode_streams(encode_bottleneck(y, layout, codec, settings), layout, codec, settings)
+    return merge_decoded(decoded, layout, *y.shape[-2:])
+
+
+def decode_bottleneck(tsw: Tsw) -> list[list[np.ndarray]]:
+    """The decoded planes of every codec image of a parsed ``.tsw``."""
+    m = tsw.manifest
+    return decode_streams(tsw.streams, m.layout, m.codec, m.settings)
 
 
 @torch.no_grad()
@@ -107,10 +133,7 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     """Decode a parsed ``.tsw`` with ``model`` (checked against the manifest) into a source image."""
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
-    images = [
-        [torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in decode_bottleneck(tsw)
-    ]
-    y = m.layout.merge(images, m.height, m.width) / code_scale(m.settings)
+    y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
     return to_image(model.post(y), m.bit_depth)
 
 

@@ -20,22 +20,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.data import photos_dir
 from texsandwich.layout import Layout
-from texsandwich.pipeline import psnr, to_tensor
+from texsandwich.pipeline import code_bottleneck, codec_settings, psnr, to_tensor
 from texsandwich.proxy import ImageCodecProxy
-
-JPEG = get_codec("jpeg")
-
-
-def real_decode(x: torch.Tensor, layout: Layout, step: int) -> np.ndarray:
-    decoded = []
-    for g, img in zip(layout.groups, layout.split(x), strict=True):
-        planes = [p[0].round().clamp(0, 255).numpy().astype(np.uint8) for p in img]
-        s = CodecSettings(chroma=g.chroma, mode="raw", quality=None, step=step)
-        decoded.append([torch.from_numpy(p.astype(np.float32))[None] for p in JPEG.decode(JPEG.encode(planes, s), s)])
-    return layout.merge(decoded, *x.shape[-2:]).numpy()
 
 
 def main() -> None:
@@ -57,7 +45,8 @@ def main() -> None:
                 for s in args.steps:
                     out = ImageCodecProxy(layout, step=s, transform=args.transform)(x[:, :planes])
                     ratios[s].append(out["real_bits"].item() / out["nats"].item())
-                    real = real_decode(x[:, :planes], layout, s)
+                    settings = codec_settings("jpeg", None, s, 8, chroma)
+                    real = code_bottleneck(x[:, :planes], layout, "jpeg", settings).numpy()
                     match.setdefault((chroma, s), []).append(psnr(out["x_hat"].numpy(), real))
     print(f"{len(files)} photos from {args.data}, transform {args.transform}")
     print("proxy vs real JPEG decode, PSNR dB (min / median; inf = identical samples):")
