@@ -72,8 +72,8 @@ def test_heic_matches_pillow_heif_direct_decode(photo):
         ours = c.decode(data, s)
         if chroma == "400":
             assert np.array_equal(direct if direct.ndim == 2 else direct[..., 0], ours[0])
-        elif chroma == "444":
-            assert np.array_equal(direct, np.stack(ours, -1))
+        elif chroma == "444":  # identity matrix: G = plane 0 (HEVC luma), B = plane 1, R = plane 2
+            assert np.array_equal(direct[..., [1, 2, 0]], np.stack(ours, -1))
         else:  # identity matrix: G = luma plane, B and R = half-resolution planes replicated 2x2
             assert np.array_equal(direct[..., 1], ours[0])
             assert np.array_equal(direct[::2, ::2, 2], ours[1])

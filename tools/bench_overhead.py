@@ -44,13 +44,14 @@ def main() -> None:
         image = np.asarray(Image.open(f).convert("RGB"))
         c = compress(image, recipe, model, "heic", args.quality)
         planes = clip_round(model.pre(to_tensor(image)), 255.0)[0].permute(1, 2, 0).numpy().astype(np.uint8)
+        planes = planes[..., [2, 0, 1]]  # plane 0 on G = HEVC luma under the identity matrix
         h, w = image.shape[:2]
         buf = io.BytesIO()
         pillow_heif.from_bytes("RGB", (w, h), np.ascontiguousarray(planes).tobytes()).save(
             buf, quality=args.quality, chroma="444", matrix_coefficients=0)
         plain = buf.getvalue()
         same = np.array_equal(np.stack(decode_bottleneck(read_tsw(c.data))[0], -1),
-                              np.asarray(pillow_heif.open_heif(io.BytesIO(plain))[0]))
+                              np.asarray(pillow_heif.open_heif(io.BytesIO(plain))[0])[..., [1, 2, 0]])
         identical &= same
         extra = len(c.data) - len(plain)
         over.append(extra)

@@ -1,11 +1,12 @@
 """HEIC through pillow-heif (libheif with the x265 encoder and the libde265 decoder).
 
 Raw mode uses the identity colour matrix (``matrix_coefficients=0``), under which HEVC stores
-G as its luma plane and B, R as its two chroma planes. So a 4:4:4 codec image is handed over as
-R, G, B = planes 0, 1, 2 (a viewer shows the planes as colours), and a 4:2:0 image as
-G = plane 0 (full resolution), B = plane 1, R = plane 2 (half resolution, replicated 2x2 so that the
-encoder's subsampling returns them exactly). libheif upsamples 4:2:0 chroma by replication when it
-decodes, so taking every other sample gives the decoded half-resolution planes back exactly.
+G as its luma plane and B, R as its two chroma planes. Plane 0 always goes to G, so the bottleneck's
+first plane is coded as HEVC luma and planes 1, 2 as Cb, Cr (B, R) -- x265 spends bits differently on
+luma and chroma, and with plane 0 on G a YCbCr bottleneck codes exactly like native HEIC. In 4:2:0,
+planes 1 and 2 are half resolution, replicated 2x2 so that the encoder's subsampling returns them
+exactly; libheif upsamples chroma by replication when it decodes, so every other sample gives the
+decoded half-resolution planes back exactly.
 
 10-bit planes travel in pillow-heif's 16-bit modes, shifted left by 6 (libheif writes the top 10
 bits) and shifted back on decode.
@@ -42,12 +43,12 @@ class HeicCodec(Codec):
         elif settings.mode == "native":
             arrays = list(planes)
             kwargs["chroma"] = settings.chroma
-        elif settings.chroma == "444":
-            arrays = list(planes)
-            kwargs.update(chroma="444", matrix_coefficients=0)
         else:
-            arrays = [upsample_nearest(planes[2], (h, w)), planes[0], upsample_nearest(planes[1], (h, w))]
-            kwargs.update(chroma="420", matrix_coefficients=0)
+            full = list(planes)
+            if settings.chroma == "420":
+                full[1:] = [upsample_nearest(p, (h, w)) for p in planes[1:]]
+            arrays = [full[2], full[0], full[1]]  # R, G, B = planes 2, 0, 1
+            kwargs.update(chroma=settings.chroma, matrix_coefficients=0)
         if deep:
             arrays = [a.astype(np.uint16) << _SHIFT10 for a in arrays]
         pixels = np.ascontiguousarray(arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=-1))
@@ -77,6 +78,7 @@ class HeicCodec(Codec):
             raise CodecError("HEIC stream does not have the expected number of planes")
         if settings.chroma == "400":
             return [np.ascontiguousarray(arr)]
-        if settings.mode == "native" or settings.chroma == "444":
+        if settings.mode == "native":
             return [np.ascontiguousarray(arr[..., c]) for c in range(3)]
-        return [np.ascontiguousarray(arr[..., 1])] + [np.ascontiguousarray(arr[::2, ::2, c]) for c in (2, 0)]
+        sub = 2 if settings.chroma == "420" else 1
+        return [np.ascontiguousarray(arr[..., 1])] + [np.ascontiguousarray(arr[::sub, ::sub, c]) for c in (2, 0)]
