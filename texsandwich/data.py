@@ -26,3 +26,25 @@ def photos_dir() -> Path:
     """Photo folder for benchmarks: shared ``photos/`` when present, else the bundled samples."""
     root = data_root()
     return root / "photos" if root and (root / "photos").is_dir() else EXAMPLE_IMAGES
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+HOLDOUT_EVERY = 5
+"""The evaluation split: files whose index in sorted order is a multiple of 5 (20%) are held out."""
+
+
+def list_images(folder: Path, split: str = "all") -> list[Path]:
+    """Image files of ``folder`` (sorted, not recursive), optionally one side of the fixed split.
+
+    ``split='train'`` drops every 5th file (index 0, 5, 10, ... in sorted order), ``'eval'`` keeps only
+    those, ``'all'`` keeps everything. The rule depends on file names only, so it is the same on every
+    machine and for every recipe.
+    """
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if split == "train":
+        return [p for i, p in enumerate(files) if i % HOLDOUT_EVERY]
+    if split == "eval":
+        return [p for i, p in enumerate(files) if i % HOLDOUT_EVERY == 0]
+    if split != "all":
+        raise ValueError("split must be train, eval or all")
+    return files

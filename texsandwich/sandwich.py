@@ -1,0 +1,120 @@
+"""The learned sandwich: pre-net -> layout -> proxy (training) or real codec (inference) -> post-net.
+
+:class:`Sandwich` is a :class:`~texsandwich.models.SandwichModel`, so the pipeline runs it exactly
+like ``--model none``. Weights travel as fp16 safetensors with their recipe, preset, lambda, trained
+step and training configuration in the metadata; a model's identity is the SHA-256 of that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from texsandwich.adapters import ADAPTERS
+from texsandwich.errors import InputError, UsageError
+from texsandwich.fsutil import atomic_write
+from texsandwich.models import SandwichModel
+from texsandwich.nets import PRESETS, Processor
+from texsandwich.proxy import ImageCodecProxy
+from texsandwich.recipes import RECIPES, Recipe, get_recipe
+
+FORMAT = "texsandwich-model-1"
+
+
+class Sandwich(SandwichModel):
+    def __init__(self, recipe: Recipe, preset: str = "slim", step: float = 8.0, rate: str = "refit") -> None:
+        super().__init__()
+        if preset not in PRESETS:
+            raise UsageError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+        self.recipe = recipe
+        self.preset = preset
+        adapter = ADAPTERS[recipe.plain]
+        planes, channels = recipe.layout.planes, len(recipe.channels)
+        self.pre_net = Processor(channels, planes, PRESETS[preset], adapter.pre)
+        self.post_net = Processor(planes, channels, PRESETS[preset], adapter.post)
+        self.proxy = ImageCodecProxy(recipe.layout, step=step, rate=rate)
+        self.model_id = f"{recipe.id}-{preset}"
+        self.sha256 = "0" * 64
+        self.metadata: dict[str, str] = {}
+
+    def pre(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pre_net(x)
+
+    def post(self, y: torch.Tensor) -> torch.Tensor:
+        return self.post_net(y)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Training pass through the proxy: ``x_hat`` (reconstruction), ``bits`` per image, and the rest."""
+        y = self.pre_net(x)
+        coded = self.proxy(y)
+        return {**coded, "bottleneck": y, "y_hat": coded["x_hat"], "x_hat": self.post_net(coded["x_hat"])}
+
+    @property
+    def step(self) -> float:
+        return float(self.proxy.step().detach())
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parent, timeout=5)
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, Any]) -> str:
+    """Write fp16 safetensors with metadata atomically; returns the file's SHA-256."""
+    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    meta = {
+        "format": FORMAT,
+        "recipe": model.recipe.id,
+        "preset": model.preset,
+        "lambda": repr(float(lmbda)),
+        "step": repr(model.step),
+        "seed": str(config.get("seed", "")),
+        "git_commit": git_commit(),
+        "config": json.dumps(config, sort_keys=True),
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    data = tmp.read_bytes()
+    tmp.unlink()
+    atomic_write(path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None = None) -> Sandwich:
+    """Load weights written by :func:`save_sandwich`; refuse a file made for another recipe."""
+    try:
+        data = Path(path).read_bytes()
+        tensors = load_file(str(path))
+        from safetensors import safe_open
+
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such model file") from None
+    except (OSError, SafetensorError, ValueError) as e:
+        raise InputError(f"{path}: not a texsandwich model file ({e})") from None
+    if meta.get("format") != FORMAT or meta.get("recipe") not in RECIPES or meta.get("preset") not in PRESETS:
+        raise InputError(f"{path}: not a texsandwich model file (missing or unknown metadata)")
+    if recipe is not None and meta["recipe"] != recipe.id:
+        raise UsageError(f"model {path.name} is for recipe {meta['recipe']}, not {recipe.id}")
+    model = Sandwich(get_recipe(meta["recipe"]), meta["preset"], step=max(float(meta.get("step", 8.0)), 1.0))
+    try:
+        model.load_state_dict({k: v.float() for k, v in tensors.items()})
+    except RuntimeError as e:
+        raise InputError(f"{path}: weights do not fit preset {meta['preset']} ({e})") from None
+    model.eval()
+    model.sha256 = hashlib.sha256(data).hexdigest()
+    model.model_id = model_id or Path(path).stem
+    model.metadata = meta
+    return model

@@ -1,0 +1,140 @@
+"""Training a sandwich through the codec proxy: random crops, Adam, MSE + λ·bpp, checkpoints, resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm import tqdm
+
+from texsandwich.data import list_images
+from texsandwich.errors import InputError, UsageError
+from texsandwich.losses import RateDistortionLoss
+from texsandwich.recipes import get_recipe
+from texsandwich.sandwich import Sandwich, save_sandwich
+
+
+@dataclass
+class TrainConfig:
+    recipe: str
+    data: str
+    split: str = "train"
+    lmbda: float = 30.0
+    preset: str = "slim"
+    steps: int = 4000
+    crop: int = 128
+    batch: int = 8
+    lr: float = 5e-4
+    step_init: float = 8.0
+    seed: int = 0
+    checkpoint_seconds: float = 120.0
+
+
+def load_images(folder: Path, split: str, crop: int) -> list[np.ndarray]:
+    files = list_images(folder, split)
+    if not files:
+        raise InputError(f"{folder}: no training images (split {split})")
+    images = []
+    for f in files:
+        with Image.open(f) as im:
+            a = np.asarray(im.convert("RGB"))
+        if min(a.shape[:2]) >= crop:
+            images.append(a)
+    if not images:
+        raise InputError(f"{folder}: no image is at least {crop}x{crop}")
+    return images
+
+
+def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop: int) -> torch.Tensor:
+    """``[batch, 3, crop, crop]`` float crops with random horizontal flips."""
+    out = np.empty((batch, crop, crop, 3), np.uint8)
+    for i in range(batch):
+        a = images[rng.integers(len(images))]
+        y, x = rng.integers(a.shape[0] - crop + 1), rng.integers(a.shape[1] - crop + 1)
+        c = a[y : y + crop, x : x + crop]
+        out[i] = c[:, ::-1] if rng.random() < 0.5 else c
+    return torch.from_numpy(out).permute(0, 3, 1, 2).float()
+
+
+def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True) -> dict[str, float]:
+    """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end."""
+    recipe = get_recipe(config.recipe)
+    if config.steps < 1 or config.batch < 1 or config.crop < 16 or config.lmbda < 0:
+        raise UsageError("steps and batch must be >= 1, crop >= 16, lambda >= 0")
+    torch.set_num_threads(os.cpu_count() or 1)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    images = load_images(Path(config.data), config.split, config.crop)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    model = Sandwich(recipe, config.preset, step=config.step_init).to(device).to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
+    loss_fn = RateDistortionLoss(config.lmbda)
+    ckpt = output.with_name(output.name + ".ckpt")
+    start, elapsed = 0, 0.0
+    if resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        if state["config"] != dataclasses.asdict(config):
+            raise UsageError(f"{ckpt} was written with another configuration; drop --resume or the checkpoint")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        start, elapsed = state["step"], state["elapsed"]
+
+    def save_checkpoint(step: int) -> None:
+        tmp = ckpt.with_name(ckpt.name + ".part")
+        torch.save({"config": dataclasses.asdict(config), "model": model.state_dict(), "opt": opt.state_dict(),
+                    "sched": sched.state_dict(), "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                    "step": step, "elapsed": elapsed}, tmp)
+        os.replace(tmp, ckpt)
+
+    model.train()
+    last_save = time.monotonic()
+    t0 = time.monotonic() - elapsed
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress, unit="step")
+    stats: dict[str, float] = {}
+    for step in bar:
+        x = random_batch(images, rng, config.batch, config.crop).to(device).contiguous(memory_format=torch.channels_last)
+        out = model(x)
+        losses = loss_fn(out, x)
+        opt.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        opt.step()
+        sched.step()
+        stats = {k: float(v.detach()) for k, v in losses.items()}
+        if step % 10 == 0:
+            bar.set_postfix(loss=f"{stats['loss']:.2f}", psnr=f"{stats['psnr']:.2f}", bpp=f"{stats['bpp']:.3f}",
+                            step=f"{stats['step']:.2f}", s=f"{float(model.pre_net.s):.3f}")
+        elapsed = time.monotonic() - t0
+        if time.monotonic() - last_save > config.checkpoint_seconds:
+            save_checkpoint(step + 1)
+            last_save = time.monotonic()
+    elapsed = time.monotonic() - t0
+    save_checkpoint(config.steps)
+    summary = {**stats, "train_seconds": elapsed, "threads": torch.get_num_threads(), "device": str(device),
+               "cpu": _cpu_name()}
+    save_sandwich(model.cpu(), output, config.lmbda, {**dataclasses.asdict(config), "result": summary})
+    return summary
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def describe(summary: dict[str, float]) -> str:
+    return json.dumps(summary, indent=2)

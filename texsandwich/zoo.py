@@ -1,0 +1,46 @@
+"""The model zoo: stable ids -> trained weights shipped inside the package.
+
+Each entry says how it was trained, so ``tools/train_zoo.py`` can reproduce it; ``DEFAULTS`` names the
+model a recipe uses when ``--model`` is not given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    id: str
+    recipe: str
+    preset: str
+    lmbda: float
+    steps: int
+    crop: int = 96
+    batch: int = 8
+    lr: float = 5e-4
+    seed: int = 0
+    summary: str = ""
+
+    @property
+    def path(self) -> Path:
+        return WEIGHTS / f"{self.id}.safetensors"
+
+    @property
+    def available(self) -> bool:
+        return self.path.is_file()
+
+
+ZOO: dict[str, ZooEntry] = {
+    e.id: e
+    for e in (
+        ZooEntry("rgb-400-slim", "rgb-400", "slim", 60.0, 4000, summary="RGB over a grayscale codec"),
+        ZooEntry("rgb-444-slim", "rgb-444", "slim", 30.0, 4000, summary="RGB over 4:4:4"),
+        ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 4000, summary="RGB over 4:2:0"),
+    )
+}
+
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim", "rgb-444": "rgb-444-slim"}

@@ -1,0 +1,41 @@
+"""Train (or resume) every zoo model into ``texsandwich/weights/``: the reproducible recipe of the zoo.
+
+    .venv/bin/python tools/train_zoo.py [--data DIR] [--only ID ...] [--steps N]
+
+Trains on the *train* split of the photo folder (``texsandwich.data.list_images``: every 5th file is
+held out for evaluation), one model after the other, resuming from ``<weights>.ckpt`` when present.
+Prints each model's training time and CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from texsandwich.data import data_root
+from texsandwich.train import TrainConfig, train
+from texsandwich.zoo import ZOO
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    root = data_root()
+    ap.add_argument("--data", type=Path, default=(root / "photos") if root else None)
+    ap.add_argument("--only", nargs="*", default=list(ZOO))
+    ap.add_argument("--steps", type=int, default=None, help="override every entry's step count")
+    args = ap.parse_args()
+    if args.data is None or not args.data.is_dir():
+        ap.error("no photo folder: pass --data or set TEXSANDWICH_DATA")
+    for zid in args.only:
+        e = ZOO[zid]
+        config = TrainConfig(recipe=e.recipe, data=str(args.data), split="train", lmbda=e.lmbda, preset=e.preset,
+                             steps=args.steps or e.steps, crop=e.crop, batch=e.batch, lr=e.lr, seed=e.seed)
+        e.path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"== {zid}: {config}", flush=True)
+        summary = train(config, e.path, resume=True)
+        print(f"== {zid} done: {json.dumps(summary)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
