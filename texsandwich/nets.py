@@ -16,6 +16,7 @@ one after a bilinear x2 upsampling and concatenation with the matching encoder o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -90,7 +91,7 @@ class SinMLP(nn.Module):
     def __init__(self, cin: int, cout: int, hidden: int, layers: int) -> None:
         super().__init__()
         dims = [cin] + [hidden] * layers
-        self.hidden = nn.ModuleList(nn.Conv2d(a, b, 1) for a, b in zip(dims, dims[1:], strict=False))
+        self.hidden = nn.ModuleList(nn.Conv2d(a, b, 1) for a, b in itertools.pairwise(dims))
         self.out = nn.Conv2d(dims[-1], cout, 1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ class TrainConfig:
     crop: int = 128
     batch: int = 8
     lr: float = 5e-4
-    step_init: float = 8.0
+    step_lr: float = 1e-2
+    step_init: float | None = None
     seed: int = 0
     checkpoint_seconds: float = 120.0
 
@@ -63,6 +65,16 @@ def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int,
     return torch.from_numpy(out).permute(0, 3, 1, 2).float()
 
 
+def initial_step(lmbda: float, samples_per_pixel: float) -> float:
+    """High-rate guess of the best flat step for ``λ`` (bits per pixel, MSE per sample).
+
+    A uniform quantiser has D ≈ Δ²/12 per coefficient and dR/dΔ ≈ -1/(Δ ln 2) bits, so D + λ'R is
+    smallest at Δ = sqrt(6 λ' / ln 2), with λ' = λ / (coded samples per pixel). Starting there saves
+    the step the thousands of iterations it would need to walk from an arbitrary value.
+    """
+    return float(min(max(math.sqrt(6.0 * lmbda / (math.log(2.0) * samples_per_pixel)), 2.0), 64.0))
+
+
 def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True) -> dict[str, float]:
     """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end."""
     recipe = get_recipe(config.recipe)
@@ -73,8 +85,14 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     images = load_images(Path(config.data), config.split, config.crop)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    model = Sandwich(recipe, config.preset, step=config.step_init).to(device).to(memory_format=torch.channels_last)
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    samples = sum(1.0 if i == 0 or g.chroma != "420" else 0.25
+                  for g in recipe.layout.groups for i in range(len(g.planes)))
+    step0 = config.step_init or initial_step(config.lmbda, samples)
+    model = Sandwich(recipe, config.preset, step=step0).to(device).to(memory_format=torch.channels_last)
+    step_params = list(model.proxy.parameters())
+    others = [p for n, p in model.named_parameters() if not n.startswith("proxy.")]
+    # the step is one scalar on a 1..255 scale: it needs a far larger learning rate than the weights
+    opt = torch.optim.Adam([{"params": others, "lr": config.lr}, {"params": step_params, "lr": config.step_lr}])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
     loss_fn = RateDistortionLoss(config.lmbda)
     ckpt = output.with_name(output.name + ".ckpt")
@@ -103,7 +121,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress, unit="step")
     stats: dict[str, float] = {}
     for step in bar:
-        x = random_batch(images, rng, config.batch, config.crop).to(device).contiguous(memory_format=torch.channels_last)
+        x = random_batch(images, rng, config.batch, config.crop).to(device)
+        x = x.contiguous(memory_format=torch.channels_last)
         out = model(x)
         losses = loss_fn(out, x)
         opt.zero_grad(set_to_none=True)
