@@ -21,10 +21,11 @@ from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import IMAGE_SUFFIXES, read_rgb8, write_png
-from texsandwich.models import NONE, SandwichModel, load_model
+from texsandwich.models import NONE, SandwichModel, default_model, load_model
 from texsandwich.pipeline import codec_settings, psnr, reconstruct
 from texsandwich.pipeline import compress as compress_image
-from texsandwich.recipes import RECIPES, get_recipe
+from texsandwich.recipes import RECIPES, Recipe, get_recipe
+from texsandwich.zoo import ZOO
 
 TSW_SUFFIX = ".tsw"
 
@@ -104,6 +105,21 @@ _force = click.option("--force", "-f", is_flag=True, help="Replace existing outp
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
 
+def network_costs(recipe: Recipe) -> dict[str, dict[str, float]]:
+    """Parameters and MACs per pixel of each preset's pre- and post-processor for ``recipe``."""
+    from texsandwich.nets import PRESETS, Processor, macs_per_pixel, parameter_count
+
+    planes, channels = recipe.layout.planes, len(recipe.channels)
+    out = {}
+    for name, preset in PRESETS.items():
+        pre, post = Processor(channels, planes, preset, lambda x: x), Processor(planes, channels, preset, lambda x: x)
+        out[name] = {
+            "pre_params": parameter_count(pre), "post_params": parameter_count(post),
+            "pre_macs_per_pixel": macs_per_pixel(pre, channels), "post_macs_per_pixel": macs_per_pixel(post, planes),
+        }
+    return out
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="texsandwich")
 def cli() -> None:
@@ -117,13 +133,23 @@ def cli() -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def recipes(as_json: bool) -> None:
-    """List the recipes: what each carries and through which codec images."""
+    """List the recipes: what each carries, through which codec images, with which networks.
+
+    --json adds, per preset, the parameter count and multiply-accumulates per pixel of the pre- and
+    post-processor, and the zoo models of each recipe.
+    """
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in RECIPES.values()], indent=2))
+        rows = []
+        for r in RECIPES.values():
+            zoo = {z: {"preset": e.preset, "lambda": e.lmbda, "available": e.available}
+                   for z, e in ZOO.items() if e.recipe == r.id}
+            rows.append({**r.to_json(), "networks": network_costs(r), "zoo": zoo, "default_model": default_model(r)})
+        click.echo(json.dumps(rows, indent=2))
         return
     for r in RECIPES.values():
         images = "+".join(g.chroma for g in r.layout.groups)
-        click.echo(f"{r.id:10s} {r.layout.planes} plane(s) as {images:12s} {r.summary}")
+        click.echo(f"{r.id:10s} {r.layout.planes} plane(s) as {images:12s} default model {default_model(r):14s} "
+                   f"{r.summary}")
 
 
 @cli.command()
@@ -137,12 +163,13 @@ def recipes(as_json: bool) -> None:
               help="Flat quantiser step instead of a quality (JPEG only).")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample (10: HEIC only).")
-@click.option("--model", "model_spec", default=NONE, show_default=True,
-              help="'none' (the recipe's plain-codec adaptation), a zoo id or a weights file.")
+@click.option("--model", "model_spec", default=None,
+              help="Zoo id, a .safetensors file, or 'none' (the plain-codec adaptation) "
+                   "[default: the recipe's zoo model].")
 @_force
 @_quiet
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, quality: int | None,
-             step: int | None, bit_depth: str, model_spec: str, force: bool, quiet: bool) -> None:
+             step: int | None, bit_depth: str, model_spec: str | None, force: bool, quiet: bool) -> None:
     """Compress images into .tsw files; prints size, bits per pixel and PSNR of each."""
     if quality is not None and step is not None:
         raise UsageError("give --quality or --step, not both")
@@ -241,6 +268,73 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
         click.echo(str(out))
     atomic_write(manifest_path, (json.dumps(m.to_json(), indent=2) + "\n").encode())
     click.echo(str(manifest_path))
+
+
+@cli.command("train")
+@click.option("--recipe", "recipe_id", required=True)
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder of images.")
+@click.option("--split", type=click.Choice(["train", "all"]), default="all", show_default=True,
+              help="'train' leaves out the fixed evaluation split (every 5th file).")
+@click.option("--lambda", "lmbda", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              help="Rate weight: loss = MSE + lambda * bits per pixel.")
+@click.option("--preset", type=click.Choice(["full", "medium", "slim", "lite"]), default="slim", show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), default=4000, show_default=True)
+@click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True)
+@click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=5e-4, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resume", is_flag=True, help="Continue from OUTPUT.ckpt when it exists.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@_quiet
+def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, crop: int, batch: int,
+              lr: float, seed: int, resume: bool, output: Path, quiet: bool) -> None:
+    """Train a sandwich through the codec proxy and write fp16 safetensors weights."""
+    from texsandwich.train import TrainConfig, train
+
+    get_recipe(recipe_id)
+    config = TrainConfig(recipe=recipe_id, data=str(data), split=split, lmbda=lmbda, preset=preset, steps=steps,
+                         crop=crop, batch=batch, lr=lr, seed=seed)
+    summary = train(config, output, resume=resume, progress=not quiet)
+    click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
+               f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")
+
+
+@cli.command("eval")
+@click.option("--recipe", "recipe_id", required=True)
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder of images.")
+@click.option("--split", type=click.Choice(["eval", "all"]), default="all", show_default=True,
+              help="'eval' keeps only the fixed evaluation split (every 5th file).")
+@click.option("--model", "model_specs", multiple=True,
+              help="Model(s) to evaluate (repeat); [default: the recipe's zoo model].")
+@click.option("--codec", type=click.Choice(sorted(CODECS)), default="heic", show_default=True)
+@click.option("--qualities", default=None, help="Comma-separated qualities [default: 10,20,...,90].")
+@click.option("--bpp-range", nargs=2, type=float, default=None, help="Restrict BD integration to LO HI bpp.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Use the first N images only.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True)
+@_quiet
+def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
+             bpp_range: tuple[float, float] | None, limit: int | None, output: Path, quiet: bool) -> None:
+    """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
+    from texsandwich.data import list_images
+    from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
+
+    recipe = get_recipe(recipe_id)
+    try:
+        qs = [int(q) for q in qualities.split(",")] if qualities else DEFAULT_QUALITIES[codec]
+    except ValueError:
+        raise UsageError(f"--qualities must be comma-separated integers, not {qualities!r}") from None
+    if len(qs) < 2 or any(not 0 <= q <= 100 for q in qs):
+        raise UsageError("--qualities needs at least two values from 0 to 100")
+    if not data.is_dir():
+        raise InputError(f"{data}: no such directory")
+    files = list_images(data, split)[:limit]
+    if not files:
+        raise InputError(f"{data}: no images")
+    models = [load_model(s, recipe) for s in (model_specs or [None])]
+    report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None, progress=not quiet)
+    write_report(report, output)
+    click.echo(format_summary(report))
+    click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")
 
 
 def main(argv: list[str] | None = None) -> None:

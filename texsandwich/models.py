@@ -13,6 +13,8 @@ which the ``.tsw`` manifest records so a file is never decoded with the wrong ne
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 from torch import nn
 
@@ -54,8 +56,35 @@ class PlainModel(SandwichModel):
         return self.adapter.post(y)
 
 
-def load_model(spec: str, recipe: Recipe) -> SandwichModel:
-    """Resolve ``--model``: ``none`` (the plain adaptation), later a zoo id or a weights file."""
+def default_model(recipe: Recipe) -> str:
+    """The zoo model a recipe uses when ``--model`` is not given (``none`` if it has none)."""
+    from texsandwich.zoo import DEFAULTS, ZOO
+
+    zid = DEFAULTS.get(recipe.id)
+    return zid if zid and ZOO[zid].available else NONE
+
+
+def load_model(spec: str | None, recipe: Recipe) -> SandwichModel:
+    """Resolve ``--model``: ``none`` (the plain adaptation), a zoo id, or a ``.safetensors`` file.
+
+    ``None`` means the recipe's default zoo model. A model made for another recipe is refused with a
+    message naming both.
+    """
+    from texsandwich.sandwich import load_sandwich
+    from texsandwich.zoo import ZOO
+
+    spec = spec or default_model(recipe)
     if spec == NONE:
         return PlainModel(recipe)
-    raise UsageError(f"unknown model {spec!r} for recipe {recipe.id}; available: {NONE}")
+    if spec in ZOO:
+        entry = ZOO[spec]
+        if entry.recipe != recipe.id:
+            raise UsageError(f"zoo model {spec} is for recipe {entry.recipe}, not {recipe.id}")
+        if not entry.available:
+            raise UsageError(f"zoo model {spec} has no weights in this installation ({entry.path})")
+        return load_sandwich(entry.path, recipe, model_id=spec)
+    path = Path(spec)
+    if path.suffix == ".safetensors" or path.exists():
+        return load_sandwich(path, recipe)
+    known = ", ".join([NONE] + [z for z, e in ZOO.items() if e.recipe == recipe.id])
+    raise UsageError(f"unknown model {spec!r} for recipe {recipe.id}; known: {known}, or a .safetensors file")

@@ -18,7 +18,7 @@ from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
-from texsandwich.errors import UsageError
+from texsandwich.errors import CodecError, UsageError
 from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
@@ -93,6 +93,8 @@ def compress(
 
 def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings) -> list[bytes]:
     """Code a ``[1, P, H, W]`` bottleneck (code scale) as the layout's codec images: one file each."""
+    if not torch.isfinite(y).all():
+        raise CodecError("the pre-processor produced NaN or infinite bottleneck values; nothing was encoded")
     c = get_codec(codec)
     dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
     streams = []

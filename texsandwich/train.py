@@ -132,7 +132,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         stats = {k: float(v.detach()) for k, v in losses.items()}
         if step % 10 == 0:
             bar.set_postfix(loss=f"{stats['loss']:.2f}", psnr=f"{stats['psnr']:.2f}", bpp=f"{stats['bpp']:.3f}",
-                            step=f"{stats['step']:.2f}", s=f"{float(model.pre_net.s):.3f}")
+                            step=f"{stats['step']:.2f}", s=f"{float(model.pre_net.s.detach()):.3f}")
         elapsed = time.monotonic() - t0
         if time.monotonic() - last_save > config.checkpoint_seconds:
             save_checkpoint(step + 1)

@@ -1,0 +1,52 @@
+"""BD-rate / BD-PSNR pinned on curves with hand-checked answers, and the Pareto front."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from texsandwich.metrics import bd_psnr, bd_rate, pareto, psnr
+
+ANCHOR = [(0.25, 30.0), (0.5, 33.0), (1.0, 36.0), (2.0, 39.0)]
+
+
+def test_same_curve_is_zero():
+    assert bd_rate(ANCHOR, ANCHOR) == pytest.approx(0.0, abs=1e-9)
+    assert bd_psnr(ANCHOR, ANCHOR) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_halving_every_rate_is_minus_fifty_percent():
+    half = [(r / 2, d) for r, d in ANCHOR]
+    assert bd_rate(ANCHOR, half) == pytest.approx(-50.0, abs=1e-6)
+    # 3 dB per doubling of rate, linear in log rate: halving the rate is +3 dB at equal rate
+    assert bd_psnr(ANCHOR, half) == pytest.approx(3.0, abs=1e-6)
+
+
+def test_constant_psnr_offset():
+    better = [(r, d + 1.5) for r, d in ANCHOR]
+    assert bd_psnr(ANCHOR, better) == pytest.approx(1.5, abs=1e-9)
+    # 1.5 dB at 3 dB per octave = half an octave: 2**-0.5 - 1
+    assert bd_rate(ANCHOR, better) == pytest.approx((2**-0.5 - 1) * 100, abs=1e-6)
+
+
+def test_bpp_window_restricts_integration():
+    kinked = [(0.25, 30.0), (0.5, 33.0), (1.0, 36.0), (2.0, 41.0)]  # same up to 1 bpp, better above
+    full = bd_psnr(ANCHOR, kinked)
+    low = bd_psnr(ANCHOR, kinked, bpp_range=(0.25, 0.5))
+    assert low == pytest.approx(0.0, abs=1e-9) and full > 0
+
+
+def test_no_overlap_is_an_error():
+    with pytest.raises(ValueError):
+        bd_rate(ANCHOR, [(10.0, 50.0), (20.0, 55.0)])
+
+
+def test_pareto_keeps_the_upper_left_frontier():
+    pts = [(1.0, 30.0), (0.5, 31.0), (2.0, 35.0), (1.5, 34.0), (1.7, 33.0)]
+    assert pareto(pts) == [(0.5, 31.0), (1.5, 34.0), (2.0, 35.0)]
+
+
+def test_psnr():
+    a = np.zeros((4, 4))
+    assert psnr(a, a) == float("inf")
+    assert psnr(a, a + 1) == pytest.approx(20 * np.log10(255))

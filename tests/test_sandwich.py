@@ -1,0 +1,141 @@
+"""Networks, the learned sandwich, training with resume, weights files, and evaluation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from texsandwich.container import read_tsw
+from texsandwich.errors import CodecError, InputError, UsageError
+from texsandwich.evaluate import evaluate, write_report
+from texsandwich.layout import Layout
+from texsandwich.models import load_model
+from texsandwich.nets import PRESETS, Processor, macs_per_pixel, parameter_count
+from texsandwich.pipeline import codec_settings, compress, encode_bottleneck, psnr, reconstruct, to_tensor
+from texsandwich.recipes import get_recipe
+from texsandwich.sandwich import Sandwich, load_sandwich
+from texsandwich.train import TrainConfig, train
+
+
+def test_presets_match_the_paper_sizes():
+    sizes = {n: (parameter_count(Processor(3, 3, p, lambda x: x)), macs_per_pixel(Processor(3, 3, p, lambda x: x), 3))
+             for n, p in PRESETS.items() if n != "full"}
+    assert 0.44e6 < sizes["medium"][0] < 0.50e6
+    assert 55e3 < sizes["slim"][0] < 60e3 and 40e3 < sizes["slim"][1] < 46e3
+    assert sizes["lite"][1] <= 2000
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 17, 23), (2, 3, 64, 40), (1, 3, 1, 1)])
+def test_processor_takes_any_size_and_starts_as_its_base(shape):
+    base = lambda x: x * 0.5 + 3  # noqa: E731
+    p = Processor(3, 1, PRESETS["slim"], lambda x: base(x)[:, :1])
+    x = torch.rand(shape) * 255
+    y = p(x)
+    assert y.shape == (shape[0], 1, *shape[-2:])
+    assert torch.allclose(y, base(x)[:, :1]), "zero-initialised residual: starts as the adapter"
+
+
+def test_untrained_sandwich_equals_plain_adaptation(photo):
+    r = get_recipe("rgb-420")
+    learned, plain = Sandwich(r, "lite").eval(), load_model("none", r)
+    a = compress(photo, r, learned, "jpeg", 60).reconstruction
+    b = compress(photo, r, plain, "jpeg", 60).reconstruction
+    assert np.abs(a.astype(int) - b).max() <= 1
+
+
+def test_proxy_training_pass_has_gradients_everywhere(photo):
+    model = Sandwich(get_recipe("rgb-400"), "lite")
+    with torch.no_grad():
+        model.pre_net.s.fill_(0.1)
+        model.post_net.s.fill_(0.1)
+    x = to_tensor(photo[:64, :64])
+    out = model(x)
+    (((out["x_hat"] - x) ** 2).mean() + 0.01 * out["bits"].mean()).backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    assert model.pre_net.mlp.out.weight.grad.abs().sum() > 0
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory, example_dir) -> Path:
+    out = tmp_path_factory.mktemp("model") / "tiny.safetensors"
+    cfg = TrainConfig(recipe="rgb-444", data=str(example_dir), split="all", preset="lite", steps=6, crop=32,
+                      batch=2, checkpoint_seconds=0)
+    summary = train(cfg, out, progress=False)
+    assert np.isfinite(summary["loss"])
+    return out
+
+
+def test_training_writes_fp16_weights_with_metadata(tiny_model):
+    m = load_sandwich(tiny_model)
+    assert m.metadata["recipe"] == "rgb-444" and m.metadata["preset"] == "lite"
+    assert {"lambda", "step", "seed", "git_commit", "config"} <= set(m.metadata)
+    assert json.loads(m.metadata["config"])["steps"] == 6
+    from safetensors import safe_open
+
+    with safe_open(str(tiny_model), "pt") as f:
+        assert all(f.get_tensor(k).dtype == torch.float16 for k in f.keys())  # noqa: SIM118
+
+
+def test_resume_continues_from_the_checkpoint(tiny_model, example_dir):
+    cfg = TrainConfig(recipe="rgb-444", data=str(example_dir), split="all", preset="lite", steps=6, crop=32,
+                      batch=2, checkpoint_seconds=0)
+    state = torch.load(tiny_model.with_name(tiny_model.name + ".ckpt"), weights_only=False)
+    assert state["step"] == 6
+    summary = train(cfg, tiny_model, resume=True, progress=False)  # nothing left to do: exports again
+    assert summary["train_seconds"] >= state["elapsed"]
+    with pytest.raises(UsageError):
+        train(TrainConfig(**{**cfg.__dict__, "lmbda": 99.0}), tiny_model, resume=True, progress=False)
+
+
+def test_learned_model_round_trips_through_tsw(tiny_model, photo):
+    r = get_recipe("rgb-444")
+    model = load_model(str(tiny_model), r)
+    c = compress(photo, r, model, "heic", 50)
+    tsw = read_tsw(c.data)
+    assert tsw.manifest.model_sha256 == model.sha256 and tsw.manifest.model_id == "tiny"
+    assert np.array_equal(reconstruct(tsw, model), c.reconstruction)
+    assert psnr(c.reconstruction, photo) > 25
+
+
+def test_model_for_another_recipe_is_refused_naming_both(tiny_model):
+    with pytest.raises(UsageError, match=r"rgb-444.*rgb-400"):
+        load_model(str(tiny_model), get_recipe("rgb-400"))
+    with pytest.raises(UsageError, match="rgb-400"):
+        load_model("rgb-444-slim", get_recipe("rgb-400"))
+
+
+def test_bad_model_files(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(InputError):
+        load_model(str(bad), get_recipe("rgb-444"))
+    with pytest.raises(InputError):
+        load_model(str(tmp_path / "missing.safetensors"), get_recipe("rgb-444"))
+
+
+def test_non_finite_bottleneck_never_reaches_the_codec():
+    y = torch.full((1, 3, 8, 8), float("nan"))
+    with pytest.raises(CodecError):
+        encode_bottleneck(y, Layout("444", 3), "heic", codec_settings("heic", 50, None))
+
+
+def test_evaluation_report_and_plot(tmp_path, example_dir):
+    small = tmp_path / "imgs"
+    small.mkdir()
+    for name in ("chelsea", "coffee"):
+        Image.open(example_dir / f"{name}.png").crop((0, 0, 96, 64)).save(small / f"{name}.png")
+    r = get_recipe("rgb-420")
+    files = sorted(small.iterdir())
+    report = evaluate(r, files, [load_model("none", r)], "jpeg", [30, 60, 90], progress=False)
+    write_report(report, tmp_path / "rep")
+    data = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert {c["name"] for c in data["curves"]} == {"none", "jpeg ycbcr-420", "jpeg ycbcr-444"}
+    assert len(data["curves"][0]["images"]) == 2
+    assert data["summary"]["bd_rate_percent"] is not None
+    assert (tmp_path / "rep" / "rd.png").stat().st_size > 10_000

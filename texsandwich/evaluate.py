@@ -1,0 +1,152 @@
+"""Rate-distortion evaluation with real codecs: the sandwich through the ``.tsw`` path vs the plain codec.
+
+Every point is a real encode and decode: the sandwich's rate is the size of the complete ``.tsw`` file
+(header, manifest and streams), the baseline's the size of the plain HEIC/JPEG file. Curves are the
+average over images of bpp and PSNR at each quality setting; several models of a recipe are merged
+into one Pareto front, and the baseline is the front over all its variants (e.g. best of YCbCr 4:2:0
+and 4:4:4 at every rate). BD-rate and BD-PSNR compare the two fronts (:mod:`texsandwich.metrics`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+from texsandwich.fsutil import atomic_write
+from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto, psnr
+from texsandwich.models import SandwichModel
+from texsandwich.pipeline import baseline, compress
+from texsandwich.recipes import Recipe
+
+DEFAULT_QUALITIES = {"heic": [10, 20, 30, 40, 50, 60, 70, 80, 90], "jpeg": [10, 20, 30, 40, 50, 60, 70, 80, 90]}
+
+
+@dataclass
+class Curve:
+    name: str
+    kind: str
+    """'sandwich' or 'baseline'"""
+    qualities: list[int]
+    per_image: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    """image -> [(bpp, psnr)] in quality order"""
+
+    def mean(self) -> list[Point]:
+        rows = np.array(list(self.per_image.values()))  # [images, qualities, 2]
+        return [(float(r), float(d)) for r, d in rows.mean(axis=0)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "kind": self.kind, "qualities": self.qualities,
+            "mean": [{"quality": q, "bpp": r, "psnr": d}
+                     for q, (r, d) in zip(self.qualities, self.mean(), strict=True)],
+            "images": {k: [{"bpp": r, "psnr": d} for r, d in v] for k, v in self.per_image.items()},
+        }
+
+
+def _summary(
+    anchor: list[Point], test: list[Point], bpp_range: tuple[float, float] | None
+) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key, fn in (("bd_rate_percent", bd_rate), ("bd_psnr_db", bd_psnr)):
+        try:
+            out[key] = fn(anchor, test, bpp_range)
+        except ValueError:
+            out[key] = None
+    return out
+
+
+def evaluate(
+    recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
+    bpp_range: tuple[float, float] | None = None, progress: bool = True,
+) -> dict[str, Any]:
+    curves = [Curve(m.model_id, "sandwich", qualities) for m in models]
+    curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
+    started = time.monotonic()
+    bar = tqdm(files, unit="image", disable=not progress)
+    for f in bar:
+        with Image.open(f) as im:
+            image = np.asarray(im.convert("RGB"))
+        pixels = image.shape[0] * image.shape[1]
+        for curve, model in zip(curves, models, strict=False):
+            pts = []
+            for q in qualities:
+                c = compress(image, recipe, model, codec, q)
+                pts.append((8 * len(c.data) / pixels, psnr(c.reconstruction, image)))
+            curve.per_image[f.name] = pts
+        for curve, base in zip(curves[len(models):], recipe.baselines, strict=True):
+            pts = []
+            for q in qualities:
+                data, rec = baseline(image, base, codec, q)
+                pts.append((8 * len(data) / pixels, psnr(rec, image)))
+            curve.per_image[f.name] = pts
+    sandwich_front = pareto([p for c in curves if c.kind == "sandwich" for p in c.mean()])
+    baseline_front = pareto([p for c in curves if c.kind == "baseline" for p in c.mean()])
+    report: dict[str, Any] = {
+        "recipe": recipe.id, "codec": codec, "images": [f.name for f in files], "qualities": qualities,
+        "bpp_range": list(bpp_range) if bpp_range else None,
+        "curves": [c.to_json() for c in curves],
+        "sandwich_front": sandwich_front, "baseline_front": baseline_front,
+        "summary": _summary(baseline_front, sandwich_front, bpp_range),
+        "per_model": {c.name: _summary(baseline_front, c.mean(), bpp_range) for c in curves if c.kind == "sandwich"},
+        "seconds": time.monotonic() - started,
+    }
+    return report
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
+    for c in report["curves"]:
+        r = [p["bpp"] for p in c["mean"]]
+        d = [p["psnr"] for p in c["mean"]]
+        style = "-o" if c["kind"] == "sandwich" else "--s"
+        ax.plot(r, d, style, ms=3, lw=1.2, label=c["name"])
+    s = report["summary"]
+    title = f"{report['recipe']} over {report['codec']} ({len(report['images'])} images)"
+    if s["bd_rate_percent"] is not None and s["bd_psnr_db"] is not None:
+        title += f"\nBD-rate {s['bd_rate_percent']:+.1f}%, BD-PSNR {s['bd_psnr_db']:+.2f} dB vs best baseline"
+    if report["bpp_range"]:
+        lo, hi = report["bpp_range"]
+        ax.axvspan(lo, hi, color="0.92", zorder=0, label=f"BD window {lo}-{hi} bpp")
+    ax.set(xlabel="bits per pixel (whole file)", ylabel="PSNR (dB, RGB)", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    atomic_write(path, tmp.read_bytes())
+    tmp.unlink()
+
+
+def write_report(report: dict[str, Any], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean = json.loads(json.dumps(report, default=float), parse_constant=lambda c: None)
+    atomic_write(out_dir / "report.json", (json.dumps(clean, indent=1, allow_nan=False) + "\n").encode())
+    plot(report, out_dir / "rd.png")
+
+
+def format_summary(report: dict[str, Any]) -> str:
+    def f(v: float | None, fmt: str) -> str:
+        return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+
+    s = report["summary"]
+    lines = [f"{report['recipe']} over {report['codec']}, {len(report['images'])} images:"]
+    for c in report["curves"]:
+        pts = ", ".join(f"{p['bpp']:.2f}/{p['psnr']:.2f}" for p in c["mean"])
+        lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
+    lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
+                 + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
+    return "\n".join(lines)
