@@ -41,3 +41,17 @@ def test_luma_adapter_shows_gray_as_rgb():
     y = a.pre(x)
     assert y.shape == (1, 1, 4, 4)
     assert torch.equal(a.post(y)[:, 0], a.post(y)[:, 2])
+
+
+def test_composite_adapter_carries_colour_in_one_plane():
+    """Smooth colour survives modulation onto Nyquist carriers and demodulation almost exactly."""
+    yy, xx = torch.meshgrid(torch.arange(32.0), torch.arange(48.0), indexing="ij")
+    x = torch.stack([100 + 60 * torch.sin(xx / 15), 120 + 50 * torch.cos(yy / 13), 90 + 40 * torch.sin((xx + yy) / 17)])
+    x = x.unsqueeze(0).double()
+    a = ADAPTERS["composite"]
+    g = a.pre(x)
+    assert g.shape == (1, 1, 32, 48)
+    err = (a.post(g) - x)[..., 2:-2, 2:-2].abs().max()
+    assert err < 3.0
+    gray = ADAPTERS["luma"]
+    assert (gray.post(gray.pre(x)) - x).abs().max() > 30, "the gray image alone loses the colour"

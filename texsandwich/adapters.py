@@ -39,6 +39,53 @@ def luma_to_rgb(y: torch.Tensor) -> torch.Tensor:
     return y.expand(-1, 3, -1, -1)
 
 
+def carriers(height: int, width: int, like: torch.Tensor) -> torch.Tensor:
+    """``[1, 2, H, W]`` Nyquist carriers: (-1)^x (horizontal) and (-1)^(x+y) (diagonal)."""
+    y = torch.arange(height, device=like.device).view(height, 1)
+    x = torch.arange(width, device=like.device).view(1, width)
+    c1 = (1 - 2 * (x % 2)).expand(height, width)
+    c2 = 1 - 2 * ((x + y) % 2)
+    return torch.stack([c1, c2]).unsqueeze(0).to(like.dtype)
+
+
+_BINOMIAL = (0.25, 0.5, 0.25)
+
+
+def _smooth(t: torch.Tensor, horizontal: bool = True, vertical: bool = True) -> torch.Tensor:
+    """[1, 2, 1]/4 along the chosen axes: zero response at the Nyquist frequency of each."""
+    k = torch.tensor(_BINOMIAL, dtype=t.dtype, device=t.device)
+    if horizontal:
+        t = torch.nn.functional.conv2d(torch.nn.functional.pad(t, (1, 1, 0, 0), mode="replicate"),
+                                       k.view(1, 1, 1, 3).expand(t.shape[1], 1, 1, 3), groups=t.shape[1])
+    if vertical:
+        t = torch.nn.functional.conv2d(torch.nn.functional.pad(t, (0, 0, 1, 1), mode="replicate"),
+                                       k.view(1, 1, 3, 1).expand(t.shape[1], 1, 3, 1), groups=t.shape[1])
+    return t
+
+
+COMPOSITE_GAIN = 1.0
+
+
+def rgb_to_composite(x: torch.Tensor) -> torch.Tensor:
+    """One gray plane carrying colour like composite video: ``Y + k (Cb-128) c1 + k (Cr-128) c2``.
+
+    Cb rides on the horizontal Nyquist carrier (-1)^x and Cr on the diagonal one (-1)^(x+y), where
+    natural images have little luma energy; flat quantisation (JPEG flat tables, HEVC's default flat
+    scaling) keeps them at the same cost as any other frequency.
+    """
+    ycc = rgb_to_ycbcr(x)
+    c = carriers(x.shape[-2], x.shape[-1], x)
+    return ycc[:, :1] + COMPOSITE_GAIN * ((ycc[:, 1:] - 128.0) * c).sum(dim=1, keepdim=True)
+
+
+def composite_to_rgb(g: torch.Tensor) -> torch.Tensor:
+    """Demodulate: luma = horizontal [1,2,1] (nulls both carriers); chroma = carrier x residual, smoothed."""
+    luma = _smooth(g, vertical=False)
+    c = carriers(g.shape[-2], g.shape[-1], g)
+    chroma = _smooth((g - luma) * c) / COMPOSITE_GAIN + 128.0
+    return ycbcr_to_rgb(torch.cat([luma, chroma], dim=1))
+
+
 @dataclass(frozen=True)
 class Adapter:
     """A fixed pre-processor and its post-processor."""
@@ -47,6 +94,8 @@ class Adapter:
     pre: Callable[[torch.Tensor], torch.Tensor]
     post: Callable[[torch.Tensor], torch.Tensor]
     why: str
+    positional: bool = False
+    """The maps depend on the pixel position (carriers): networks around it get the carriers as inputs."""
 
 
 ADAPTERS: dict[str, Adapter] = {
@@ -55,5 +104,8 @@ ADAPTERS: dict[str, Adapter] = {
         Adapter("identity", lambda x: x, lambda y: y, "planes are the source channels"),
         Adapter("ycbcr", rgb_to_ycbcr, ycbcr_to_rgb, "BT.601 full-range YCbCr, as the codec itself would"),
         Adapter("luma", rgb_to_luma, luma_to_rgb, "BT.601 luma; the gray image is shown as RGB"),
+        Adapter("composite", rgb_to_composite, composite_to_rgb,
+                "luma plus chroma on Nyquist carriers (composite-video style), demodulated by fixed filters",
+                positional=True),
     )
 }

@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from texsandwich.adapters import carriers
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -106,19 +108,24 @@ class Processor(nn.Module):
     """One side of the sandwich: ``base(x) + scale * (MLP(x') + s * UNet(x'))``, ``x' = (x - 127.5) / 127.5``."""
 
     def __init__(
-        self, cin: int, cout: int, preset: Preset, base: Callable[[torch.Tensor], torch.Tensor], scale: float = 127.5
+        self, cin: int, cout: int, preset: Preset, base: Callable[[torch.Tensor], torch.Tensor], scale: float = 127.5,
+        positional: bool = False,
     ) -> None:
         super().__init__()
         self.base = base
         self.scale = scale
-        self.mlp = SinMLP(cin, cout, preset.mlp_hidden, preset.mlp_layers)
-        self.unet = UNet(cin, cout, preset.encoder, preset.decoder)
+        self.positional = positional
+        extra = 2 if positional else 0  # the carriers of a position-dependent adapter
+        self.mlp = SinMLP(cin + extra, cout, preset.mlp_hidden, preset.mlp_layers)
+        self.unet = UNet(cin + extra, cout, preset.encoder, preset.decoder)
         self.s = nn.Parameter(torch.zeros(()))
         self.multiple = 1 << len(preset.encoder)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
         z = (x - 127.5) / 127.5
+        if self.positional:
+            z = torch.cat([z, carriers(h, w, z).expand(z.shape[0], -1, -1, -1)], dim=1)
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
         zp = F.pad(z, (0, pw, 0, ph), mode="replicate") if ph or pw else z
         residual = self.mlp(z) + self.s * self.unet(zp)[..., :h, :w]

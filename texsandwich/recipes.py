@@ -59,7 +59,7 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "rgb-400",
             "RGB image over a grayscale (4:0:0) codec: one bottleneck plane",
-            "rgb8", _RGB, 8, Layout("400", 1), "mse", "luma",
+            "rgb8", _RGB, 8, Layout("400", 1), "mse", "composite",
             (Baseline("gray", "400", "luma"),),
         ),
         Recipe(

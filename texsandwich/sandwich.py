@@ -37,8 +37,8 @@ class Sandwich(SandwichModel):
         self.preset = preset
         adapter = ADAPTERS[recipe.plain]
         planes, channels = recipe.layout.planes, len(recipe.channels)
-        self.pre_net = Processor(channels, planes, PRESETS[preset], adapter.pre)
-        self.post_net = Processor(planes, channels, PRESETS[preset], adapter.post)
+        self.pre_net = Processor(channels, planes, PRESETS[preset], adapter.pre, positional=adapter.positional)
+        self.post_net = Processor(planes, channels, PRESETS[preset], adapter.post, positional=adapter.positional)
         self.proxy = ImageCodecProxy(recipe.layout, step=step, rate=rate)
         self.model_id = f"{recipe.id}-{preset}"
         self.sha256 = "0" * 64
