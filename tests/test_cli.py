@@ -149,3 +149,16 @@ def test_console_script_entry_point(images, tmp_path):
     r = subprocess.run([exe, "compress", str(images / "nope.png"), "-o", str(tmp_path / "a.tsw"),
                         "--recipe", "rgb-444"], capture_output=True, text=True, check=False)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and r.stdout == ""
+
+
+def test_gray_and_opaque_rgba_are_converted_with_a_warning(capsys, tmp_path):
+    gray = tmp_path / "gray.png"
+    Image.fromarray(np.full((16, 24), 77, np.uint8)).save(gray)
+    rgba = np.full((16, 24, 4), 200, np.uint8)
+    rgba[..., 3] = 255
+    Image.fromarray(rgba).save(tmp_path / "opaque.png")
+    for src in ("gray.png", "opaque.png"):
+        code, _, err = run(capsys, "compress", str(tmp_path / src), "-o", str(tmp_path / f"{src}.tsw"),
+                           "--recipe", "rgb-444", "--model", "none")
+        assert code == 0
+        assert err.startswith("texsandwich: warning:") and err.count("\n") == 1, err

@@ -106,3 +106,14 @@ def test_ten_bit_heic_bottleneck_keeps_more_precision(photo):
     assert psnr(ten.reconstruction, photo) > psnr(eight.reconstruction, photo)
     with pytest.raises(UsageError):
         compress(photo, r, model, "jpeg", 90, bit_depth=10)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (3, 5), (7, 9)])
+def test_images_smaller_than_a_block(shape):
+    image = np.random.default_rng(0).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    for recipe_id in sorted(RECIPES):
+        r = get_recipe(recipe_id)
+        model = load_model("none", r)
+        for codec in ("heic", "jpeg"):
+            c = compress(image, r, model, codec, 80)
+            assert reconstruct(read_tsw(c.data), model).shape == image.shape

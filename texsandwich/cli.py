@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -337,8 +338,13 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"texsandwich: warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every expected failure into one line and an exit code."""
+    warnings.showwarning = _one_line_warning
     try:
         rv = cli.main(args=argv, prog_name="texsandwich", standalone_mode=False)
     except click.exceptions.UsageError as e:

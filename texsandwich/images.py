@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +45,12 @@ def read_rgb8(path: Path) -> np.ndarray:
                 rgba = np.asarray(im.convert("RGBA"))
                 if (rgba[..., 3] != 255).any():
                     raise InputError(f"{path}: image has transparency, which the rgb-* recipes cannot carry")
+                warnings.warn(f"{path}: dropped a fully opaque alpha channel", stacklevel=2)
                 return np.ascontiguousarray(rgba[..., :3])
             if mode not in ("RGB", "L", "P", "1", "CMYK", "YCbCr"):
                 raise InputError(f"{path}: unsupported image mode {mode}")
+            if mode != "RGB":
+                warnings.warn(f"{path}: converted a {mode} image to RGB for an RGB recipe", stacklevel=2)
             return np.ascontiguousarray(np.asarray(im.convert("RGB")))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
