@@ -139,3 +139,20 @@ def test_evaluation_report_and_plot(tmp_path, example_dir):
     assert len(data["curves"][0]["images"]) == 2
     assert data["summary"]["bd_rate_percent"] is not None
     assert (tmp_path / "rep" / "rd.png").stat().st_size > 10_000
+
+
+def test_refinement_stage_updates_only_the_post_net(tmp_path, example_dir):
+    cfg = TrainConfig(recipe="rgb-420", data=str(example_dir), split="all", preset="lite", steps=3, crop=32,
+                      batch=2, checkpoint_seconds=0)
+    first = tmp_path / "a.safetensors"
+    train(cfg, first, progress=False)
+    before = load_sandwich(first)
+    refined = TrainConfig(**{**cfg.__dict__, "refine_steps": 3})
+    summary = train(refined, first, resume=True, progress=False)  # extends the finished first stage
+    after = load_sandwich(first)
+    assert np.isfinite(summary["psnr"])
+    pre_same = all(torch.equal(a, b) for a, b in zip(before.pre_net.state_dict().values(),
+                                                       after.pre_net.state_dict().values(), strict=True))
+    post_same = all(torch.equal(a, b) for a, b in zip(before.post_net.state_dict().values(),
+                                                        after.post_net.state_dict().values(), strict=True))
+    assert pre_same and not post_same

@@ -279,7 +279,10 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
 @click.option("--lambda", "lmbda", type=click.FloatRange(min=0), default=30.0, show_default=True,
               help="Rate weight: loss = MSE + lambda * bits per pixel.")
 @click.option("--preset", type=click.Choice(["full", "medium", "slim", "lite"]), default="slim", show_default=True)
-@click.option("--steps", type=click.IntRange(min=1), default=4000, show_default=True)
+@click.option("--steps", type=click.IntRange(min=0), default=4000, show_default=True,
+              help="Steps through the proxy (pre- and post-net together).")
+@click.option("--refine-steps", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Then steps of the post-net alone on real HEIC/JPEG decodes.")
 @click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=5e-4, show_default=True)
@@ -287,14 +290,14 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT.ckpt when it exists.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @_quiet
-def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, crop: int, batch: int,
-              lr: float, seed: int, resume: bool, output: Path, quiet: bool) -> None:
+def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, refine_steps: int,
+              crop: int, batch: int, lr: float, seed: int, resume: bool, output: Path, quiet: bool) -> None:
     """Train a sandwich through the codec proxy and write fp16 safetensors weights."""
     from texsandwich.train import TrainConfig, train
 
     get_recipe(recipe_id)
     config = TrainConfig(recipe=recipe_id, data=str(data), split=split, lmbda=lmbda, preset=preset, steps=steps,
-                         crop=crop, batch=batch, lr=lr, seed=seed)
+                         refine_steps=refine_steps, crop=crop, batch=batch, lr=lr, seed=seed)
     summary = train(config, output, resume=resume, progress=not quiet)
     click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
                f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from texsandwich.data import list_images
 from texsandwich.errors import InputError, UsageError
 from texsandwich.losses import RateDistortionLoss
+from texsandwich.pipeline import code_bottleneck, codec_settings
 from texsandwich.recipes import get_recipe
 from texsandwich.sandwich import Sandwich, save_sandwich
 
@@ -37,6 +38,11 @@ class TrainConfig:
     step_init: float | None = None
     seed: int = 0
     checkpoint_seconds: float = 120.0
+    refine_steps: int = 0
+    """Steps of the second stage: the post-net alone, on real codec decodes of the frozen pre-net's bottleneck."""
+    refine_codecs: str = "heic,jpeg"
+    refine_qualities: tuple[int, int] = (15, 85)
+    refine_lr: float = 2e-4
 
 
 def load_images(folder: Path, split: str, crop: int) -> list[np.ndarray]:
@@ -78,8 +84,10 @@ def initial_step(lmbda: float, samples_per_pixel: float) -> float:
 def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True) -> dict[str, float]:
     """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end."""
     recipe = get_recipe(config.recipe)
-    if config.steps < 1 or config.batch < 1 or config.crop < 16 or config.lmbda < 0:
-        raise UsageError("steps and batch must be >= 1, crop >= 16, lambda >= 0")
+    if config.steps < 0 or config.refine_steps < 0 or config.steps + config.refine_steps < 1:
+        raise UsageError("steps and refine steps must be >= 0, and not both 0")
+    if config.batch < 1 or config.crop < 16 or config.lmbda < 0:
+        raise UsageError("batch must be >= 1, crop >= 16, lambda >= 0")
     torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     images = load_images(Path(config.data), config.split, config.crop)
@@ -94,15 +102,19 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     # the step is one scalar on a 1..255 scale: it needs a far larger learning rate than the weights
     opt = torch.optim.Adam([{"params": others, "lr": config.lr}, {"params": step_params, "lr": config.step_lr}])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
+    opt_post = torch.optim.Adam(model.post_net.parameters(), lr=config.refine_lr)
     loss_fn = RateDistortionLoss(config.lmbda)
+    codecs = [c for c in config.refine_codecs.split(",") if c]
     ckpt = output.with_name(output.name + ".ckpt")
     start, elapsed = 0, 0.0
     if resume and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)
-        if state["config"] != dataclasses.asdict(config):
+        if not _compatible(state["config"], dataclasses.asdict(config)):
             raise UsageError(f"{ckpt} was written with another configuration; drop --resume or the checkpoint")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
+        if "opt_post" in state:
+            opt_post.load_state_dict(state["opt_post"])
         sched.load_state_dict(state["sched"])
         rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
@@ -111,18 +123,28 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     def save_checkpoint(step: int) -> None:
         tmp = ckpt.with_name(ckpt.name + ".part")
         torch.save({"config": dataclasses.asdict(config), "model": model.state_dict(), "opt": opt.state_dict(),
-                    "sched": sched.state_dict(), "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                    "step": step, "elapsed": elapsed}, tmp)
+                    "opt_post": opt_post.state_dict(), "sched": sched.state_dict(), "rng": rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(), "step": step, "elapsed": elapsed}, tmp)
         os.replace(tmp, ckpt)
 
     model.train()
     last_save = time.monotonic()
     t0 = time.monotonic() - elapsed
-    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress, unit="step")
+    total = config.steps + config.refine_steps
+    bar = tqdm(range(start, total), initial=start, total=total, disable=not progress, unit="step")
     stats: dict[str, float] = {}
     for step in bar:
         x = random_batch(images, rng, config.batch, config.crop).to(device)
         x = x.contiguous(memory_format=torch.channels_last)
+        if step >= config.steps:
+            stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng)
+            if step % 10 == 0:
+                bar.set_postfix(stage="refine", psnr=f"{stats['psnr']:.2f}")
+            elapsed = time.monotonic() - t0
+            if time.monotonic() - last_save > config.checkpoint_seconds:
+                save_checkpoint(step + 1)
+                last_save = time.monotonic()
+            continue
         out = model(x)
         losses = loss_fn(out, x)
         opt.zero_grad(set_to_none=True)
@@ -138,11 +160,48 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             save_checkpoint(step + 1)
             last_save = time.monotonic()
     elapsed = time.monotonic() - t0
-    save_checkpoint(config.steps)
+    save_checkpoint(total)
     summary = {**stats, "train_seconds": elapsed, "threads": torch.get_num_threads(), "device": str(device),
                "cpu": _cpu_name()}
     save_sandwich(model.cpu(), output, config.lmbda, {**dataclasses.asdict(config), "result": summary})
     return summary
+
+
+def _compatible(old: dict, new: dict) -> bool:
+    """A checkpoint can be resumed when everything but the refinement stage's settings is unchanged.
+
+    That lets a finished proxy training be extended by a refinement stage without starting again.
+    """
+    same = {k: v for k, v in new.items() if not k.startswith("refine_")}
+    return all(old.get(k, v) == v for k, v in same.items())
+
+
+def refine_step(
+    model: Sandwich, opt: torch.optim.Optimizer, x: torch.Tensor, codecs: list[str], qualities: tuple[int, int],
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    """One post-net update on real decodes: each crop through a random codec at a random quality.
+
+    The real codec needs no gradient here (the pre-net is frozen), so the post-net learns the actual
+    artefacts of HEVC and libjpeg instead of the proxy's -- the same weights then serve both codecs.
+    """
+    recipe = model.recipe
+    with torch.no_grad():
+        y = model.pre_net(x).float().contiguous()
+        decoded = []
+        for i in range(y.shape[0]):
+            codec = codecs[int(rng.integers(len(codecs)))]
+            q = int(rng.integers(qualities[0], qualities[1] + 1))
+            settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
+            decoded.append(code_bottleneck(y[i : i + 1], recipe.layout, codec, settings))
+        y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
+    mse = torch.mean((model.post_net(y_hat) - x) ** 2)
+    opt.zero_grad(set_to_none=True)
+    mse.backward()
+    opt.step()
+    return {"loss": float(mse.detach()), "mse": float(mse.detach()),
+            "psnr": float(10 * torch.log10(255.0**2 / mse.detach().clamp_min(1e-10))), "bpp": float("nan"),
+            "step": model.step}
 
 
 def _cpu_name() -> str:

@@ -23,6 +23,7 @@ class ZooEntry:
     batch: int = 8
     lr: float = 5e-4
     seed: int = 0
+    refine_steps: int = 0
     summary: str = ""
 
     @property

@@ -30,7 +30,8 @@ def main() -> None:
     for zid in args.only:
         e = ZOO[zid]
         config = TrainConfig(recipe=e.recipe, data=str(args.data), split="train", lmbda=e.lmbda, preset=e.preset,
-                             steps=args.steps or e.steps, crop=e.crop, batch=e.batch, lr=e.lr, seed=e.seed)
+                             steps=args.steps or e.steps, crop=e.crop, batch=e.batch, lr=e.lr, seed=e.seed,
+                             refine_steps=e.refine_steps)
         e.path.parent.mkdir(parents=True, exist_ok=True)
         print(f"== {zid}: {config}", flush=True)
         summary = train(config, e.path, resume=True)
