@@ -38,9 +38,9 @@ class ZooEntry:
 ZOO: dict[str, ZooEntry] = {
     e.id: e
     for e in (
-        ZooEntry("rgb-400-slim", "rgb-400", "slim", 60.0, 4000, summary="RGB over a grayscale codec"),
-        ZooEntry("rgb-444-slim", "rgb-444", "slim", 30.0, 4000, summary="RGB over 4:4:4"),
-        ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 4000, summary="RGB over 4:2:0"),
+        ZooEntry("rgb-400-slim", "rgb-400", "slim", 60.0, 4000, refine_steps=600, summary="RGB over a grayscale codec"),
+        ZooEntry("rgb-444-slim", "rgb-444", "slim", 30.0, 4000, refine_steps=600, summary="RGB over 4:4:4"),
+        ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 4000, refine_steps=600, summary="RGB over 4:2:0"),
     )
 }
 
