@@ -162,3 +162,16 @@ def test_gray_and_opaque_rgba_are_converted_with_a_warning(capsys, tmp_path):
                            "--recipe", "rgb-444", "--model", "none")
         assert code == 0
         assert err.startswith("texsandwich: warning:") and err.count("\n") == 1, err
+
+
+def test_eval_command_writes_report(capsys, images, tmp_path):
+    out = tmp_path / "report"
+    code, stdout, err = run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",
+                            "--codec", "jpeg", "--qualities", "40,80", "--limit", "1", "-q", "-o", str(out))
+    assert code == 0, err
+    assert "BD-rate" in stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["images"] == ["chelsea.png"] and report["qualities"] == [40, 80]
+    assert (out / "rd.png").is_file()
+    one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--qualities", "40",
+                        "-o", str(out))[::2], 2, "qualities")

@@ -50,3 +50,12 @@ def test_psnr():
     a = np.zeros((4, 4))
     assert psnr(a, a) == float("inf")
     assert psnr(a, a + 1) == pytest.approx(20 * np.log10(255))
+
+
+def test_several_curves_compare_through_their_envelope():
+    low = [(0.25, 31.0), (0.5, 33.5), (1.0, 35.0), (2.0, 37.0)]  # better than ANCHOR at low rates only
+    high = [(0.25, 29.0), (0.5, 32.5), (1.0, 37.0), (2.0, 40.0)]  # better at high rates only
+    both = bd_psnr(ANCHOR, [low, high])
+    assert both > max(bd_psnr(ANCHOR, low), bd_psnr(ANCHOR, high))
+    assert bd_psnr([low, high], [low, high]) == pytest.approx(0.0, abs=1e-9)
+    assert bd_rate(ANCHOR, [ANCHOR, [(r * 2, d) for r, d in ANCHOR]]) == pytest.approx(0.0, abs=1e-6)

@@ -2,9 +2,10 @@
 
 Every point is a real encode and decode: the sandwich's rate is the size of the complete ``.tsw`` file
 (header, manifest and streams), the baseline's the size of the plain HEIC/JPEG file. Curves are the
-average over images of bpp and PSNR at each quality setting; several models of a recipe are merged
-into one Pareto front, and the baseline is the front over all its variants (e.g. best of YCbCr 4:2:0
-and 4:4:4 at every rate). BD-rate and BD-PSNR compare the two fronts (:mod:`texsandwich.metrics`).
+average over images of bpp and PSNR at each quality setting; several models of a recipe are compared
+through their envelope (the best model at every rate), and so are the baseline's variants (best of
+YCbCr 4:2:0 and 4:4:4 at every rate); the pooled Pareto points are reported too. BD-rate and BD-PSNR
+compare the two envelopes (:mod:`texsandwich.metrics`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Curve:
 
 
 def _summary(
-    anchor: list[Point], test: list[Point], bpp_range: tuple[float, float] | None
+    anchor: list[list[Point]], test: list[list[Point]], bpp_range: tuple[float, float] | None
 ) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for key, fn in (("bd_rate_percent", bd_rate), ("bd_psnr_db", bd_psnr)):
@@ -87,15 +88,16 @@ def evaluate(
                 data, rec = baseline(image, base, codec, q)
                 pts.append((8 * len(data) / pixels, psnr(rec, image)))
             curve.per_image[f.name] = pts
-    sandwich_front = pareto([p for c in curves if c.kind == "sandwich" for p in c.mean()])
-    baseline_front = pareto([p for c in curves if c.kind == "baseline" for p in c.mean()])
+    sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
+    baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     report: dict[str, Any] = {
         "recipe": recipe.id, "codec": codec, "images": [f.name for f in files], "qualities": qualities,
         "bpp_range": list(bpp_range) if bpp_range else None,
         "curves": [c.to_json() for c in curves],
-        "sandwich_front": sandwich_front, "baseline_front": baseline_front,
-        "summary": _summary(baseline_front, sandwich_front, bpp_range),
-        "per_model": {c.name: _summary(baseline_front, c.mean(), bpp_range) for c in curves if c.kind == "sandwich"},
+        "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
+        "baseline_front": pareto([p for c in baseline_curves for p in c]),
+        "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
+        "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
         "seconds": time.monotonic() - started,
     }
     return report

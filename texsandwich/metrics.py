@@ -3,7 +3,8 @@
 BD-rate and BD-PSNR follow Bjøntegaard with monotone piecewise-cubic (PCHIP, scipy) interpolation
 instead of the original cubic polynomial fit: PCHIP passes through every point and cannot overshoot,
 so curves with few or unevenly spaced points still give a sane number. Integration runs over the
-overlapping range only (optionally narrowed to a bpp window), on log rate.
+overlapping range only (optionally narrowed to a bpp window), on log rate. Several curves on one side
+(models of a recipe, variants of a baseline) are compared through their envelope.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ def pareto(points: Sequence[Point]) -> list[Point]:
     return best
 
 
-def _monotone(points: Sequence[Point]) -> tuple[np.ndarray, np.ndarray]:
+Curve = Sequence[Point]
+
+
+def _monotone(points: Curve) -> tuple[np.ndarray, np.ndarray]:
+    """log10(bpp) and PSNR of a curve's Pareto front (strictly increasing in both)."""
     front = pareto(points)
     if len(front) < 2:
         raise ValueError("a curve needs at least two points on its Pareto front")
@@ -42,35 +47,58 @@ def _monotone(points: Sequence[Point]) -> tuple[np.ndarray, np.ndarray]:
     return np.log10(r), d
 
 
-def _window(lo: float, hi: float, bpp_range: tuple[float, float] | None) -> tuple[float, float]:
-    if bpp_range is not None:
-        lo, hi = max(lo, np.log10(bpp_range[0])), min(hi, np.log10(bpp_range[1]))
-    return lo, hi
+class _Envelope:
+    """The best of several curves: max PSNR at each rate, min rate at each PSNR (each curve PCHIP-interpolated).
+
+    Taking the envelope of the interpolated curves, not the Pareto front of their pooled points, keeps
+    two nearly coincident points of different models from pulling the interpolation under both curves.
+    """
+
+    def __init__(self, curves: Sequence[Curve]) -> None:
+        self.parts = [_monotone(c) for c in curves]
+        self.d_of_r = [(r.min(), r.max(), PchipInterpolator(r, d)) for r, d in self.parts]
+        self.r_of_d = [(d.min(), d.max(), PchipInterpolator(d, r)) for r, d in self.parts]
+        self.r_range = (min(p[0] for p in self.d_of_r), max(p[1] for p in self.d_of_r))
+        self.d_range = (min(p[0] for p in self.r_of_d), max(p[1] for p in self.r_of_d))
+
+    def psnr(self, logr: float) -> float:
+        return max(float(f(logr)) for lo, hi, f in self.d_of_r if lo <= logr <= hi)
+
+    def log_rate(self, d: float) -> float:
+        return min(float(f(d)) for lo, hi, f in self.r_of_d if lo <= d <= hi)
 
 
-def bd_rate(anchor: Sequence[Point], test: Sequence[Point], bpp_range: tuple[float, float] | None = None) -> float:
-    """Average rate difference (%) of ``test`` vs ``anchor`` at equal PSNR; negative = fewer bits."""
-    ra, da = _monotone(anchor)
-    rt, dt = _monotone(test)
-    lo, hi = max(da.min(), dt.min()), min(da.max(), dt.max())
+def _curves(c: Curve | Sequence[Curve]) -> list[Curve]:
+    """Accept one curve (a list of points) or several."""
+    return [c] if c and isinstance(c[0][0], (int, float, np.floating)) else list(c)
+
+
+def bd_rate(anchor: Curve | Sequence[Curve], test: Curve | Sequence[Curve],
+            bpp_range: tuple[float, float] | None = None) -> float:
+    """Average rate difference (%) of ``test`` vs ``anchor`` at equal PSNR; negative = fewer bits.
+
+    Each side may be several curves; their envelope (best at every point) is compared.
+    """
+    ea, et = _Envelope(_curves(anchor)), _Envelope(_curves(test))
+    lo, hi = max(ea.d_range[0], et.d_range[0]), min(ea.d_range[1], et.d_range[1])
     if bpp_range is not None:  # narrow the PSNR interval to where both curves lie inside the bpp window
-        fa, ft = PchipInterpolator(ra, da), PchipInterpolator(rt, dt)
-        wlo, whi = _window(-np.inf, np.inf, bpp_range)
-        lo = max(lo, float(fa(max(wlo, ra.min()))), float(ft(max(wlo, rt.min()))))
-        hi = min(hi, float(fa(min(whi, ra.max()))), float(ft(min(whi, rt.max()))))
+        wlo, whi = np.log10(bpp_range[0]), np.log10(bpp_range[1])
+        for e in (ea, et):
+            lo = max(lo, e.psnr(max(wlo, e.r_range[0])))
+            hi = min(hi, e.psnr(min(whi, e.r_range[1])))
     if hi <= lo:
         raise ValueError("the curves do not overlap in quality")
-    ia, it = PchipInterpolator(da, ra), PchipInterpolator(dt, rt)
-    diff = quad(lambda d: float(it(d) - ia(d)), lo, hi, limit=200)[0] / (hi - lo)
+    diff = quad(lambda d: et.log_rate(d) - ea.log_rate(d), lo, hi, limit=200)[0] / (hi - lo)
     return float((10.0**diff - 1.0) * 100.0)
 
 
-def bd_psnr(anchor: Sequence[Point], test: Sequence[Point], bpp_range: tuple[float, float] | None = None) -> float:
+def bd_psnr(anchor: Curve | Sequence[Curve], test: Curve | Sequence[Curve],
+            bpp_range: tuple[float, float] | None = None) -> float:
     """Average PSNR difference (dB) of ``test`` vs ``anchor`` at equal rate; positive = better."""
-    ra, da = _monotone(anchor)
-    rt, dt = _monotone(test)
-    lo, hi = _window(max(ra.min(), rt.min()), min(ra.max(), rt.max()), bpp_range)
+    ea, et = _Envelope(_curves(anchor)), _Envelope(_curves(test))
+    lo, hi = max(ea.r_range[0], et.r_range[0]), min(ea.r_range[1], et.r_range[1])
+    if bpp_range is not None:
+        lo, hi = max(lo, np.log10(bpp_range[0])), min(hi, np.log10(bpp_range[1]))
     if hi <= lo:
         raise ValueError("the curves do not overlap in rate")
-    fa, ft = PchipInterpolator(ra, da), PchipInterpolator(rt, dt)
-    return float(quad(lambda r: float(ft(r) - fa(r)), lo, hi, limit=200)[0] / (hi - lo))
+    return float(quad(lambda r: et.psnr(r) - ea.psnr(r), lo, hi, limit=200)[0] / (hi - lo))
