@@ -7,7 +7,7 @@ Layout (all integers big-endian)::
     flags     u16       0 (reserved)
     length    u32       stored manifest length in bytes
     crc       u32       CRC-32 of the stored manifest
-    manifest  JSON, UTF-8, compact, raw-deflated (RFC 1951): ~220 bytes instead of ~330
+    manifest  JSON, UTF-8, compact, raw-deflated (RFC 1951) with a preset dictionary: ~110 bytes, not ~330
     streams   the codec images, each a complete .heic / .jpg file, in manifest order
 
 The file size is the rate: header, manifest and streams are all counted. Every field is validated
@@ -179,14 +179,26 @@ class Tsw:
     streams: tuple[bytes, ...]
 
 
+# A preset deflate dictionary (RFC 1950 style, fixed by FORMAT_VERSION): a typical manifest, so that keys
+# and common values cost a back-reference instead of their letters. It takes the manifest from ~225 to
+# ~110 bytes -- several percent of a small image's file, which every BD-rate measurement pays.
+_ZDICT = json.dumps({
+    "recipe": "rgb-444", "model": {"id": "rgb-420-slim", "sha256": "none"},
+    "source": {"width": 512, "height": 512, "channels": ["R", "G", "B"], "bit_depth": 8},
+    "layout": {"chroma": "420", "planes": 3, "scale": 1},
+    "codec": {"name": "heic", "mode": "raw", "quality": 50, "step": None, "bit_depth": 8},
+    "streams": [{"bytes": 1, "crc32": "00000000"}], "encoder": "texsandwich 0.1.0",
+}, separators=(",", ":")).encode() + b"rgb-400jpegrgb-444-slimrgb-400-slim"
+
+
 def deflate(raw: bytes) -> bytes:
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=_ZDICT)
     return c.compress(raw) + c.flush()
 
 
 def inflate(stored: bytes) -> bytes:
     """Inflate a stored manifest, refusing anything that is not one complete stream under the size cap."""
-    d = zlib.decompressobj(-15)
+    d = zlib.decompressobj(-15, zdict=_ZDICT)
     try:
         raw = d.decompress(stored, MAX_MANIFEST)
     except zlib.error as e:
