@@ -156,3 +156,20 @@ def test_refinement_stage_updates_only_the_post_net(tmp_path, example_dir):
     post_same = all(torch.equal(a, b) for a, b in zip(before.post_net.state_dict().values(),
                                                         after.post_net.state_dict().values(), strict=True))
     assert pre_same and not post_same
+
+
+def test_zoo_models_are_shipped_small_and_used_by_default(photo):
+    from texsandwich.models import default_model
+    from texsandwich.zoo import DEFAULTS, ZOO
+
+    for recipe_id, zid in DEFAULTS.items():
+        entry = ZOO[zid]
+        assert entry.available and entry.path.stat().st_size <= 3_000_000
+        r = get_recipe(recipe_id)
+        assert default_model(r) == zid
+        model = load_model(None, r)
+        assert model.model_id == zid and model.metadata["recipe"] == recipe_id
+        c = compress(photo, r, model, "heic", 50)
+        tsw = read_tsw(c.data)
+        assert tsw.manifest.model_id == zid
+        assert np.array_equal(reconstruct(tsw, load_model(zid, r)), c.reconstruction)
