@@ -17,6 +17,7 @@ import click
 from tqdm import tqdm
 
 from texsandwich import __version__
+from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
 from texsandwich.errors import InputError, TexsandwichError, UsageError
@@ -111,12 +112,15 @@ def network_costs(recipe: Recipe) -> dict[str, dict[str, float]]:
     from texsandwich.nets import PRESETS, Processor, macs_per_pixel, parameter_count
 
     planes, channels = recipe.layout.planes, len(recipe.channels)
+    positional = ADAPTERS[recipe.plain].positional
     out = {}
     for name, preset in PRESETS.items():
-        pre, post = Processor(channels, planes, preset, lambda x: x), Processor(planes, channels, preset, lambda x: x)
+        pre = Processor(channels, planes, preset, lambda x: x, positional=positional)
+        post = Processor(planes, channels, preset, lambda x: x, positional=positional)
         out[name] = {
             "pre_params": parameter_count(pre), "post_params": parameter_count(post),
             "pre_macs_per_pixel": macs_per_pixel(pre, channels), "post_macs_per_pixel": macs_per_pixel(post, planes),
+            "total_macs_per_pixel": macs_per_pixel(pre, channels) + macs_per_pixel(post, planes),
         }
     return out
 
