@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from texsandwich.cli import main
-from texsandwich.pipeline import psnr
+from texsandwich.metrics import psnr
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -11,7 +11,7 @@ from PIL import Image
 
 from texsandwich.codecs import CodecSettings, get_codec, plane_shapes, quality_to_step
 from texsandwich.errors import CodecError, UsageError
-from texsandwich.pipeline import psnr
+from texsandwich.metrics import psnr
 
 
 def raw_planes(img: np.ndarray, chroma: str) -> list[np.ndarray]:

@@ -12,8 +12,9 @@ from PIL import Image
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import read_tsw
 from texsandwich.errors import UsageError
+from texsandwich.metrics import psnr
 from texsandwich.models import load_model
-from texsandwich.pipeline import compress, decode_bottleneck, psnr, reconstruct, to_tensor
+from texsandwich.pipeline import compress, decode_bottleneck, reconstruct, to_tensor
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import RECIPES, get_recipe
 

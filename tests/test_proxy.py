@@ -10,7 +10,8 @@ import torch
 
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.layout import Layout
-from texsandwich.pipeline import code_bottleneck, codec_settings, psnr, to_tensor
+from texsandwich.metrics import psnr
+from texsandwich.pipeline import code_bottleneck, codec_settings, to_tensor
 from texsandwich.proxy import ImageCodecProxy, jpeg_scan_bytes, log_rate, quantise, real_bits
 from texsandwich.proxy.dct import block_dct, block_idct, dct_matrix, from_blocks, to_blocks
 from texsandwich.resample import upscale2

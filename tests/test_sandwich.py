@@ -14,9 +14,10 @@ from texsandwich.container import read_tsw
 from texsandwich.errors import CodecError, InputError, UsageError
 from texsandwich.evaluate import evaluate, write_report
 from texsandwich.layout import Layout
+from texsandwich.metrics import psnr
 from texsandwich.models import load_model
 from texsandwich.nets import PRESETS, Processor, macs_per_pixel, parameter_count
-from texsandwich.pipeline import codec_settings, compress, encode_bottleneck, psnr, reconstruct, to_tensor
+from texsandwich.pipeline import codec_settings, compress, encode_bottleneck, reconstruct, to_tensor
 from texsandwich.recipes import get_recipe
 from texsandwich.sandwich import Sandwich, load_sandwich
 from texsandwich.train import TrainConfig, train

@@ -20,11 +20,13 @@ from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
+from texsandwich.data import list_images
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import IMAGE_SUFFIXES, read_rgb8, write_png
+from texsandwich.metrics import psnr
 from texsandwich.models import NONE, SandwichModel, default_model, load_model
-from texsandwich.pipeline import codec_settings, psnr, reconstruct
+from texsandwich.pipeline import codec_settings, reconstruct
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.zoo import ZOO
@@ -41,7 +43,7 @@ def _collect(sources: Iterable[str], suffixes: tuple[str, ...]) -> tuple[list[Pa
         p = Path(s)
         if p.is_dir():
             batch = True
-            files += sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in suffixes)
+            files += list_images(p, "all", suffixes)
         elif p.is_file():
             files.append(p)
         else:
@@ -323,7 +325,6 @@ def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str,
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
              bpp_range: tuple[float, float] | None, limit: int | None, output: Path, quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
-    from texsandwich.data import list_images
     from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
 
     recipe = get_recipe(recipe_id)

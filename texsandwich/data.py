@@ -28,19 +28,21 @@ def photos_dir() -> Path:
     return root / "photos" if root and (root / "photos").is_dir() else EXAMPLE_IMAGES
 
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 HOLDOUT_EVERY = 5
 """The evaluation split: files whose index in sorted order is a multiple of 5 (20%) are held out."""
 
 
-def list_images(folder: Path, split: str = "all") -> list[Path]:
+def list_images(folder: Path, split: str = "all", suffixes: tuple[str, ...] | None = None) -> list[Path]:
     """Image files of ``folder`` (sorted, not recursive), optionally one side of the fixed split.
 
     ``split='train'`` drops every 5th file (index 0, 5, 10, ... in sorted order), ``'eval'`` keeps only
     those, ``'all'`` keeps everything. The rule depends on file names only, so it is the same on every
     machine and for every recipe.
     """
-    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    from texsandwich.images import IMAGE_SUFFIXES
+
+    suffixes = suffixes or IMAGE_SUFFIXES
+    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in suffixes)
     if split == "train":
         return [p for i, p in enumerate(files) if i % HOLDOUT_EVERY]
     if split == "eval":

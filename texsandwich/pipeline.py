@@ -139,12 +139,6 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     return to_image(model.post(y), m.bit_depth)
 
 
-def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
-    """PSNR in dB over all samples (inf for identical arrays)."""
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * np.log10(peak * peak / mse)
-
-
 @torch.no_grad()
 def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[bytes, np.ndarray]:
     """The plain codec in its native mode on the source: the file and its decoded reconstruction."""

@@ -21,8 +21,9 @@ from PIL import Image
 
 from texsandwich.container import read_tsw
 from texsandwich.data import photos_dir
+from texsandwich.metrics import psnr
 from texsandwich.models import load_model
-from texsandwich.pipeline import compress, decode_bottleneck, psnr, to_tensor
+from texsandwich.pipeline import compress, decode_bottleneck, to_tensor
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import get_recipe
 

@@ -22,7 +22,8 @@ from PIL import Image
 
 from texsandwich.data import photos_dir
 from texsandwich.layout import Layout
-from texsandwich.pipeline import code_bottleneck, codec_settings, psnr, to_tensor
+from texsandwich.metrics import psnr
+from texsandwich.pipeline import code_bottleneck, codec_settings, to_tensor
 from texsandwich.proxy import ImageCodecProxy
 
 
