@@ -45,7 +45,7 @@ ZOO: dict[str, ZooEntry] = {
         # the YCbCr adapter and learn the post-net on real HEIC/JPEG decodes. See docs/ZOO.md.
         ZooEntry("rgb-444-slim", "rgb-444", "slim", 30.0, 0, refine_steps=1200, refine_lr=5e-4,
                  summary="RGB over 4:4:4 (learned post-processor)"),
-        ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 0, refine_steps=1200, refine_lr=5e-4,
+        ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 0, refine_steps=4200, refine_lr=5e-4,
                  summary="RGB over 4:2:0 (learned post-processor)"),
     )
 }
