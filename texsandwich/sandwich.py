@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 
 from texsandwich.adapters import ADAPTERS
 from texsandwich.errors import InputError, UsageError
@@ -95,14 +95,12 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
     """Load weights written by :func:`save_sandwich`; refuse a file made for another recipe."""
     try:
         data = Path(path).read_bytes()
-        tensors = load_file(str(path))
-        from safetensors import safe_open
-
-        with safe_open(str(path), "pt") as f:
-            meta = f.metadata() or {}
+        tensors = load(data)
+        header_len = int.from_bytes(data[:8], "little")
+        meta = json.loads(data[8 : 8 + header_len]).get("__metadata__") or {}
     except FileNotFoundError:
         raise InputError(f"{path}: no such model file") from None
-    except (OSError, SafetensorError, ValueError) as e:
+    except (OSError, SafetensorError, ValueError, AttributeError) as e:
         raise InputError(f"{path}: not a texsandwich model file ({e})") from None
     if meta.get("format") != FORMAT or meta.get("recipe") not in RECIPES or meta.get("preset") not in PRESETS:
         raise InputError(f"{path}: not a texsandwich model file (missing or unknown metadata)")

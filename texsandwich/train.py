@@ -140,21 +140,17 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng)
             if step % 10 == 0:
                 bar.set_postfix(stage="refine", psnr=f"{stats['psnr']:.2f}")
-            elapsed = time.monotonic() - t0
-            if time.monotonic() - last_save > config.checkpoint_seconds:
-                save_checkpoint(step + 1)
-                last_save = time.monotonic()
-            continue
-        out = model(x)
-        losses = loss_fn(out, x)
-        opt.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        opt.step()
-        sched.step()
-        stats = {k: float(v.detach()) for k, v in losses.items()}
-        if step % 10 == 0:
-            bar.set_postfix(loss=f"{stats['loss']:.2f}", psnr=f"{stats['psnr']:.2f}", bpp=f"{stats['bpp']:.3f}",
-                            step=f"{stats['step']:.2f}", s=f"{float(model.pre_net.s.detach()):.3f}")
+        else:
+            out = model(x)
+            losses = loss_fn(out, x)
+            opt.zero_grad(set_to_none=True)
+            losses["loss"].backward()
+            opt.step()
+            sched.step()
+            stats = {k: float(v.detach()) for k, v in losses.items()}
+            if step % 10 == 0:
+                bar.set_postfix(loss=f"{stats['loss']:.2f}", psnr=f"{stats['psnr']:.2f}", bpp=f"{stats['bpp']:.3f}",
+                                step=f"{stats['step']:.2f}", s=f"{float(model.pre_net.s.detach()):.3f}")
         elapsed = time.monotonic() - t0
         if time.monotonic() - last_save > config.checkpoint_seconds:
             save_checkpoint(step + 1)
