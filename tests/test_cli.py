@@ -73,7 +73,7 @@ def test_directory_batch(capsys, images, tmp_path):
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "tsw"), "--recipe", "rgb-420",
                          "--codec", "jpeg", "--step", "6")
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "tsw").iterdir()) == ["chelsea.tsw", "coffee.tsw"]
+    assert sorted(p.name for p in (tmp_path / "tsw").iterdir()) == ["chelsea.tsw", "coffee.tsw", "library.json"]
     code, _, err = run(capsys, "decompress", str(tmp_path / "tsw"), "-o", str(tmp_path / "png"))
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["chelsea.png", "coffee.png"]
@@ -139,8 +139,8 @@ def test_batch_reports_bad_files_and_keeps_good_ones(capsys, images, tmp_path):
     (images / "broken.png").write_bytes(b"nope")
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "o"), "--recipe", "rgb-444")
     assert code == 1
-    assert "broken.png" in err and "1 of 3 files failed" in err
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["chelsea.tsw", "coffee.tsw"]
+    assert "broken.png" in err and "1 of 3 assets failed" in err
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["chelsea.tsw", "coffee.tsw", "library.json"]
 
 
 def test_console_script_entry_point(images, tmp_path):

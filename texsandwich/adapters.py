@@ -86,6 +86,18 @@ def composite_to_rgb(g: torch.Tensor) -> torch.Tensor:
     return ycbcr_to_rgb(torch.cat([luma, chroma], dim=1))
 
 
+def normal_to_xy(x: torch.Tensor) -> torch.Tensor:
+    """Keep n_x, n_y of a 0..255-encoded unit normal: n_z >= 0 follows from them."""
+    return x[:, :2]
+
+
+def xy_to_normal(y: torch.Tensor) -> torch.Tensor:
+    """Rebuild n_z = sqrt(1 - n_x^2 - n_y^2) (the "custom" normal-map baseline of the papers)."""
+    n = y / 127.5 - 1.0
+    z = torch.sqrt((1.0 - (n * n).sum(dim=1, keepdim=True)).clamp_min(0.0))
+    return torch.cat([y, z * 127.5 + 127.5], dim=1)
+
+
 @dataclass(frozen=True)
 class Adapter:
     """A fixed pre-processor and its post-processor."""
@@ -107,5 +119,6 @@ ADAPTERS: dict[str, Adapter] = {
         Adapter("composite", rgb_to_composite, composite_to_rgb,
                 "luma plus chroma on Nyquist carriers (composite-video style), demodulated by fixed filters",
                 positional=True),
+        Adapter("normal_xy", normal_to_xy, xy_to_normal, "n_x, n_y of a unit normal; n_z rebuilt on decode"),
     )
 }

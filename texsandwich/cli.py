@@ -10,88 +10,29 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
+from texsandwich.assets import PBR8, Material, is_material_folder, write_material_folder
 from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
-from texsandwich.data import list_images
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
-from texsandwich.images import IMAGE_SUFFIXES, read_rgb8, write_png
+from texsandwich.images import IMAGE_SUFFIXES, write_png
+from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
 from texsandwich.models import NONE, SandwichModel, default_model, load_model
 from texsandwich.pipeline import codec_settings, reconstruct
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
+from texsandwich.sources import list_sources, read_source
 from texsandwich.zoo import ZOO
 
 TSW_SUFFIX = ".tsw"
-
-
-def _collect(sources: Iterable[str], suffixes: tuple[str, ...]) -> tuple[list[Path], bool]:
-    """Expand directories (their matching files, sorted, not recursive); say whether this is a batch."""
-    sources = list(sources)
-    files: list[Path] = []
-    batch = len(sources) > 1
-    for s in sources:
-        p = Path(s)
-        if p.is_dir():
-            batch = True
-            files += list_images(p, "all", suffixes)
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise InputError(f"{p}: no such file or directory")
-    if not files:
-        raise InputError(f"no input files with suffix {', '.join(suffixes)} in {', '.join(sources)}")
-    return files, batch
-
-
-def _plan(inputs: list[Path], dst: Path, batch: bool, suffix: str, force: bool) -> list[tuple[Path, Path]]:
-    """Pair each input with its output, refusing anything that would lose data."""
-    if batch or dst.is_dir():
-        if dst.exists() and not dst.is_dir():
-            raise UsageError(f"{dst} is a file; with several inputs -o must be a directory")
-        outputs = [dst / (src.stem + suffix) for src in inputs]
-    else:
-        outputs = [dst]
-    seen: dict[Path, Path] = {}
-    resolved_inputs = {p.resolve() for p in inputs}
-    for src, out in zip(inputs, outputs, strict=True):
-        key = out.resolve()
-        if key in seen:
-            raise UsageError(f"{seen[key]} and {src} would both be written to {out}")
-        seen[key] = src
-        if key in resolved_inputs:
-            raise UsageError(f"{out} is an input; refusing to overwrite it")
-        if out.exists() and not force:
-            raise UsageError(f"{out} exists; pass --force to replace it")
-    return list(zip(inputs, outputs, strict=True))
-
-
-def _run_batch(pairs: list[tuple[Path, Path]], work: Callable[[Path, Path], str], quiet: bool) -> None:
-    """Process each pair; a bad file is reported and skipped, and the exit code says some failed."""
-    failed = 0
-    bar = tqdm(pairs, unit="file", disable=quiet or len(pairs) < 2 or not sys.stderr.isatty(), file=sys.stderr)
-    for src, out in bar:
-        try:
-            line = work(src, out)
-        except TexsandwichError as e:
-            if len(pairs) == 1:
-                raise
-            failed += 1
-            tqdm.write(f"texsandwich: error: {e}", file=sys.stderr)
-            continue
-        if not quiet:
-            tqdm.write(line)
-    if failed:
-        raise TexsandwichError(f"{failed} of {len(pairs)} files failed")
 
 
 def _read_tsw(path: Path) -> Tsw:
@@ -159,10 +100,79 @@ def recipes(as_json: bool) -> None:
                    f"{r.summary}")
 
 
+def _plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
+                  materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[Job], bool]:
+    """Jobs for every input: single files / material folders, or whole trees (library mode).
+
+    Returns the jobs and whether this is library mode (a directory of assets was given).
+    """
+    jobs: list[Job] = []
+    library = False
+    several = len(sources) > 1
+    for s in sources:
+        p = Path(s)
+        if not p.exists():
+            raise InputError(f"{p}: no such file or directory")
+        if p.is_dir() and not is_unit(p):
+            library = True
+            root_dst = dst / p.name if several else dst
+            found = plan_library(p, root_dst, materials, suffix, suffixes)
+            if not found:
+                what = "material folders" if materials else "files"
+                raise InputError(f"{p}: no {what} to process")
+            jobs += found
+        else:
+            name = p.name if p.is_dir() else p.stem
+            jobs.append(Job(p, dst / (name + suffix) if several or dst.is_dir() else dst, name))
+    return jobs, library or several
+
+
+def _check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None:
+    """Refuse anything that would lose data: an input overwritten, two jobs on one output, a file as -o."""
+    if batch and dst.exists() and not dst.is_dir():
+        raise UsageError(f"{dst} is a file; with several inputs -o must be a directory")
+    seen: dict[Path, Path] = {}
+    inputs = {j.source.resolve() for j in jobs}
+    for j in jobs:
+        key = j.output.resolve()
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {j.source} would both be written to {j.output}")
+        seen[key] = j.source
+        if key in inputs:
+            raise UsageError(f"{j.output} is an input; refusing to overwrite it")
+        if j.output.exists() and not force and not batch:
+            raise UsageError(f"{j.output} exists; pass --force to replace it")
+
+
+def _finish(results: list[Result], quiet: bool, library: bool) -> None:
+    if library and not quiet:
+        click.echo(summary_line(results))
+    failed = sum(1 for r in results if r.error)
+    if failed:
+        if len(results) == 1:
+            raise TexsandwichError(results[0].error)
+        raise TexsandwichError(f"{failed} of {len(results)} assets failed")
+
+
+def _tsw_done(j: Job) -> bool:
+    """An output that exists and parses is finished work (outputs are only ever renamed into place)."""
+    if not j.output.is_file():
+        return False
+    try:
+        read_tsw(j.output.read_bytes())
+    except (TexsandwichError, OSError):
+        return False
+    return True
+
+
+_jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Assets processed in parallel.")
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
-              help="Output .tsw file, or directory for several inputs.")
+              help="Output .tsw file, or directory for several inputs or a library tree.")
 @click.option("--recipe", "recipe_id", required=True, help="Recipe id (see 'texsandwich recipes').")
 @click.option("--codec", type=click.Choice(sorted(CODECS)), default="heic", show_default=True)
 @click.option("--quality", type=click.IntRange(0, 100), default=None, help="Codec quality 0-100 [default: 50].")
@@ -173,54 +183,90 @@ def recipes(as_json: bool) -> None:
 @click.option("--model", "model_spec", default=None,
               help="Zoo id, a .safetensors file, or 'none' (the plain-codec adaptation) "
                    "[default: the recipe's zoo model].")
+@_jobs
 @_force
 @_quiet
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, quality: int | None,
-             step: int | None, bit_depth: str, model_spec: str | None, force: bool, quiet: bool) -> None:
-    """Compress images into .tsw files; prints size, bits per pixel and PSNR of each."""
+             step: int | None, bit_depth: str, model_spec: str | None, jobs_n: int, force: bool, quiet: bool) -> None:
+    """Compress images, normal maps or materials into .tsw files.
+
+    SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
+    directory trees (library mode: the tree is mirrored under -o, finished outputs are skipped so an
+    interrupted run resumes, and a library.json index lists every asset with its sizes).
+    """
     if quality is not None and step is not None:
         raise UsageError("give --quality or --step, not both")
     recipe = get_recipe(recipe_id)
     codec_settings(codec, quality, step, int(bit_depth))  # refuse bad combinations before touching files
-    inputs, batch = _collect(sources, IMAGE_SUFFIXES)
-    pairs = _plan(inputs, dst, batch, TSW_SUFFIX, force)
+    materials = recipe.source_kind == "material"
+
+    def is_unit(p: Path) -> bool:
+        return is_material_folder(p) if recipe.source_kind in ("material", "normal") else False
+
+    jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials)
+    _check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe)
 
-    def work(src: Path, out: Path) -> str:
-        image = read_rgb8(src)
+    def work(j: Job) -> Result:
+        src = read_source(j.source, recipe)
+        image = src.array
         c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth))
-        atomic_write(out, c.data)
+        j.output.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(j.output, c.data)
         h, w = image.shape[:2]
-        return (f"{src} -> {out}: {len(c.data):,} bytes, {8 * len(c.data) / (h * w):.3f} bpp, "
-                f"PSNR {psnr(c.reconstruction, image):.2f} dB")
+        before = asset_bytes(j.source)
+        return Result(j, before, len(c.data),
+                      f"{j.source} -> {j.output}: {before:,} -> {len(c.data):,} bytes, "
+                      f"{8 * len(c.data) / (h * w):.3f} bpp, PSNR {psnr(c.reconstruction, image):.2f} dB")
 
-    _run_batch(pairs, work, quiet)
+    results = run_jobs(jobs, work, jobs_n, quiet, done=None if force or not batch else _tsw_done)
+    if batch and len(sources) == 1 and Path(sources[0]).is_dir() and dst.is_dir():
+        write_index(dst / "library.json", results, {"recipe": recipe.id, "codec": codec, "quality": quality,
+                                                    "model": model.model_id})
+    _finish(results, quiet, batch)
 
 
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
-              help="Output PNG, or directory for several inputs.")
+              help="Output PNG (or material folder), or directory for several inputs or a tree of .tsw files.")
 @click.option("--model", "model_spec", default=None,
               help="Model to decode with [default: the one named in each file].")
+@_jobs
 @_force
 @_quiet
-def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, force: bool, quiet: bool) -> None:
-    """Decode .tsw files to 8-bit PNG images."""
-    inputs, batch = _collect(sources, (TSW_SUFFIX,))
-    pairs = _plan(inputs, dst, batch, ".png", force)
+def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs_n: int, force: bool,
+               quiet: bool) -> None:
+    """Decode .tsw files: images and normal maps to PNG, materials to folders of PNG maps.
+
+    A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
+    """
+    # outputs: NAME.png, or the folder NAME/ for materials (decided once each file is read)
+    jobs, batch = _plan_sources(sources, dst, ".png", lambda p: False, materials=False, suffixes=(TSW_SUFFIX,))
+    _check_outputs(jobs, batch, dst, force)
     models: dict[tuple[str, str], SandwichModel] = {}
 
-    def work(src: Path, out: Path) -> str:
-        tsw = _read_tsw(src)
+    def work(j: Job) -> Result:
+        tsw = _read_tsw(j.source)
         m = tsw.manifest
         key = (m.recipe, model_spec or m.model_id)
         if key not in models:
             models[key] = load_model(key[1], get_recipe(m.recipe))
-        write_png(out, reconstruct(tsw, models[key]))
-        return f"{src} -> {out}: {m.width}x{m.height} {m.recipe}"
+        rec = reconstruct(tsw, models[key])
+        recipe = get_recipe(m.recipe)
+        if recipe.source_kind == "material":
+            folder = j.output.with_suffix("") if j.output.suffix == ".png" else j.output
+            if folder.exists() and not force and not batch:
+                raise UsageError(f"{folder} exists; pass --force to replace it")
+            written = write_material_folder(Material.from_stack(folder.name, rec, PBR8), folder)
+            size = sum(p.stat().st_size for p in written)
+            return Result(j, j.source.stat().st_size, size,
+                          f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
+        write_png(j.output, rec)
+        return Result(j, j.source.stat().st_size, j.output.stat().st_size,
+                      f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")
 
-    _run_batch(pairs, work, quiet)
+    _finish(run_jobs(jobs, work, jobs_n, quiet), quiet, False)
 
 
 @cli.command()
@@ -311,7 +357,8 @@ def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str,
 
 @cli.command("eval")
 @click.option("--recipe", "recipe_id", required=True)
-@click.option("--data", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder of images.")
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder of images, or of material folders for the pbr8-*/normal-* recipes.")
 @click.option("--split", type=click.Choice(["eval", "all"]), default="all", show_default=True,
               help="'eval' keeps only the fixed evaluation split (every 5th file).")
 @click.option("--model", "model_specs", multiple=True,
@@ -336,9 +383,9 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
         raise UsageError("--qualities needs at least two values from 0 to 100")
     if not data.is_dir():
         raise InputError(f"{data}: no such directory")
-    files = list_images(data, split)[:limit]
+    files = list_sources(data, recipe, split)[:limit]
     if not files:
-        raise InputError(f"{data}: no images")
+        raise InputError(f"{data}: no sources for recipe {recipe.id} (split {split})")
     models = [load_model(s, recipe) for s in (model_specs or [None])]
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None, progress=not quiet)
     write_report(report, output)

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
+from texsandwich.distortion import measure
 from texsandwich.fsutil import atomic_write
-from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto, psnr
+from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import baseline, compress
 from texsandwich.recipes import Recipe
+from texsandwich.sources import Source, read_source
 
 DEFAULT_QUALITIES = {"heic": [10, 20, 30, 40, 50, 60, 70, 80, 90], "jpeg": [10, 20, 30, 40, 50, 60, 70, 80, 90]}
 
@@ -71,33 +72,44 @@ def evaluate(
     curves = [Curve(m.model_id, "sandwich", qualities) for m in models]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     started = time.monotonic()
+    extras: dict[str, dict[str, list[float]]] = {}
     bar = tqdm(files, unit="image", disable=not progress)
+
+    def quality(rec: np.ndarray, src: Source, curve: Curve) -> float:
+        m = measure(recipe.distortion, rec, src.array, src.side)
+        for k, v in m.items():
+            if k not in ("mse", "psnr"):
+                extras.setdefault(curve.name, {}).setdefault(k, []).append(v)
+        return m["psnr"]
+
     for f in bar:
-        with Image.open(f) as im:
-            image = np.asarray(im.convert("RGB"))
+        src = read_source(f, recipe)
+        image = src.array
         pixels = image.shape[0] * image.shape[1]
         for curve, model in zip(curves, models, strict=False):
             pts = []
             for q in qualities:
                 c = compress(image, recipe, model, codec, q)
-                pts.append((8 * len(c.data) / pixels, psnr(c.reconstruction, image)))
+                pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
             curve.per_image[f.name] = pts
         for curve, base in zip(curves[len(models):], recipe.baselines, strict=True):
             pts = []
             for q in qualities:
                 data, rec = baseline(image, base, codec, q)
-                pts.append((8 * len(data) / pixels, psnr(rec, image)))
+                pts.append((8 * len(data) / pixels, quality(rec, src, curve)))
             curve.per_image[f.name] = pts
     sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
     baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     report: dict[str, Any] = {
-        "recipe": recipe.id, "codec": codec, "images": [f.name for f in files], "qualities": qualities,
+        "recipe": recipe.id, "codec": codec, "distortion": recipe.distortion, "images": [f.name for f in files],
+        "qualities": qualities,
         "bpp_range": list(bpp_range) if bpp_range else None,
         "curves": [c.to_json() for c in curves],
         "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
         "baseline_front": pareto([p for c in baseline_curves for p in c]),
         "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
         "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
+        "extras": {name: {k: float(np.mean(v)) for k, v in d.items()} for name, d in extras.items()},
         "seconds": time.monotonic() - started,
     }
     return report

@@ -7,22 +7,25 @@ import math
 import torch
 from torch import nn
 
+from texsandwich.distortion import MSEDistortion
+
 
 class RateDistortionLoss(nn.Module):
-    """``MSE + λ · bits per pixel`` on the 0..255 scale, with PSNR and bpp reported alongside.
+    """``D + λ · bits per pixel`` on the 0..255 scale, with PSNR and bpp reported alongside.
 
-    ``bits`` come from the proxy (refit to the real JPEG count), per image; the pixel count is the
-    source's, so bpp here means the same as the bpp of a ``.tsw`` file.
+    ``D`` is the recipe's distortion (:func:`texsandwich.distortion.make_distortion`: plain MSE,
+    normal-map MSE or texture-space shaded MSE). ``bits`` come from the proxy (refit to the real JPEG
+    count), per image; the pixel count is the source's, so bpp means the same as a ``.tsw`` file's.
     """
 
-    def __init__(self, lmbda: float) -> None:
+    def __init__(self, lmbda: float, distortion: nn.Module | None = None) -> None:
         super().__init__()
         self.lmbda = float(lmbda)
+        self.distortion = distortion or MSEDistortion()
 
-    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor) -> dict[str, torch.Tensor]:
-        mse = torch.mean((out["x_hat"] - x) ** 2)
+    def forward(self, out: dict[str, torch.Tensor], x: torch.Tensor, **side: torch.Tensor) -> dict[str, torch.Tensor]:
+        d = self.distortion(out["x_hat"], x, **side)
         bpp = torch.mean(out["bits"]) / (x.shape[-2] * x.shape[-1])
-        loss = mse + self.lmbda * bpp
-        psnr = 10 * torch.log10(255.0**2 / mse.detach().clamp_min(1e-10))
-        return {"loss": loss, "mse": mse.detach(), "bpp": bpp.detach(), "psnr": psnr,
+        loss = d["mse"] + self.lmbda * bpp
+        return {"loss": loss, "mse": d["mse"].detach(), "bpp": bpp.detach(), "psnr": d["psnr"],
                 "step": out["step"].detach() if "step" in out else torch.tensor(math.nan)}

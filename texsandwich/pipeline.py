@@ -141,11 +141,29 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
 
 @torch.no_grad()
 def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[bytes, np.ndarray]:
-    """The plain codec in its native mode on the source: the file and its decoded reconstruction."""
-    adapter = ADAPTERS[base.adapter]
-    planes = to_image(adapter.pre(to_tensor(image)))
-    settings = CodecSettings(chroma=base.chroma, mode="native", quality=quality)
+    """The plain codec on the source, part by part: every file concatenated, and the reconstruction.
+
+    A 'native' part goes through the codec's own colour path (YCbCr or gray), as a user would save it;
+    a 'raw' part codes its planes as they are (no colour conversion) through the layout code.
+    """
     c = get_codec(codec)
-    data = c.encode([np.ascontiguousarray(planes[..., i]) for i in range(planes.shape[2])], settings)
-    decoded = np.stack(c.decode(data, settings), axis=-1).astype(np.float32)
-    return data, to_image(adapter.post(to_tensor(decoded)))
+    files: list[bytes] = []
+    out = np.zeros_like(image)
+    for part in base.parts:
+        adapter = ADAPTERS[part.adapter]
+        src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)]))
+        if part.mode == "native":
+            planes = to_image(adapter.pre(src))
+            settings = CodecSettings(chroma=part.chroma, mode="native", quality=quality)
+            data = c.encode([np.ascontiguousarray(planes[..., i]) for i in range(planes.shape[2])], settings)
+            files.append(data)
+            decoded = to_tensor(np.stack(c.decode(data, settings), axis=-1).astype(np.float32))
+        else:
+            y = adapter.pre(src)
+            layout = Layout(part.chroma, y.shape[1])
+            settings = codec_settings(codec, quality, None, 8, part.chroma)
+            streams = encode_bottleneck(y, layout, codec, settings)
+            files.extend(streams)
+            decoded = merge_decoded(decode_streams(streams, layout, codec, settings), layout, *y.shape[-2:])
+        out[..., list(part.channels)] = to_image(adapter.post(decoded))
+    return b"".join(files), out

@@ -17,13 +17,30 @@ from texsandwich.layout import Layout
 
 
 @dataclass(frozen=True)
-class Baseline:
-    """The plain codec on the source, in its native (YCbCr / gray) mode: what a user would do instead."""
+class Part:
+    """Some source channels coded as their own file(s) by the plain codec."""
 
-    name: str
+    channels: tuple[int, ...]
     chroma: str
     adapter: str
-    """Fixed map from source to what the codec codes natively ('identity': RGB; 'luma': gray)."""
+    """Fixed map from these channels to the planes the codec codes ('identity', 'luma', 'normal_xy')."""
+    mode: str = "native"
+    """'native': the codec's own YCbCr / gray path (what a user would do); 'raw': planes as they are
+    (no colour conversion), through the same layout code as the sandwich's bottleneck."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"channels": list(self.channels), "chroma": self.chroma, "adapter": self.adapter, "mode": self.mode}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The plain codec on the source, what a user would do instead: one file per part, sizes summed."""
+
+    name: str
+    parts: tuple[Part, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "parts": [p.to_json() for p in self.parts]}
 
 
 @dataclass(frozen=True)
@@ -35,6 +52,8 @@ class Recipe:
     bit_depth: int
     layout: Layout
     distortion: str
+    """'mse' (PSNR of the source's samples), 'shaded' (texture-space shaded PSNR), 'normal' (PSNR of the
+    map, with the mean angular error reported too): see :mod:`texsandwich.distortion`."""
     plain: str
     baselines: tuple[Baseline, ...]
 
@@ -46,12 +65,32 @@ class Recipe:
             "bottleneck": {**self.layout.to_json(), "codec_images": [g.chroma for g in self.layout.groups]},
             "distortion": self.distortion,
             "plain_adapter": self.plain,
-            "baselines": [b.__dict__ for b in self.baselines],
+            "baselines": [b.to_json() for b in self.baselines],
         }
 
 
 _RGB = ("R", "G", "B")
-_YCBCR_BASELINES = (Baseline("ycbcr-420", "420", "identity"), Baseline("ycbcr-444", "444", "identity"))
+_NORMAL = ("normal.x", "normal.y", "normal.z")
+_PBR8 = ("albedo.r", "albedo.g", "albedo.b", *_NORMAL, "roughness", "occlusion")
+_RGB_PARTS = (0, 1, 2)
+_YCBCR_BASELINES = (Baseline("ycbcr-420", (Part(_RGB_PARTS, "420", "identity"),)),
+                    Baseline("ycbcr-444", (Part(_RGB_PARTS, "444", "identity"),)))
+_NORMAL_BASELINES = (
+    Baseline("rgb-444", (Part(_RGB_PARTS, "444", "identity", "raw"),)),
+    *_YCBCR_BASELINES,
+    Baseline("xy", (Part(_RGB_PARTS, "400", "normal_xy", "raw"),)),
+)
+_ROUGH_AO = (Part((6,), "400", "identity", "raw"), Part((7,), "400", "identity", "raw"))
+_PBR_BASELINES = (
+    # the paper's per-component coding: albedo with colour conversion, normal 4:4:4 without, gray maps 4:0:0
+    Baseline("per-component", (Part((0, 1, 2), "420", "identity"), Part((3, 4, 5), "444", "identity", "raw"),
+                               *_ROUGH_AO)),
+    Baseline("per-component-444", (Part((0, 1, 2), "444", "identity"), Part((3, 4, 5), "444", "identity", "raw"),
+                                   *_ROUGH_AO)),
+    # the best non-neural normal coding: n_x, n_y as two gray images, n_z rebuilt
+    Baseline("per-component-xy", (Part((0, 1, 2), "420", "identity"), Part((3, 4, 5), "400", "normal_xy", "raw"),
+                                  *_ROUGH_AO)),
+)
 
 RECIPES: dict[str, Recipe] = {
     r.id: r
@@ -60,7 +99,7 @@ RECIPES: dict[str, Recipe] = {
             "rgb-400",
             "RGB image over a grayscale (4:0:0) codec: one bottleneck plane",
             "rgb8", _RGB, 8, Layout("400", 1), "mse", "composite",
-            (Baseline("gray", "400", "luma"),),
+            (Baseline("gray", (Part(_RGB_PARTS, "400", "luma"),)),),
         ),
         Recipe(
             "rgb-420",
@@ -72,10 +111,32 @@ RECIPES: dict[str, Recipe] = {
             "RGB image over a 4:4:4 codec: three full-resolution planes",
             "rgb8", _RGB, 8, Layout("444", 3), "mse", "ycbcr", _YCBCR_BASELINES,
         ),
+        Recipe(
+            "pbr8-400",
+            "PBR material (albedo 3, normal 3, roughness, occlusion) over eight grayscale (4:0:0) images",
+            "material", _PBR8, 8, Layout("400", 8), "shaded", "identity", _PBR_BASELINES,
+        ),
+        Recipe(
+            "normal-444",
+            "tangent-space normal map over a 4:4:4 codec: three full-resolution planes",
+            "normal", _NORMAL, 8, Layout("444", 3), "normal", "identity", _NORMAL_BASELINES,
+        ),
+        Recipe(
+            "normal-420",
+            "tangent-space normal map over a 4:2:0 codec: one full- and two half-resolution planes",
+            "normal", _NORMAL, 8, Layout("420", 3), "normal", "ycbcr", _NORMAL_BASELINES,
+        ),
+        Recipe(
+            "normal-400",
+            "tangent-space normal map over a grayscale (4:0:0) codec: one plane",
+            "normal", _NORMAL, 8, Layout("400", 1), "normal", "composite", _NORMAL_BASELINES,
+        ),
     )
 }
 
-assert all(r.plain in ADAPTERS and all(b.adapter in ADAPTERS for b in r.baselines) for r in RECIPES.values())
+assert all(
+    r.plain in ADAPTERS and all(p.adapter in ADAPTERS for b in r.baselines for p in b.parts) for r in RECIPES.values()
+)
 
 
 def get_recipe(recipe_id: str) -> Recipe:

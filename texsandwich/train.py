@@ -7,20 +7,21 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 from tqdm import tqdm
 
-from texsandwich.data import list_images
+from texsandwich.distortion import MSEDistortion, make_distortion
 from texsandwich.errors import InputError, UsageError
 from texsandwich.losses import RateDistortionLoss
 from texsandwich.pipeline import code_bottleneck, codec_settings
-from texsandwich.recipes import get_recipe
+from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.sandwich import Sandwich, save_sandwich
+from texsandwich.sources import list_sources, read_source
 
 
 @dataclass
@@ -45,30 +46,56 @@ class TrainConfig:
     refine_lr: float = 2e-4
 
 
-def load_images(folder: Path, split: str, crop: int) -> list[np.ndarray]:
-    files = list_images(folder, split)
+def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
+    """Training sources as ``[H, W, C (+1)]`` uint8 arrays; materials carry metallic as a last channel.
+
+    (Metallic is side information for the shaded distortion: zeros when a material has none.)
+    """
+    recipe = recipe or get_recipe("rgb-444")
+    files = list_sources(Path(folder), recipe, split)
     if not files:
-        raise InputError(f"{folder}: no training images (split {split})")
+        raise InputError(f"{folder}: no training sources for {recipe.id} (split {split})")
     images = []
-    for f in files:
-        with Image.open(f) as im:
-            a = np.asarray(im.convert("RGB"))
-        if min(a.shape[:2]) >= crop:
-            images.append(a)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for f in files:
+            src = read_source(f, recipe)
+            a = src.array
+            if recipe.source_kind == "material":
+                metal = src.side.get("metallic", np.zeros((*a.shape[:2], 1), np.uint8))
+                a = np.concatenate([a, metal], axis=-1)
+            if min(a.shape[:2]) >= crop:
+                images.append(a)
     if not images:
-        raise InputError(f"{folder}: no image is at least {crop}x{crop}")
+        raise InputError(f"{folder}: no source is at least {crop}x{crop}")
     return images
 
 
-def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop: int) -> torch.Tensor:
-    """``[batch, 3, crop, crop]`` float crops with random horizontal flips."""
-    out = np.empty((batch, crop, crop, 3), np.uint8)
+def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop: int,
+                 negate_on_flip: tuple[int, ...] = ()) -> torch.Tensor:
+    """``[batch, C, crop, crop]`` float crops with random horizontal flips.
+
+    A flipped normal map points the other way along x: the channels in ``negate_on_flip`` (the
+    normal's x, 0..255-encoded) become ``255 - v`` so flipped crops are still valid materials.
+    """
+    out = np.empty((batch, crop, crop, images[0].shape[2]), np.uint8)
     for i in range(batch):
         a = images[rng.integers(len(images))]
         y, x = rng.integers(a.shape[0] - crop + 1), rng.integers(a.shape[1] - crop + 1)
         c = a[y : y + crop, x : x + crop]
-        out[i] = c[:, ::-1] if rng.random() < 0.5 else c
+        if rng.random() < 0.5:
+            c = c[:, ::-1].copy()
+            for ch in negate_on_flip:
+                c[..., ch] = 255 - c[..., ch]
+        out[i] = c
     return torch.from_numpy(out).permute(0, 3, 1, 2).float()
+
+
+def split_side(x: torch.Tensor, recipe: Recipe) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Source channels and side information of a training batch (see :func:`load_images`)."""
+    c = len(recipe.channels)
+    side = {"metallic": x[:, c : c + 1]} if recipe.source_kind == "material" else {}
+    return x[:, :c].contiguous(memory_format=torch.channels_last), side
 
 
 def initial_step(lmbda: float, samples_per_pixel: float) -> float:
@@ -90,7 +117,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         raise UsageError("batch must be >= 1, crop >= 16, lambda >= 0")
     torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    images = load_images(Path(config.data), config.split, config.crop)
+    images = load_images(Path(config.data), config.split, config.crop, recipe)
+    flip = tuple(i for i, ch in enumerate(recipe.channels) if ch == "normal.x")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     samples = sum(1.0 if i == 0 or g.chroma != "420" else 0.25
@@ -103,7 +131,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     opt = torch.optim.Adam([{"params": others, "lr": config.lr}, {"params": step_params, "lr": config.step_lr}])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
     opt_post = torch.optim.Adam(model.post_net.parameters(), lr=config.refine_lr)
-    loss_fn = RateDistortionLoss(config.lmbda)
+    loss_fn = RateDistortionLoss(config.lmbda, make_distortion(recipe.distortion, training=True))
     codecs = [c for c in config.refine_codecs.split(",") if c]
     ckpt = output.with_name(output.name + ".ckpt")
     start, elapsed = 0, 0.0
@@ -134,15 +162,14 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     bar = tqdm(range(start, total), initial=start, total=total, disable=not progress, unit="step")
     stats: dict[str, float] = {}
     for step in bar:
-        x = random_batch(images, rng, config.batch, config.crop).to(device)
-        x = x.contiguous(memory_format=torch.channels_last)
+        x, side = split_side(random_batch(images, rng, config.batch, config.crop, flip).to(device), recipe)
         if step >= config.steps:
-            stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng)
+            stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng, loss_fn.distortion, side)
             if step % 10 == 0:
                 bar.set_postfix(stage="refine", psnr=f"{stats['psnr']:.2f}")
         else:
             out = model(x)
-            losses = loss_fn(out, x)
+            losses = loss_fn(out, x, **side)
             opt.zero_grad(set_to_none=True)
             losses["loss"].backward()
             opt.step()
@@ -174,7 +201,7 @@ def _compatible(old: dict, new: dict) -> bool:
 
 def refine_step(
     model: Sandwich, opt: torch.optim.Optimizer, x: torch.Tensor, codecs: list[str], qualities: tuple[int, int],
-    rng: np.random.Generator,
+    rng: np.random.Generator, distortion: torch.nn.Module | None = None, side: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, float]:
     """One post-net update on real decodes: each crop through a random codec at a random quality.
 
@@ -191,7 +218,7 @@ def refine_step(
             settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
             decoded.append(code_bottleneck(y[i : i + 1], recipe.layout, codec, settings))
         y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
-    per_crop = torch.mean((model.post_net(y_hat) - x) ** 2, dim=(1, 2, 3))
+    per_crop = (distortion or MSEDistortion())(model.post_net(y_hat), x, **(side or {}))["per_item"]
     # log-MSE per crop (= mean PSNR): with plain MSE the low-quality crops (MSE ~100) drown the
     # high-quality ones (MSE ~1), and the post-net learns to add a little noise where it should not
     loss = torch.log(per_crop + 0.1).mean()

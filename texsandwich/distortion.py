@@ -1,0 +1,80 @@
+"""What "distortion" means for each recipe: one module per kind, returning dicts (the CompressAI way).
+
+Training and evaluation use the same modules, so a recipe's loss and its reported quality agree:
+
+* ``mse``    -- MSE / PSNR over every sample of the source (RGB images);
+* ``normal`` -- MSE / PSNR of the encoded normal map, plus the mean angular error in degrees;
+* ``shaded`` -- texture-space shaded MSE / PSNR of a PBR material (:mod:`texsandwich.shading`), with
+  the source's metallic map (when it has one) as side information for both sides.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from texsandwich.shading import ShadedDistortion
+from texsandwich.shading.brdf import decode_normal
+
+
+def _psnr(mse: torch.Tensor) -> torch.Tensor:
+    return 10.0 * torch.log10(255.0**2 / mse.detach().clamp_min(1e-10))
+
+
+class MSEDistortion(nn.Module):
+    def forward(self, x_hat: torch.Tensor, x: torch.Tensor, **side: torch.Tensor) -> dict[str, torch.Tensor]:
+        per_item = ((x_hat - x) ** 2).mean(dim=(1, 2, 3))
+        mse = per_item.mean()
+        return {"mse": mse, "per_item": per_item, "psnr": _psnr(mse)}
+
+
+def angular_error_degrees(n_hat: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+    """Mean angle between two 0..255-encoded normal maps ``[B, 3, H, W]`` (each renormalised)."""
+    cos = (decode_normal(n_hat) * decode_normal(n)).sum(dim=1).clamp(-1.0, 1.0)
+    return torch.rad2deg(torch.acos(cos)).mean()
+
+
+class NormalDistortion(MSEDistortion):
+    def forward(self, x_hat: torch.Tensor, x: torch.Tensor, **side: torch.Tensor) -> dict[str, torch.Tensor]:
+        out = super().forward(x_hat, x)
+        out["angular_error_deg"] = angular_error_degrees(x_hat.detach(), x)
+        return out
+
+
+class Shaded(nn.Module):
+    """:class:`~texsandwich.shading.ShadedDistortion` behind the common signature."""
+
+    def __init__(self, random: bool = False, k: int = 8) -> None:
+        super().__init__()
+        self.inner = ShadedDistortion(k=k, random=random)
+
+    def forward(self, x_hat: torch.Tensor, x: torch.Tensor, **side: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.inner(x_hat, x, metallic=side.get("metallic"), frame=side.get("frame"))
+
+
+def make_distortion(kind: str, training: bool = False) -> nn.Module:
+    """The distortion module of a recipe; ``training`` draws random (light, view) pairs for 'shaded'."""
+    if kind == "mse":
+        return MSEDistortion()
+    if kind == "normal":
+        return NormalDistortion()
+    if kind == "shaded":
+        return Shaded(random=training, k=4 if training else 8)
+    raise ValueError(f"unknown distortion {kind!r}")
+
+
+@torch.no_grad()
+def measure(kind: str, reconstruction: np.ndarray, source: np.ndarray,
+            side: dict[str, np.ndarray] | None = None) -> dict[str, float]:
+    """Quality of a decoded ``[H, W, C]`` source: ``psnr`` in the recipe's sense, plus extras."""
+    def t(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).unsqueeze(0).double()
+
+    out = make_distortion(kind)(t(reconstruction), t(source), **{k: t(v) for k, v in (side or {}).items()})
+    res = {k: float(v) for k, v in out.items() if k != "per_item"}
+    if float(out["mse"]) == 0.0:
+        res["psnr"] = math.inf
+    return res

@@ -1,0 +1,142 @@
+"""Library mode: a directory tree of assets in, the same tree of ``.tsw`` files out.
+
+``plan_library`` walks a tree and pairs every asset the recipe takes (material folders for
+``pbr8-*``, image files otherwise) with its output path under the mirrored tree; ``run_jobs`` does
+the work with a progress bar, ``--jobs N`` threads (torch and the codecs release the GIL), skips
+outputs that already exist and parse (so a killed run resumes where it stopped: every output is
+written to a temporary file and renamed, so none is ever half-written), and collects per-asset bytes
+for the summary and ``library.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from texsandwich.assets import is_material_folder
+from texsandwich.errors import TexsandwichError
+from texsandwich.fsutil import atomic_write
+from texsandwich.images import IMAGE_SUFFIXES
+
+
+@dataclass
+class Job:
+    source: Path
+    output: Path
+    name: str
+    """Path of the asset relative to the library root (what the index and the summary show)."""
+
+
+@dataclass
+class Result:
+    job: Job
+    bytes_in: int
+    bytes_out: int
+    line: str
+    skipped: bool = False
+    error: str | None = None
+
+
+def asset_bytes(path: Path) -> int:
+    """Size of an asset on disk: a file, or every file of a material folder (not recursive)."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
+    return path.stat().st_size
+
+
+def find_assets(root: Path, materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[Path]:
+    """Material folders (``materials=True``) or files with ``suffixes`` under ``root``, sorted, recursively."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        d = Path(dirpath)
+        dirnames.sort()
+        if materials:
+            if is_material_folder(d):
+                out.append(d)
+                dirnames.clear()  # a material's subfolders are not more materials
+        else:
+            out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in suffixes]
+    return out
+
+
+def plan_library(root: Path, dst: Path, materials: bool, suffix: str,
+                 suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[Job]:
+    """Every asset of the tree with its output in the mirrored tree under ``dst``."""
+    jobs = []
+    for src in find_assets(root, materials, suffixes):
+        rel = src.relative_to(root)
+        out = dst / (rel.with_name(rel.name + suffix) if src.is_dir() else rel.with_suffix(suffix))
+        if src == root:  # the root itself is one material
+            out = dst / (root.name + suffix)
+            rel = Path(root.name)
+        jobs.append(Job(src, out, rel.as_posix()))
+    return jobs
+
+
+def run_jobs(jobs: list[Job], work: Callable[[Job], Result], jobs_n: int = 1, quiet: bool = False,
+             done: Callable[[Job], bool] | None = None) -> list[Result]:
+    """Run ``work`` over ``jobs`` on ``jobs_n`` threads; jobs whose output is ``done`` are skipped.
+
+    A failing asset is reported and the others go on; the caller decides the exit code.
+    """
+    results: list[Result] = []
+    todo = []
+    for j in jobs:
+        if done is not None and done(j):
+            results.append(Result(j, asset_bytes(j.source), j.output.stat().st_size, f"{j.name}: done, skipped",
+                                  skipped=True))
+        else:
+            todo.append(j)
+    if jobs_n > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // jobs_n))
+    bar = tqdm(total=len(todo), unit="asset", disable=quiet or len(todo) < 2 or not sys.stderr.isatty(),
+               file=sys.stderr)
+
+    def guarded(j: Job) -> Result:
+        try:
+            return work(j)
+        except TexsandwichError as e:
+            return Result(j, 0, 0, "", error=str(e))
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs_n)) as pool:
+        futures = [pool.submit(guarded, j) for j in todo]
+        for f in as_completed(futures):
+            r = f.result()
+            results.append(r)
+            bar.update(1)
+            if r.error:
+                if len(jobs) > 1:  # a lone job's error is the command's error, said once by the caller
+                    tqdm.write(f"texsandwich: error: {r.error}", file=sys.stderr)
+            elif not quiet:
+                tqdm.write(r.line)
+    bar.close()
+    results.sort(key=lambda r: r.job.name)
+    return results
+
+
+def summary_line(results: list[Result]) -> str:
+    ok = [r for r in results if not r.error]
+    before, after = sum(r.bytes_in for r in ok), sum(r.bytes_out for r in ok)
+    skipped = sum(r.skipped for r in ok)
+    ratio = f", {before / after:.1f}x smaller" if after else ""
+    return (f"total: {len(ok)} asset(s) ({skipped} already done), {before:,} -> {after:,} bytes{ratio}"
+            + (f"; {len(results) - len(ok)} failed" if len(ok) < len(results) else ""))
+
+
+def write_index(path: Path, results: list[Result], extra: dict[str, object]) -> None:
+    """``library.json``: every asset with its output and sizes (what a pipeline loads to find files)."""
+    index = {
+        **extra,
+        "assets": [{"source": r.job.name, "output": r.job.output.relative_to(path.parent).as_posix(),
+                    "bytes_in": r.bytes_in, "bytes_out": r.bytes_out} for r in results if not r.error],
+    }
+    atomic_write(path, (json.dumps(index, indent=2) + "\n").encode())

@@ -1,0 +1,52 @@
+"""Procedural PBR materials: test and demo data the project makes itself (no downloaded textures).
+
+A height field of summed octave noise gives the normal map (its gradients, OpenGL +Y) and the
+occlusion (cavities are darker); albedo and roughness follow the height with their own noise, so
+the maps are correlated the way real scanned materials are -- which is what a sandwich exploits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from texsandwich.assets import Material
+
+
+def _noise(rng: np.random.Generator, h: int, w: int, octaves: int = 5, base: int = 4) -> np.ndarray:
+    """Smooth fractal noise in [0, 1]: bicubically upsampled random grids, halving amplitude per octave."""
+    out = np.zeros((h, w), np.float64)
+    amp, total = 1.0, 0.0
+    for o in range(octaves):
+        n = base << o
+        grid = rng.random((n + 1, n + 1)).astype(np.float32)
+        out += amp * np.asarray(Image.fromarray(grid, "F").resize((w, h), Image.Resampling.BICUBIC), np.float64)
+        total += amp
+        amp *= 0.5
+    out /= total
+    return (out - out.min()) / max(out.max() - out.min(), 1e-9)
+
+
+def procedural_material(height: int = 256, width: int = 256, seed: int = 0, name: str = "procedural") -> Material:
+    """A plausible stone-like material with albedo, normal, roughness and occlusion maps."""
+    rng = np.random.default_rng(seed)
+    hgt = _noise(rng, height, width)
+    strength = 6.0 + 6.0 * rng.random()
+    gy, gx = np.gradient(hgt * strength)
+    n = np.stack([-gx, gy, np.ones_like(hgt)], axis=-1)  # OpenGL: +Y up in the image means -row
+    n /= np.linalg.norm(n, axis=-1, keepdims=True)
+    normal = np.round((n + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+    tint = rng.random(3) * 0.6 + 0.2
+    detail = _noise(rng, height, width, octaves=4, base=16)
+    albedo = (tint[None, None] * (0.55 + 0.45 * hgt[..., None]) * (0.8 + 0.4 * detail[..., None])).clip(0, 1)
+    rough = (0.35 + 0.5 * _noise(rng, height, width, 3, 8) - 0.2 * hgt).clip(0.05, 1.0)
+    blur = np.asarray(Image.fromarray(hgt.astype(np.float32), "F").resize(
+        (max(width // 8, 1), max(height // 8, 1)), Image.Resampling.BILINEAR).resize((width, height)), np.float64)
+    ao = (1.0 - 1.5 * (blur - hgt).clip(0, None)).clip(0.2, 1.0)
+    maps = {
+        "albedo": np.round(albedo * 255).astype(np.uint8),
+        "normal": normal,
+        "roughness": np.round(rough * 255).astype(np.uint8)[..., None],
+        "occlusion": np.round(ao * 255).astype(np.uint8)[..., None],
+    }
+    return Material.from_maps(name, maps)
