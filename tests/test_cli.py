@@ -175,3 +175,58 @@ def test_eval_command_writes_report(capsys, images, tmp_path):
     assert (out / "rd.png").is_file()
     one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--qualities", "40",
                         "-o", str(out))[::2], 2, "qualities")
+
+
+def _material_folder(root, name, seed, metallic=False):
+    from texsandwich.assets import write_material_folder
+    from texsandwich.procedural import procedural_material
+
+    m = procedural_material(48, 64, seed=seed, name=name)
+    if metallic:
+        from texsandwich.assets import PBR8, Material
+
+        m = Material.from_maps(name, {n: m.map(n) for n in PBR8} | {"metallic": m.map("roughness")})
+    write_material_folder(m, root / name)
+    return root / name
+
+
+def test_materials_compress_decompress_and_library_resume(capsys, tmp_path):
+    lib = tmp_path / "lib"
+    a = _material_folder(lib / "stone", "a", 1, metallic=True)
+    _material_folder(lib / "stone", "b", 2)
+    _material_folder(lib, "c", 3)
+    # several material folders -> OUT/NAME.tsw, then -> DEC/NAME/albedo.png ...
+    code, out, err = run(capsys, "compress", str(a), str(lib / "c"), "-o", str(tmp_path / "o"), "--recipe", "pbr8-400",
+                         "--model", "none", "--quality", "70")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["a.tsw", "c.tsw"]
+    code, out, err = run(capsys, "decompress", str(tmp_path / "o" / "a.tsw"), str(tmp_path / "o" / "c.tsw"),
+                         "-o", str(tmp_path / "dec"))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "dec" / "a").iterdir()) == [
+        "albedo.png", "metallic.png", "normal.png", "occlusion.png", "roughness.png"]
+    assert not (tmp_path / "dec" / "c" / "metallic.png").exists()
+    # library mode mirrors the tree, writes library.json, and a rerun skips what is done
+    code, out, err = run(capsys, "compress", str(lib), "-o", str(tmp_path / "L"), "--recipe", "pbr8-400",
+                         "--model", "none", "--jobs", "2")
+    assert code == 0, err
+    assert (tmp_path / "L" / "stone" / "a.tsw").is_file() and (tmp_path / "L" / "c.tsw").is_file()
+    index = json.loads((tmp_path / "L" / "library.json").read_text())
+    assert len(index["assets"]) == 3 and all(x["bytes_out"] > 0 for x in index["assets"])
+    assert "total: 3 asset(s)" in out
+    (tmp_path / "L" / "c.tsw").unlink()  # as if a run was killed before this one
+    code, out, err = run(capsys, "compress", str(lib), "-o", str(tmp_path / "L"), "--recipe", "pbr8-400",
+                         "--model", "none")
+    assert code == 0, err
+    assert "(2 already done)" in out and (tmp_path / "L" / "c.tsw").is_file()
+    assert not list((tmp_path / "L").rglob("*.tmp*"))
+    # a library of .tsw files decompresses into the mirrored tree of material folders
+    code, out, err = run(capsys, "decompress", str(tmp_path / "L"), "-o", str(tmp_path / "D"))
+    assert code == 0, err
+    assert (tmp_path / "D" / "stone" / "b" / "normal.png").is_file()
+
+
+def test_material_recipe_refuses_an_image_file(capsys, images, tmp_path):
+    code, _, err = run(capsys, "compress", str(images / "chelsea.png"), "-o", str(tmp_path / "x.tsw"),
+                       "--recipe", "pbr8-400", "--model", "none")
+    one_line_error(code, err, 1, "material folder")

@@ -26,7 +26,7 @@ from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
 from texsandwich.models import NONE, SandwichModel, default_model, load_model
-from texsandwich.pipeline import codec_settings, reconstruct
+from texsandwich.pipeline import codec_settings, decode_side, reconstruct
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources, read_source
@@ -210,7 +210,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, qu
     def work(j: Job) -> Result:
         src = read_source(j.source, recipe)
         image = src.array
-        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth))
+        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side)
         j.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(j.output, c.data)
         h, w = image.shape[:2]
@@ -258,7 +258,11 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             folder = j.output.with_suffix("") if j.output.suffix == ".png" else j.output
             if folder.exists() and not force and not batch:
                 raise UsageError(f"{folder} exists; pass --force to replace it")
-            written = write_material_folder(Material.from_stack(folder.name, rec, PBR8), folder)
+            maps = Material.from_stack(folder.name, rec, PBR8)
+            side = decode_side(tsw)
+            if side:
+                maps = Material.from_maps(folder.name, {n: maps.map(n) for n in PBR8} | side)
+            written = write_material_folder(maps, folder)
             size = sum(p.stat().st_size for p in written)
             return Result(j, j.source.stat().st_size, size,
                           f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")

@@ -85,6 +85,9 @@ class Manifest:
     settings: CodecSettings
     streams: tuple[Stream, ...] = field(default=())
     encoder: str = ""
+    side: tuple[str, ...] = ()
+    """Maps the recipe does not carry but the source had (a material's metallic): each one raw 4:0:0
+    image of the same codec and settings, after the layout's streams. Absent from the JSON when empty."""
 
     def to_json(self) -> dict[str, Any]:
         settings = self.settings.to_json()
@@ -100,6 +103,7 @@ class Manifest:
             "codec": {"name": self.codec, **settings},
             "streams": [{"bytes": s.size, "crc32": f"{s.crc32:08x}"} for s in self.streams],
             "encoder": self.encoder,
+            **({"side": list(self.side)} if self.side else {}),
         }
 
     @classmethod
@@ -112,7 +116,12 @@ class Manifest:
 
     @classmethod
     def _from_json(cls, d: Any) -> Manifest:
-        _keys(d, {"recipe", "model", "source", "layout", "codec", "streams", "encoder"}, "manifest")
+        side = _typed(d.get("side", []), list, "side") if isinstance(d, dict) else []
+        if not all(isinstance(n, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,31}", n) for n in side) or (
+                len(set(side)) != len(side)) or ("side" in d and not side):
+            raise ValueError("side must be a non-empty list of distinct lower-case map names")
+        _keys({k: v for k, v in d.items() if k != "side"},
+              {"recipe", "model", "source", "layout", "codec", "streams", "encoder"}, "manifest")
         recipe = _typed(d["recipe"], str, "recipe")
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r} (written by a newer texsandwich?)")
@@ -134,8 +143,9 @@ class Manifest:
             raise ValueError(f"unknown codec {name!r}")
         settings = CodecSettings.from_json({"chroma": layout.chroma, **{k: codec[k] for k in codec if k != "name"}})
         streams_json = _typed(d["streams"], list, "streams")
-        if len(streams_json) != len(layout.groups):
-            raise ValueError(f"{len(streams_json)} streams for a layout of {len(layout.groups)} codec images")
+        if len(streams_json) != len(layout.groups) + len(side):
+            raise ValueError(f"{len(streams_json)} streams for a layout of {len(layout.groups)} codec images"
+                             f" and {len(side)} side map(s)")
         streams = []
         for s in streams_json:
             _keys(s, {"bytes", "crc32"}, "stream")
@@ -146,7 +156,7 @@ class Manifest:
         return cls(
             recipe=recipe, model_id=model_id, model_sha256=sha, width=width, height=height,
             channels=tuple(channels), bit_depth=bit_depth, layout=layout, codec=name, settings=settings,
-            streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"),
+            streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
         )
 
 

@@ -23,6 +23,13 @@ from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import Baseline, Recipe
+from texsandwich.tiling import tiled
+
+
+def model_multiple(model: SandwichModel) -> int:
+    """Tile origins must be multiples of this (the networks' decimation; 2 keeps carrier parity)."""
+    nets = [getattr(model, n) for n in ("pre_net", "post_net") if hasattr(model, n)]
+    return max([2, *(int(getattr(n, "multiple", 1)) for n in nets)])
 
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:
@@ -74,19 +81,28 @@ def code_scale(settings: CodecSettings) -> float:
 def compress(
     image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
+    side: dict[str, np.ndarray] | None = None,
 ) -> Compressed:
-    """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction."""
+    """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
+
+    ``side`` maps (``[H, W, 1]`` uint8, e.g. a material's metallic) ride along as plain raw 4:0:0
+    images of the same codec and settings: not part of the recipe, but not lost either.
+    """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
     settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma)
-    bottleneck = model.pre(to_tensor(image)) * code_scale(settings)
+    bottleneck = tiled(model.pre, to_tensor(image), multiple=model_multiple(model)) * code_scale(settings)
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
-        settings=settings, encoder=f"texsandwich {__version__}",
+        settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
     )
-    data = write_tsw(manifest, encode_bottleneck(bottleneck, recipe.layout, codec, settings))
+    streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings)
+    for name in manifest.side:
+        plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
+        streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
+    data = write_tsw(manifest, streams)
     tsw = read_tsw(data)
     return Compressed(data, tsw.manifest, reconstruct(tsw, model))
 
@@ -127,7 +143,18 @@ def code_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: Codec
 def decode_bottleneck(tsw: Tsw) -> list[list[np.ndarray]]:
     """The decoded planes of every codec image of a parsed ``.tsw``."""
     m = tsw.manifest
-    return decode_streams(tsw.streams, m.layout, m.codec, m.settings)
+    return decode_streams(tsw.streams[: len(m.layout.groups)], m.layout, m.codec, m.settings)
+
+
+def decode_side(tsw: Tsw) -> dict[str, np.ndarray]:
+    """The side maps of a ``.tsw`` (``[H, W, 1]`` uint8 each), decoded without any network."""
+    m = tsw.manifest
+    out = {}
+    one = Layout("400", 1)
+    for name, data in zip(m.side, tsw.streams[len(m.layout.groups):], strict=True):
+        plane = merge_decoded(decode_streams([data], one, m.codec, m.settings), one, m.height, m.width)
+        out[name] = to_image(plane / code_scale(m.settings))
+    return out
 
 
 @torch.no_grad()
@@ -136,7 +163,7 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    return to_image(model.post(y), m.bit_depth)
+    return to_image(tiled(model.post, y, multiple=model_multiple(model)), m.bit_depth)
 
 
 @torch.no_grad()

@@ -26,6 +26,8 @@ class ZooEntry:
     refine_steps: int = 0
     refine_lr: float = 2e-4
     summary: str = ""
+    data: str = "photos"
+    """Training folder, relative to the shared data root (its *train* split)."""
 
     @property
     def path(self) -> Path:
@@ -47,7 +49,13 @@ ZOO: dict[str, ZooEntry] = {
                  summary="RGB over 4:4:4 (learned post-processor)"),
         ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 0, refine_steps=4200, refine_lr=5e-4,
                  summary="RGB over 4:2:0 (learned post-processor)"),
+        ZooEntry("pbr8-400-slim", "pbr8-400", "slim", 30.0, 4000, refine_steps=600,
+                 summary="PBR material over eight 4:0:0 images, trained on texture-space shaded error",
+                 data="materials"),
+        ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
+                 summary="tangent-space normal map over 4:4:4", data="materials"),
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim", "rgb-444": "rgb-444-slim"}
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim", "rgb-444": "rgb-444-slim",
+                            "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim"}

@@ -21,15 +21,15 @@ from texsandwich.zoo import ZOO
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     root = data_root()
-    ap.add_argument("--data", type=Path, default=(root / "photos") if root else None)
+    ap.add_argument("--data", type=Path, default=root, help="shared data root (each entry names its subfolder)")
     ap.add_argument("--only", nargs="*", default=list(ZOO))
     ap.add_argument("--steps", type=int, default=None, help="override every entry's step count")
     args = ap.parse_args()
     if args.data is None or not args.data.is_dir():
-        ap.error("no photo folder: pass --data or set TEXSANDWICH_DATA")
+        ap.error("no data folder: pass --data or set TEXSANDWICH_DATA")
     for zid in args.only:
         e = ZOO[zid]
-        config = TrainConfig(recipe=e.recipe, data=str(args.data), split="train", lmbda=e.lmbda, preset=e.preset,
+        config = TrainConfig(recipe=e.recipe, data=str(args.data / e.data), split="train", lmbda=e.lmbda, preset=e.preset,
                              steps=e.steps if args.steps is None else args.steps, crop=e.crop, batch=e.batch,
                              lr=e.lr, seed=e.seed,
                              refine_steps=e.refine_steps, refine_lr=e.refine_lr)

@@ -1,0 +1,88 @@
+"""Material loading: naming conventions, packed maps, DirectX normals, fills, sizes, bad maps."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from texsandwich.assets import PBR8, classify, read_material_folder, write_material_folder
+from texsandwich.errors import InputError
+from texsandwich.procedural import procedural_material
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("Rock035_2K_Color.jpg", "albedo"), ("wood_diff_2k.png", "albedo"), ("Avocado_baseColor.png", "albedo"),
+    ("Rock035_2K_NormalGL.png", "normal"), ("Rock035_2K_NormalDX.png", "normal_dx"),
+    ("rock_nor_dx_1k.png", "normal_dx"),
+    ("rock_nor_gl_1k.png", "normal"), ("Rock035_2K_Roughness.jpg", "roughness"), ("Rock_AO.png", "occlusion"),
+    ("rock_arm_1k.png", "orm"), ("Default_metalRoughness.png", "mr"), ("Metal_Metalness.png", "metallic"),
+    ("Rock_Displacement.png", "skip"), ("chaos.png", None),
+])
+def test_names_follow_ambientcg_polyhaven_gltf_conventions(name, kind):
+    assert classify(Path(name)) == kind
+
+
+def _save(folder: Path, name: str, a: np.ndarray) -> None:
+    Image.fromarray(a if a.ndim == 2 or a.shape[2] > 1 else a[..., 0]).save(folder / name)
+
+
+def test_folder_round_trip_and_packed_arm_and_directx(tmp_path):
+    m = procedural_material(64, 48, seed=2)
+    src = tmp_path / "mat"
+    src.mkdir()
+    _save(src, "m_diff_1k.png", m.map("albedo"))
+    dx = m.map("normal").copy()
+    dx[..., 1] = 255 - dx[..., 1]
+    _save(src, "m_nor_dx_1k.png", dx)
+    arm = np.concatenate([m.map("occlusion"), m.map("roughness"), np.zeros_like(m.map("roughness"))], axis=-1)
+    _save(src, "m_arm_1k.png", arm)
+    got = read_material_folder(src)
+    assert np.array_equal(got.stack(PBR8), m.stack(PBR8))
+    assert got.present == ("albedo", "normal", "roughness", "occlusion", "metallic")
+    out = tmp_path / "out"
+    write_material_folder(got, out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "albedo.png", "metallic.png", "normal.png", "occlusion.png", "roughness.png"]
+    assert np.array_equal(read_material_folder(out).stack(PBR8), m.stack(PBR8))
+
+
+def test_missing_maps_are_filled_with_gltf_defaults_and_sizes_resampled(tmp_path):
+    m = procedural_material(64, 64, seed=4)
+    _save(tmp_path, "albedo.png", m.map("albedo"))
+    _save(tmp_path, "normal.png", np.asarray(Image.fromarray(m.map("normal")).resize((32, 32))))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        got = read_material_folder(tmp_path)
+    text = " ".join(str(x.message) for x in w)
+    assert "resampled" in text and "no roughness map" in text
+    assert got.map("roughness").min() == 255 and got.map("occlusion").min() == 255
+    n = got.map("normal").astype(np.float64) / 127.5 - 1
+    assert np.abs(np.linalg.norm(n, axis=-1) - 1).max() < 0.02  # renormalised after resampling
+
+
+def test_bad_materials_are_refused_or_warned(tmp_path):
+    with pytest.raises(InputError, match="no texture maps"):
+        read_material_folder(tmp_path)
+    _save(tmp_path, "roughness.png", np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match="no albedo"):
+        read_material_folder(tmp_path)
+    flipped = np.zeros((8, 8, 3), np.uint8)
+    flipped[...] = (128, 128, 0)  # z < 0 everywhere
+    _save(tmp_path, "normal.png", flipped)
+    with pytest.warns(UserWarning, match="z < 0"):
+        read_material_folder(tmp_path)
+
+
+def test_sixteen_bit_maps_are_converted(tmp_path):
+    import png
+
+    a16 = (np.arange(64, dtype=np.uint16).reshape(8, 8) * 1000)
+    png.from_array(a16, "L;16").save(str(tmp_path / "roughness.png"))
+    _save(tmp_path, "albedo.png", np.full((8, 8, 3), 100, np.uint8))
+    with pytest.warns(UserWarning, match="16-bit"):
+        got = read_material_folder(tmp_path)
+    assert np.array_equal(got.map("roughness")[..., 0], np.round(a16 / 65535 * 255).astype(np.uint8))
