@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
+import numpy as np
 
 from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
@@ -22,6 +23,15 @@ from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
+from texsandwich.gltf import (
+    GLTF_SUFFIXES,
+    compressed_tsw_files,
+    read_gltf,
+    texture_bytes,
+    tsw_name,
+    write_compressed_gltf,
+    write_decompressed_gltf,
+)
 from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
@@ -29,7 +39,7 @@ from texsandwich.models import NONE, SandwichModel, default_model, load_model
 from texsandwich.pipeline import codec_settings, decode_side, reconstruct
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
-from texsandwich.sources import list_sources, read_source
+from texsandwich.sources import from_material, list_sources, read_source
 from texsandwich.zoo import ZOO
 
 TSW_SUFFIX = ".tsw"
@@ -121,6 +131,9 @@ def _plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Cal
                 what = "material folders" if materials else "files"
                 raise InputError(f"{p}: no {what} to process")
             jobs += found
+        elif p.suffix.lower() in GLTF_SUFFIXES:
+            out = dst if dst.suffix == ".gltf" and not several else dst / (p.stem + ".gltf")
+            jobs.append(Job(p, out, p.stem))
         else:
             name = p.name if p.is_dir() else p.stem
             jobs.append(Job(p, dst / (name + suffix) if several or dst.is_dir() else dst, name))
@@ -154,11 +167,14 @@ def _finish(results: list[Result], quiet: bool, library: bool) -> None:
         raise TexsandwichError(f"{failed} of {len(results)} assets failed")
 
 
-def _tsw_done(j: Job) -> bool:
-    """An output that exists and parses is finished work (outputs are only ever renamed into place)."""
+def _output_done(j: Job) -> bool:
+    """An output that exists and parses is finished work (outputs are only ever renamed into place;
+    a compressed glTF is written after all its .tsw files)."""
     if not j.output.is_file():
         return False
     try:
+        if j.output.suffix == ".gltf":
+            return all((j.output.parent / f).is_file() for f in compressed_tsw_files(j.output))
         read_tsw(j.output.read_bytes())
     except (TexsandwichError, OSError):
         return False
@@ -207,7 +223,26 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, qu
     _check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe)
 
+    def work_gltf(j: Job) -> Result:
+        if not materials:
+            raise UsageError(f"{j.source}: a glTF takes a material recipe (pbr8-400), not {recipe.id}")
+        gltf, mats = read_gltf(j.source)
+        j.output.parent.mkdir(parents=True, exist_ok=True)
+        names, total = [], 0
+        for i, gm in enumerate(mats):
+            src = from_material(gm.material, recipe)
+            c = compress_image(src.array, recipe, model, codec, quality, step, int(bit_depth), side=src.side)
+            names.append(tsw_name(j.output.stem, i, gm))
+            atomic_write(j.output.parent / names[-1], c.data)
+            total += len(c.data)
+        before = texture_bytes(gltf, j.source, mats)
+        write_compressed_gltf(gltf, j.source, j.output, mats, names)  # last: its presence means 'done'
+        return Result(j, before, total, f"{j.source} -> {j.output}: {len(mats)} material(s), "
+                                        f"textures {before:,} -> {total:,} bytes")
+
     def work(j: Job) -> Result:
+        if j.source.suffix.lower() in GLTF_SUFFIXES:
+            return work_gltf(j)
         src = read_source(j.source, recipe)
         image = src.array
         c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side)
@@ -219,8 +254,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, qu
                       f"{j.source} -> {j.output}: {before:,} -> {len(c.data):,} bytes, "
                       f"{8 * len(c.data) / (h * w):.3f} bpp, PSNR {psnr(c.reconstruction, image):.2f} dB")
 
-    results = run_jobs(jobs, work, jobs_n, quiet, done=None if force or not batch else _tsw_done)
-    if batch and len(sources) == 1 and Path(sources[0]).is_dir() and dst.is_dir():
+    results = run_jobs(jobs, work, jobs_n, quiet, done=None if force or not batch else _output_done)
+    if dst.is_dir() and (batch or any(j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs)):
         write_index(dst / "library.json", results, {"recipe": recipe.id, "codec": codec, "quality": quality,
                                                     "model": model.model_id})
     _finish(results, quiet, batch)
@@ -242,11 +277,33 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
     """
     # outputs: NAME.png, or the folder NAME/ for materials (decided once each file is read)
-    jobs, batch = _plan_sources(sources, dst, ".png", lambda p: False, materials=False, suffixes=(TSW_SUFFIX,))
+    jobs, batch = _plan_sources(sources, dst, ".png", lambda p: False, materials=False,
+                                suffixes=(TSW_SUFFIX, ".gltf"))
+    owned = set()  # .tsw files a compressed glTF refers to are decoded with it, not on their own
+    for j in jobs:
+        if j.source.suffix == ".gltf":
+            j.output = j.output.with_suffix(".gltf")
+            owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
+    jobs = [j for j in jobs if j.source.resolve() not in owned]
     _check_outputs(jobs, batch, dst, force)
     models: dict[tuple[str, str], SandwichModel] = {}
 
+    def maps_of(path: Path) -> dict[str, np.ndarray]:
+        tsw = _read_tsw(path)
+        m = tsw.manifest
+        key = (m.recipe, model_spec or m.model_id)
+        if key not in models:
+            models[key] = load_model(key[1], get_recipe(m.recipe))
+        mat = Material.from_stack(path.stem, reconstruct(tsw, models[key]), PBR8)
+        return {n: mat.map(n) for n in PBR8} | decode_side(tsw)
+
     def work(j: Job) -> Result:
+        if j.source.suffix == ".gltf":
+            if not compressed_tsw_files(j.source):
+                raise InputError(f"{j.source}: not a compressed glTF (no texture points at a .tsw)")
+            n = write_decompressed_gltf(j.source, j.output, maps_of)
+            return Result(j, j.source.stat().st_size, j.output.stat().st_size,
+                          f"{j.source} -> {j.output}: {n} PNG texture(s)")
         tsw = _read_tsw(j.source)
         m = tsw.manifest
         key = (m.recipe, model_spec or m.model_id)

@@ -61,6 +61,8 @@ def find_assets(root: Path, materials: bool, suffixes: tuple[str, ...] = IMAGE_S
             if is_material_folder(d):
                 out.append(d)
                 dirnames.clear()  # a material's subfolders are not more materials
+            else:
+                out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in (".gltf", ".glb")]
         else:
             out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in suffixes]
     return out
@@ -72,7 +74,10 @@ def plan_library(root: Path, dst: Path, materials: bool, suffix: str,
     jobs = []
     for src in find_assets(root, materials, suffixes):
         rel = src.relative_to(root)
-        out = dst / (rel.with_name(rel.name + suffix) if src.is_dir() else rel.with_suffix(suffix))
+        if src.suffix.lower() in (".gltf", ".glb"):  # a glTF keeps its name; its textures become .tsw beside it
+            out = dst / rel.with_suffix(".gltf")
+        else:
+            out = dst / (rel.with_name(rel.name + suffix) if src.is_dir() else rel.with_suffix(suffix))
         if src == root:  # the root itself is one material
             out = dst / (root.name + suffix)
             rel = Path(root.name)

@@ -1,0 +1,118 @@
+"""glTF materials: read (external files, data URIs), compress to .tsw, decompress to a loadable glTF."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+from pygltflib import (
+    GLTF2,
+    Asset,
+    Buffer,
+    BufferView,
+    Material,
+    NormalMaterialTexture,
+    OcclusionTextureInfo,
+    PbrMetallicRoughness,
+    TextureInfo,
+)
+from pygltflib import Image as GImage
+from pygltflib import Texture as GTexture
+
+from texsandwich.cli import main
+from texsandwich.errors import InputError
+from texsandwich.gltf import compressed_tsw_files, read_gltf
+from texsandwich.procedural import procedural_material
+
+
+def _png(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def make_gltf(folder, data_uri_normal: bool = False, shared: bool = True):
+    """A two-material glTF (both on the same textures when ``shared``): albedo, normal, packed ORM."""
+    m = procedural_material(40, 56, seed=5)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "albedo.png").write_bytes(_png(m.map("albedo")))
+    orm = np.concatenate([m.map("occlusion"), m.map("roughness"), np.zeros_like(m.map("roughness"))], axis=-1)
+    (folder / "orm.png").write_bytes(_png(orm))
+    normal_png = _png(m.map("normal"))
+    if data_uri_normal:
+        normal = GImage(uri="data:image/png;base64," + base64.b64encode(normal_png).decode())
+    else:
+        (folder / "normal.png").write_bytes(normal_png)
+        normal = GImage(uri="normal.png")
+    (folder / "geo.bin").write_bytes(struct.pack("<3f", 0, 0, 0) * 4)
+    mat = Material(name="stone", pbrMetallicRoughness=PbrMetallicRoughness(
+        baseColorTexture=TextureInfo(index=0), metallicRoughnessTexture=TextureInfo(index=2), roughnessFactor=0.8),
+        normalTexture=NormalMaterialTexture(index=1, scale=0.7), occlusionTexture=OcclusionTextureInfo(index=2))
+    other = Material(name="stone2", pbrMetallicRoughness=PbrMetallicRoughness(
+        baseColorTexture=TextureInfo(index=0 if shared else 3), metallicRoughnessTexture=TextureInfo(index=2)),
+        normalTexture=NormalMaterialTexture(index=1), occlusionTexture=OcclusionTextureInfo(index=2))
+    images = [GImage(uri="albedo.png"), normal, GImage(uri="orm.png")]
+    textures = [GTexture(source=0), GTexture(source=1), GTexture(source=2)]
+    if not shared:
+        (folder / "albedo2.png").write_bytes(_png(255 - m.map("albedo")))
+        images.append(GImage(uri="albedo2.png"))
+        textures.append(GTexture(source=3))
+    g = GLTF2(asset=Asset(version="2.0"), materials=[mat, other], images=images, textures=textures,
+              buffers=[Buffer(uri="geo.bin", byteLength=48)], bufferViews=[BufferView(buffer=0, byteLength=48)])
+    g.save(str(folder / "scene.gltf"))
+    return folder / "scene.gltf", m
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as e:
+        main(list(args))
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+def test_read_gltf_shares_textures_and_keeps_normal_scale(tmp_path):
+    path, m = make_gltf(tmp_path / "a", data_uri_normal=True)
+    _, mats = read_gltf(path)
+    assert len(mats) == 1 and mats[0].material_indices == [0, 1]  # the same images: one material
+    assert mats[0].images == {0: "albedo", 1: "normal", 2: "orm"}
+    assert np.array_equal(mats[0].material.map("normal"), m.map("normal"))
+    assert mats[0].extras["normal_scale"] == 0.7
+    _, mats = read_gltf(make_gltf(tmp_path / "b", shared=False)[0])
+    assert len(mats) == 2
+
+
+def test_gltf_compress_then_decompress_is_loadable(capsys, tmp_path):
+    path, m = make_gltf(tmp_path / "src")
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--recipe", "pbr8-400",
+                         "--model", "none", "--quality", "80")
+    assert code == 0, err
+    tsws = compressed_tsw_files(tmp_path / "c" / "scene.gltf")
+    assert len(tsws) == 1 and (tmp_path / "c" / tsws[0]).is_file()
+    assert json.loads((tmp_path / "c" / "library.json").read_text())["assets"][0]["bytes_out"] > 0
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / "d"))
+    assert code == 0, err
+    g = GLTF2().load(str(tmp_path / "d" / "scene.gltf"))
+    assert g.materials[0].normalTexture.scale == 0.7 and g.materials[0].pbrMetallicRoughness.roughnessFactor == 0.8
+    for img in g.images:
+        with Image.open(tmp_path / "d" / img.uri) as im:
+            assert im.size == (56, 40)
+    assert (tmp_path / "d" / "geo.bin").is_file()
+    with Image.open(tmp_path / "d" / g.images[2].uri) as im:  # ORM packed back as glTF wants it
+        orm = np.asarray(im)
+    assert np.abs(orm[..., 0].astype(int) - m.map("occlusion")[..., 0]).mean() < 4
+
+
+def test_gltf_with_a_missing_image_is_one_clear_error(capsys, tmp_path):
+    path, _ = make_gltf(tmp_path / "src")
+    (tmp_path / "src" / "orm.png").unlink()
+    with pytest.raises(InputError, match=r"orm\.png is missing"):
+        read_gltf(path)
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--recipe", "pbr8-400",
+                       "--model", "none")
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "orm.png is missing" in err
+    assert not (tmp_path / "c" / "scene.gltf").exists()

@@ -1,0 +1,269 @@
+"""glTF 2.0 materials in and out, through pygltflib (it keeps every field; trimesh drops some).
+
+Reading: each material's base colour, normal (``scale`` kept), occlusion (``strength`` kept, R
+channel) and metallic-roughness (G roughness, B metallic; the same image as occlusion when packed
+ORM) textures become one :class:`~texsandwich.assets.Material`. Images may be external files, data
+URIs or (``.glb``) buffer views. Materials that use the same images are one material, compressed once.
+Factors, samplers and ``KHR_texture_transform`` stay in the JSON untouched.
+
+Writing a compressed glTF: the JSON is kept; each compressed material's images point at its ``.tsw``
+(``extras.texsandwich`` says which map of it the image is); the geometry buffer is written next to
+it. Decompressing turns that back into a loadable glTF with PNG textures (ORM packed as glTF wants).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import urllib.parse
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from texsandwich.assets import Material, assemble
+from texsandwich.errors import InputError
+from texsandwich.fsutil import atomic_write
+from texsandwich.images import encode_png
+
+GLTF_SUFFIXES = (".gltf", ".glb")
+ROLE_KEY = "texsandwich"
+
+
+@dataclass
+class GltfMaterial:
+    """One distinct material of a glTF: which images it came from and in which role."""
+
+    name: str
+    material_indices: list[int]
+    images: dict[int, str]
+    """image index -> role: 'albedo', 'normal', 'orm' (occlusion+roughness+metallic), 'mr', 'occlusion'"""
+    material: Material
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+def _load(path: Path):
+    from pygltflib import GLTF2
+
+    try:
+        return GLTF2().load(str(path))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except Exception as e:  # pygltflib raises many kinds on malformed input
+        raise InputError(f"{path}: not a readable glTF ({type(e).__name__}: {e})") from None
+
+
+def _image_bytes(gltf, path: Path, index: int) -> bytes:
+    img = gltf.images[index]
+    if img.uri:
+        if img.uri.startswith("data:"):
+            try:
+                return base64.b64decode(img.uri.split(",", 1)[1])
+            except (IndexError, ValueError):
+                raise InputError(f"{path}: image {index} has a malformed data URI") from None
+        f = path.parent / urllib.parse.unquote(img.uri)
+        if not f.is_file():
+            raise InputError(f"{path}: image file {img.uri} is missing")
+        return f.read_bytes()
+    if img.bufferView is None:
+        raise InputError(f"{path}: image {index} has neither a uri nor a bufferView")
+    bv = gltf.bufferViews[img.bufferView]
+    blob = gltf.binary_blob()
+    if blob is None:
+        raise InputError(f"{path}: image {index} points into a buffer this file does not embed")
+    return bytes(blob[(bv.byteOffset or 0) : (bv.byteOffset or 0) + bv.byteLength])
+
+
+def _decode(data: bytes, path: Path, index: int) -> np.ndarray:
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                warnings.warn(f"{path}: image {index} is 16-bit; converted to 8 bits", stacklevel=3)
+                return np.round(np.asarray(im, np.float64) / 257.0).clip(0, 255).astype(np.uint8)[..., None]
+            a = np.asarray(im.convert("RGB" if im.mode not in ("L",) else "L"))
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise InputError(f"{path}: image {index} cannot be decoded ({e})") from None
+    return a if a.ndim == 3 else a[..., None]
+
+
+def _tex_image(gltf, info) -> int | None:
+    if info is None or info.index is None:
+        return None
+    return gltf.textures[info.index].source
+
+
+def read_gltf(path: Path) -> tuple[object, list[GltfMaterial]]:
+    """The parsed glTF and its distinct textured materials."""
+    path = Path(path)
+    gltf = _load(path)
+    cache: dict[int, np.ndarray] = {}
+
+    def image(i: int) -> np.ndarray:
+        if i not in cache:
+            cache[i] = _decode(_image_bytes(gltf, path, i), path, i)
+        return cache[i]
+
+    out: dict[tuple, GltfMaterial] = {}
+    for mi, mat in enumerate(gltf.materials or []):
+        pbr = mat.pbrMetallicRoughness
+        base = _tex_image(gltf, pbr.baseColorTexture) if pbr else None
+        mr = _tex_image(gltf, pbr.metallicRoughnessTexture) if pbr else None
+        nrm = _tex_image(gltf, mat.normalTexture)
+        occ = _tex_image(gltf, mat.occlusionTexture)
+        key = (base, nrm, mr, occ)
+        if all(k is None for k in key):
+            continue
+        if key in out:  # the same images: compress once, point every material at it
+            out[key].material_indices.append(mi)
+            continue
+        found: dict[str, np.ndarray] = {}
+        roles: dict[int, str] = {}
+        if base is not None:
+            found["albedo"] = image(base)
+            roles[base] = "albedo"
+        if nrm is not None:
+            found["normal"] = image(nrm)
+            roles[nrm] = "normal"
+        if mr is not None:
+            a = image(mr)
+            if a.shape[2] >= 3:
+                found["roughness"], found["metallic"] = a[..., 1:2], a[..., 2:3]
+            roles[mr] = "orm" if mr == occ else "mr"
+        if occ is not None:
+            found["occlusion"] = image(occ)[..., 0:1]
+            roles.setdefault(occ, "occlusion")
+        name = mat.name or f"material{mi}"
+        extras = {"normal_scale": getattr(mat.normalTexture, "scale", None),
+                  "occlusion_strength": getattr(mat.occlusionTexture, "strength", None)}
+        try:
+            material = assemble(f"{path.name}:{name}", found, extras)
+        except InputError as e:  # e.g. occlusion only: nothing a pbr8 recipe can anchor on; keep it as it is
+            warnings.warn(f"{e}; material left uncompressed", stacklevel=2)
+            continue
+        out[key] = GltfMaterial(name, [mi], roles, material, extras)
+    if not out:
+        raise InputError(f"{path}: no material with textures")
+    return gltf, list(out.values())
+
+
+def texture_bytes(gltf, path: Path, materials: list[GltfMaterial]) -> int:
+    """Bytes of the source images the compressed materials replace (what 'before' means for a glTF)."""
+    images = {i for m in materials for i in m.images}
+    return sum(len(_image_bytes(gltf, path, i)) for i in images)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:60] or "material"
+
+
+def tsw_name(stem: str, index: int, m: GltfMaterial) -> str:
+    return f"{stem}.{index}.{_safe(m.name)}.tsw"
+
+
+def _write_buffers(gltf, src: Path, out_dir: Path, stem: str) -> None:
+    """Make the geometry buffers loadable next to the written JSON (copy files, extract a .glb's chunk)."""
+    for bi, buf in enumerate(gltf.buffers or []):
+        if buf.uri is None:  # the .glb binary chunk
+            blob = gltf.binary_blob()
+            name = f"{stem}.bin" if bi == 0 else f"{stem}.{bi}.bin"
+            atomic_write(out_dir / name, bytes(blob or b""))
+            buf.uri = name
+        elif not buf.uri.startswith("data:"):
+            f = src.parent / urllib.parse.unquote(buf.uri)
+            if not f.is_file():
+                raise InputError(f"{src}: buffer file {buf.uri} is missing")
+            dst = out_dir / urllib.parse.unquote(buf.uri)
+            if dst.resolve() != f.resolve():
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f, dst)
+
+
+def _write_json(gltf, path: Path) -> None:
+    data = json.loads(gltf.gltf_to_json())
+    atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
+
+
+def write_compressed_gltf(gltf, src: Path, out: Path, materials: list[GltfMaterial],
+                          tsw_files: list[str]) -> None:
+    """The glTF JSON with each compressed material's images pointing at its ``.tsw``; other images copied."""
+    out_dir = out.parent
+    stem = out.stem
+    covered: dict[int, tuple[str, str]] = {}
+    for m, name in zip(materials, tsw_files, strict=True):
+        for img, role in m.images.items():
+            covered[img] = (name, role)
+    for i, img in enumerate(gltf.images or []):
+        if i in covered:
+            name, role = covered[i]
+            img.uri, img.bufferView, img.mimeType = name, None, None
+            img.extras = {**(img.extras or {}), ROLE_KEY: {"tsw": name, "map": role}}
+        else:  # not a material map this recipe codes (emissive, clearcoat, ...): keep it as it was
+            data = _image_bytes(gltf, src, i)
+            ext = ".png" if data[:4] == b"\x89PNG" else ".jpg"
+            name = f"{stem}.image{i}{ext}"
+            atomic_write(out_dir / name, data)
+            img.uri, img.bufferView, img.mimeType = name, None, None
+    _write_buffers(gltf, src, out_dir, stem)
+    _write_json(gltf, out)
+
+
+def _role_image(role: str, maps: dict[str, np.ndarray]) -> np.ndarray:
+    h, w = next(iter(maps.values())).shape[:2]
+    one = np.full((h, w, 1), 255, np.uint8)
+    if role == "albedo":
+        return maps["albedo"]
+    if role == "normal":
+        return maps["normal"]
+    if role == "occlusion":
+        return maps["occlusion"][..., 0]
+    occ = maps.get("occlusion", one) if role == "orm" else one
+    return np.concatenate([occ, maps.get("roughness", one), maps.get("metallic", one)], axis=-1)
+
+
+def compressed_tsw_files(path: Path) -> list[str]:
+    """The ``.tsw`` files a compressed glTF refers to (empty for an ordinary glTF)."""
+    gltf = _load(path)
+    return sorted({(img.extras or {})[ROLE_KEY]["tsw"] for img in gltf.images or []
+                   if isinstance(img.extras, dict) and ROLE_KEY in img.extras})
+
+
+def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # type: ignore[valid-type]
+    """Decode a compressed glTF: every ``.tsw`` once (``decode(path) -> {map: [H, W, c]}``), PNG textures.
+
+    Returns the number of textures written.
+    """
+    gltf = _load(src)
+    out_dir = out.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    decoded: dict[str, dict[str, np.ndarray]] = {}
+    n = 0
+    for img in gltf.images or []:
+        info = (img.extras or {}).get(ROLE_KEY) if isinstance(img.extras, dict) else None
+        if info is None:
+            if img.uri and not img.uri.startswith("data:"):
+                f = src.parent / urllib.parse.unquote(img.uri)
+                if not f.is_file():
+                    raise InputError(f"{src}: image file {img.uri} is missing")
+                if (out_dir / f.name).resolve() != f.resolve():
+                    shutil.copyfile(f, out_dir / f.name)
+                img.uri = f.name
+            continue
+        tsw = info["tsw"]
+        if tsw not in decoded:
+            f = src.parent / tsw
+            if not f.is_file():
+                raise InputError(f"{src}: compressed texture {tsw} is missing")
+            decoded[tsw] = decode(f)
+        name = f"{Path(tsw).stem}.{info['map']}.png"
+        atomic_write(out_dir / name, encode_png(_role_image(info["map"], decoded[tsw])))
+        img.uri, img.mimeType = name, None
+        img.extras = {k: v for k, v in img.extras.items() if k != ROLE_KEY}
+        n += 1
+    _write_buffers(gltf, src, out_dir, out.stem)
+    _write_json(gltf, out)
+    return n
