@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from texsandwich.distortion import angular_error_degrees, measure
@@ -99,3 +100,52 @@ def test_measure_reports_psnr_and_angular_error():
     t = torch.tensor([[[[255.0]], [[127.5]], [[127.5]]]])  # +X vs +Z: 90 degrees
     z = torch.tensor([[[[127.5]], [[127.5]], [[255.0]]]])
     assert abs(float(angular_error_degrees(t, z)) - 90.0) < 1e-4
+
+
+def _quad_gltf(path, mirror_u: bool = False):
+    """A unit quad in the XY plane facing +Z; u runs along +X (or -X), v down the image (-Y)."""
+    import base64
+
+    import numpy as np
+    from pygltflib import GLTF2, Accessor, Asset, Attributes, Buffer, BufferView, Mesh, Primitive
+
+    pos = np.array([[-1, 1, 0], [1, 1, 0], [1, -1, 0], [-1, -1, 0]], np.float32)
+    nrm = np.tile(np.array([0, 0, 1], np.float32), (4, 1))
+    uv = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float32)
+    if mirror_u:
+        uv[:, 0] = 1 - uv[:, 0]
+    idx = np.array([0, 3, 2, 0, 2, 1], np.uint32)
+    blob = pos.tobytes() + nrm.tobytes() + uv.tobytes() + idx.tobytes()
+    views = [BufferView(buffer=0, byteOffset=0, byteLength=48), BufferView(buffer=0, byteOffset=48, byteLength=48),
+             BufferView(buffer=0, byteOffset=96, byteLength=32), BufferView(buffer=0, byteOffset=128, byteLength=24)]
+    acc = [Accessor(bufferView=0, componentType=5126, count=4, type="VEC3"),
+           Accessor(bufferView=1, componentType=5126, count=4, type="VEC3"),
+           Accessor(bufferView=2, componentType=5126, count=4, type="VEC2"),
+           Accessor(bufferView=3, componentType=5125, count=6, type="SCALAR")]
+    prim = Primitive(attributes=Attributes(POSITION=0, NORMAL=1, TEXCOORD_0=2), indices=3, material=0)
+    g = GLTF2(asset=Asset(version="2.0"), meshes=[Mesh(primitives=[prim])], accessors=acc, bufferViews=views,
+              buffers=[Buffer(byteLength=len(blob), uri="data:application/octet-stream;base64,"
+                              + base64.b64encode(blob).decode())])
+    g.save(str(path))
+    return path
+
+
+def test_uv_frames_of_a_quad_follow_the_gltf_tangent_convention(tmp_path):
+    from texsandwich.shading.frames import uv_frames
+
+    frame, mask = uv_frames(_quad_gltf(tmp_path / "q.gltf"), 0, 16, 16)
+    assert mask.all()
+    assert np.allclose(frame[:, 8, 8], [1, 0, 0, 0, 1, 0, 0, 0, 1], atol=1e-6)  # T=+X, B=+Y (image up), N=+Z
+    frame, _ = uv_frames(_quad_gltf(tmp_path / "m.gltf", mirror_u=True), 0, 16, 16)
+    assert np.allclose(frame[:, 8, 8], [-1, 0, 0, 0, 1, 0, 0, 0, 1], atol=1e-6)  # mirrored u: T=-X, B still up
+
+
+def test_mesh_frame_and_mask_weight_the_shaded_error():
+    x = 60 + 140 * torch.rand(1, 8, 4, 4, dtype=torch.float64)
+    x_hat = x.clone()
+    x_hat[..., :2, :] += 20  # error only in the top half
+    mask = torch.zeros(1, 1, 4, 4, dtype=torch.float64)
+    mask[..., 2:, :] = 1  # ...which is background
+    assert float(ShadedDistortion()(x_hat, x, mask=mask)["mse"]) == 0.0
+    flat = torch.tensor([1, 0, 0, 0, 1, 0, 0, 0, 1], dtype=torch.float64).view(1, 9, 1, 1).expand(1, 9, 4, 4)
+    assert float(ShadedDistortion()(x_hat, x, frame=flat)["mse"]) > 0

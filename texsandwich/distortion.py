@@ -52,7 +52,7 @@ class Shaded(nn.Module):
         self.inner = ShadedDistortion(k=k, random=random)
 
     def forward(self, x_hat: torch.Tensor, x: torch.Tensor, **side: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.inner(x_hat, x, metallic=side.get("metallic"), frame=side.get("frame"))
+        return self.inner(x_hat, x, metallic=side.get("metallic"), frame=side.get("frame"), mask=side.get("mask"))
 
 
 def make_distortion(kind: str, training: bool = False) -> nn.Module:

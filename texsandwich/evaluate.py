@@ -26,7 +26,7 @@ from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import baseline, compress
 from texsandwich.recipes import Recipe
-from texsandwich.sources import Source, read_source
+from texsandwich.sources import Source, read_sources
 
 DEFAULT_QUALITIES = {"heic": [10, 20, 30, 40, 50, 60, 70, 80, 90], "jpeg": [10, 20, 30, 40, 50, 60, 70, 80, 90]}
 
@@ -82,26 +82,29 @@ def evaluate(
                 extras.setdefault(curve.name, {}).setdefault(k, []).append(v)
         return m["psnr"]
 
+    names = []
     for f in bar:
-        src = read_source(f, recipe)
-        image = src.array
-        pixels = image.shape[0] * image.shape[1]
-        for curve, model in zip(curves, models, strict=False):
-            pts = []
-            for q in qualities:
-                c = compress(image, recipe, model, codec, q)
-                pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
-            curve.per_image[f.name] = pts
-        for curve, base in zip(curves[len(models):], recipe.baselines, strict=True):
-            pts = []
-            for q in qualities:
-                data, rec = baseline(image, base, codec, q)
-                pts.append((8 * len(data) / pixels, quality(rec, src, curve)))
-            curve.per_image[f.name] = pts
+        for src in read_sources(f, recipe):
+            name = src.name if f.suffix.lower() in (".gltf", ".glb") else f.name
+            names.append(name)
+            image = src.array
+            pixels = image.shape[0] * image.shape[1]
+            for curve, model in zip(curves, models, strict=False):
+                pts = []
+                for q in qualities:
+                    c = compress(image, recipe, model, codec, q)
+                    pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
+                curve.per_image[name] = pts
+            for curve, base in zip(curves[len(models):], recipe.baselines, strict=True):
+                pts = []
+                for q in qualities:
+                    data, rec = baseline(image, base, codec, q)
+                    pts.append((8 * len(data) / pixels, quality(rec, src, curve)))
+                curve.per_image[name] = pts
     sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
     baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     report: dict[str, Any] = {
-        "recipe": recipe.id, "codec": codec, "distortion": recipe.distortion, "images": [f.name for f in files],
+        "recipe": recipe.id, "codec": codec, "distortion": recipe.distortion, "images": names,
         "qualities": qualities,
         "bpp_range": list(bpp_range) if bpp_range else None,
         "curves": [c.to_json() for c in curves],

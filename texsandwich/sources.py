@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from texsandwich.assets import PBR8, Material, is_material_folder, list_materials, read_material_folder
-from texsandwich.data import list_images
+from texsandwich.data import HOLDOUT_EVERY, list_images
 from texsandwich.errors import InputError
 from texsandwich.images import read_rgb8
 from texsandwich.recipes import Recipe
@@ -50,6 +50,32 @@ def read_source(path: Path, recipe: Recipe) -> Source:
     return Source(path.stem, read_rgb8(path))
 
 
+def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:
+    """Every source in ``path``: one, or one per textured material of a glTF (with its mesh frames).
+
+    A glTF material's side information holds ``frame`` (``[H, W, 9]`` tangent frames from the mesh
+    rasterised in UV space) and ``mask`` (``[H, W, 1]``, texels that are surface) for the shaded
+    distortion, unless ``frames=False``.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".gltf", ".glb"):
+        return [read_source(path, recipe)]
+    from texsandwich.gltf import read_gltf
+    from texsandwich.shading.frames import uv_frames
+
+    _, mats = read_gltf(path)
+    out = []
+    for gm in mats:
+        src = from_material(gm.material, recipe)
+        src.name = f"{path.stem}:{gm.name}"
+        if frames and recipe.distortion == "shaded":
+            frame, mask = uv_frames(path, gm.material_indices[0], *src.array.shape[:2])
+            src.side["frame"] = np.ascontiguousarray(frame.transpose(1, 2, 0))
+            src.side["mask"] = mask[..., None].astype(np.float32)
+        out.append(src)
+    return out
+
+
 def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]:
     """Sources of ``recipe`` in a dataset folder, one side of the fixed split (every 5th held out).
 
@@ -59,6 +85,13 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
+    if recipe.source_kind in ("material", "normal"):
+        gltfs = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".gltf", ".glb"))
+        if gltfs:  # a folder of glTF models: each model (all its materials) is one item of the split
+            if split == "all":
+                return gltfs
+            keep = 0 if split == "eval" else 1
+            return [p for i, p in enumerate(gltfs) if (i % HOLDOUT_EVERY != 0) == bool(keep)]
     if recipe.source_kind == "material":
         return list_materials(folder, split)
     if recipe.source_kind == "normal" and any(is_material_folder(p) for p in folder.iterdir()):

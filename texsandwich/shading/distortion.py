@@ -27,12 +27,23 @@ def _hemisphere(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     return torch.stack([r * torch.cos(phi), r * torch.sin(phi), z], dim=-1)
 
 
-def eval_directions(k: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """The fixed evaluation set: K lights and K views on golden-angle spirals (``[K, 3]`` each)."""
+def eval_directions(k: int = 8, sphere: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """The fixed evaluation set: K lights and K views on golden-angle spirals (``[K, 3]`` each).
+
+    ``sphere=True`` spreads them over the whole sphere: for mesh frames, where directions are in
+    object space and every side of the object should be lit and seen.
+    """
     i = torch.arange(k, dtype=torch.float64) + 0.5
     golden = (math.sqrt(5.0) - 1.0) / 2.0
     light = _hemisphere(i / k, (i * golden) % 1.0)
     view = _hemisphere(((i * 0.618 + 0.37) % 1.0), ((i * golden + 0.5) % 1.0))
+    if sphere:  # z from the cap's [sin 20deg, 1] onto [-1, 1]
+        zmin = math.sin(MIN_ELEVATION)
+        for d in (light, view):
+            z = (d[:, 2] - zmin) / (1.0 - zmin) * 2.0 - 1.0
+            r = torch.sqrt((1.0 - z * z).clamp_min(0.0)) / d[:, :2].norm(dim=1).clamp_min(1e-9)
+            d[:, :2] *= r[:, None]
+            d[:, 2] = z
     return light.float(), view.float()
 
 
@@ -57,18 +68,35 @@ class ShadedDistortion(nn.Module):
         light, view = eval_directions(k)
         self.register_buffer("light", light, persistent=False)
         self.register_buffer("view", view, persistent=False)
+        light, view = eval_directions(k, sphere=True)
+        self.register_buffer("light_sphere", light, persistent=False)
+        self.register_buffer("view_sphere", view, persistent=False)
 
     def forward(self, x_hat: torch.Tensor, x: torch.Tensor, metallic: torch.Tensor | None = None,
-                frame: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                frame: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """``frame``: ``[B, 9, H, W]`` mesh frames (else flat); ``mask``: ``[B, 1, H, W]`` texels that are surface.
+
+        With a mesh frame, a (texel, view) pair whose surface faces away from the viewer is not seen
+        and does not count; texels outside the mask (atlas background) never count.
+        """
         if self.random:
             light, view = random_directions(x.shape[0], self.k)
             light, view = light.to(x.device), view.to(x.device)
+        elif frame is not None:
+            light, view = self.light_sphere, self.view_sphere
         else:
             light, view = self.light, self.view
         ref = shade(x, light, view, metallic, frame)
         with torch.enable_grad() if x_hat.requires_grad else torch.no_grad():
             out = shade(x_hat, light, view, metallic, frame)
-        per_item = ((out - ref) ** 2).mean(dim=(1, 2, 3, 4))
+        err = ((out - ref) ** 2).mean(dim=2, keepdim=True)  # [B, K, 1, H, W]
+        weight = torch.ones_like(err)
+        if frame is not None:
+            v = (view if view.ndim == 3 else view.expand(x.shape[0], -1, -1)).to(x.dtype)[..., None, None]
+            weight = weight * ((frame[:, 6:9].unsqueeze(1) * v).sum(dim=2, keepdim=True) > 0).to(err.dtype)
+        if mask is not None:
+            weight = weight * mask.unsqueeze(1).to(err.dtype)
+        per_item = (err * weight).sum(dim=(1, 2, 3, 4)) / weight.sum(dim=(1, 2, 3, 4)).clamp_min(1.0)
         mse = per_item.mean()
         return {"mse": mse, "per_item": per_item,
                 "psnr": 10.0 * torch.log10(255.0**2 / mse.detach().clamp_min(1e-10))}
