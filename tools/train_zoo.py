@@ -2,8 +2,9 @@
 
     .venv/bin/python tools/train_zoo.py [--data DIR] [--only ID ...] [--steps N]
 
-Trains on the *train* split of the photo folder (``texsandwich.data.list_images``: every 5th file is
-held out for evaluation), one model after the other, resuming from ``<weights>.ckpt`` when present.
+Trains on the *train* split of each entry's folder under the data root (every 5th file or material
+folder, in sorted order, is held out for evaluation), one model after the other, resuming from
+``<weights>.ckpt`` when present.
 Prints each model's training time and CPU.
 """
 
@@ -29,10 +30,9 @@ def main() -> None:
         ap.error("no data folder: pass --data or set TEXSANDWICH_DATA")
     for zid in args.only:
         e = ZOO[zid]
-        config = TrainConfig(recipe=e.recipe, data=str(args.data / e.data), split="train", lmbda=e.lmbda, preset=e.preset,
-                             steps=e.steps if args.steps is None else args.steps, crop=e.crop, batch=e.batch,
-                             lr=e.lr, seed=e.seed,
-                             refine_steps=e.refine_steps, refine_lr=e.refine_lr)
+        config = TrainConfig(recipe=e.recipe, data=str(args.data / e.data), split="train", lmbda=e.lmbda,
+                             preset=e.preset, steps=e.steps if args.steps is None else args.steps, crop=e.crop,
+                             batch=e.batch, lr=e.lr, seed=e.seed, refine_steps=e.refine_steps, refine_lr=e.refine_lr)
         e.path.parent.mkdir(parents=True, exist_ok=True)
         print(f"== {zid}: {config}", flush=True)
         summary = train(config, e.path, resume=True)
