@@ -4,8 +4,9 @@ For each photo and recipe: the sandwich (the recipe's default zoo model, or ``--
 weights are installed) at HEIC quality 50, and the plain HEIC baseline (best variant of the recipe:
 YCbCr 4:2:0 / 4:4:4, or the gray image for rgb-400) at the quality whose file is closest in size.
 Prints bpp, PSNR and the gain, and writes to ``demo_out/``: side-by-side PNGs (original | plain |
-sandwich), the decoded bottleneck planes as PNG, and the ``.tsw`` files; then drives the CLI once
-(compress a folder, info, unpack, decompress).
+sandwich), the decoded bottleneck planes as PNG, and the ``.tsw`` files; then the same for a
+procedural PBR material with ``pbr8-400`` (quality = texture-space shaded PSNR, plain = per-component
+HEIC), and drives the CLI once (compress a folder and a material, info, unpack, decompress).
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
+from texsandwich.assets import PBR8, write_material_folder
 from texsandwich.container import read_tsw
+from texsandwich.distortion import measure
 from texsandwich.metrics import psnr
 from texsandwich.models import default_model, load_model
 from texsandwich.pipeline import baseline, compress, decode_bottleneck
+from texsandwich.procedural import procedural_material
 from texsandwich.recipes import RECIPES
+from texsandwich.shading import eval_directions, shade
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "examples" / "images"
@@ -29,7 +35,7 @@ OUT = ROOT / "demo_out"
 CODEC, QUALITY = "heic", 50
 
 
-def plain_at_size(image: np.ndarray, recipe, target: int) -> tuple[int, np.ndarray, str, int]:
+def plain_at_size(image: np.ndarray, recipe, target: int, quality=psnr) -> tuple[int, np.ndarray, str, int]:
     """The baseline file closest in size to ``target`` bytes over qualities and variants."""
     best = None
     for base in recipe.baselines:
@@ -42,7 +48,7 @@ def plain_at_size(image: np.ndarray, recipe, target: int) -> tuple[int, np.ndarr
                 hi = mid
         for q in {max(lo - 1, 0), lo}:
             data, rec = baseline(image, base, CODEC, q)
-            cand = (abs(len(data) - target), -psnr(rec, image), len(data), rec, base.name, q)
+            cand = (abs(len(data) - target), -quality(rec, image), len(data), rec, base.name, q)
             if best is None or cand[:2] < best[:2]:
                 best = cand
     return best[2], best[3], best[4], best[5]
@@ -62,7 +68,7 @@ def main() -> None:
     for path in photos:
         image = np.asarray(Image.open(path).convert("RGB"))
         px = image.shape[0] * image.shape[1]
-        for recipe in RECIPES.values():
+        for recipe in (r for r in RECIPES.values() if r.source_kind == "rgb8"):
             spec = default_model(recipe)
             model = load_model(spec, recipe)
             c = compress(image, recipe, model, CODEC, QUALITY)
@@ -80,11 +86,42 @@ def main() -> None:
             Image.fromarray(np.concatenate(full, axis=1)).save(OUT / f"{stem}.bottleneck.png")
     print(f"\nWrote {OUT.relative_to(ROOT)}/<image>.<recipe>.side_by_side.png (original | plain | sandwich), "
           "*.bottleneck.png (decoded planes) and *.tsw\n")
+    material_demo()
     cli("compress", str(IMAGES), "-o", str(OUT / "cli"), "--recipe", "rgb-420", "--force")
     first = sorted((OUT / "cli").glob("*.tsw"))[0]
     cli("info", str(first))
     cli("unpack", str(first), "-o", str(OUT / "unpacked"), "--force")
     cli("decompress", str(OUT / "cli"), "-o", str(OUT / "png"), "--force")
+    cli("compress", str(OUT / "material"), "-o", str(OUT / "material.tsw"), "--recipe", "pbr8-400", "--force")
+    cli("decompress", str(OUT / "material.tsw"), "-o", str(OUT / "material_decoded"), "--force")
+
+
+def material_demo() -> None:
+    """A procedural material through pbr8-400 vs per-component HEIC at equal size, in shaded PSNR."""
+    recipe = RECIPES["pbr8-400"]
+    mat = procedural_material(384, 384, seed=7, name="material")
+    write_material_folder(mat, OUT / "material")
+    x = mat.stack(PBR8)
+    spec = default_model(recipe)
+    c = compress(x, recipe, load_model(spec, recipe), CODEC, QUALITY)
+
+    def shaded(rec: np.ndarray, src: np.ndarray) -> float:
+        return measure("shaded", rec, src)["psnr"]
+
+    size, rec, name, q = plain_at_size(x, recipe, len(c.data), shaded)
+    px = x.shape[0] * x.shape[1]
+    ps, pp = shaded(c.reconstruction, x), shaded(rec, x)
+    print(f"\n{'material':10s} {'recipe':8s} {'model':14s} {'bpp':>6s} {'shaded':>6s} | {'plain':22s} {'bpp':>6s} "
+          f"{'shaded':>6s} | {'gain dB':>7s}")
+    print(f"{'procedural':10s} {recipe.id:8s} {spec:14s} {8 * len(c.data) / px:6.3f} {ps:6.2f} | "
+          f"{name + f' q{q}':22s} {8 * size / px:6.3f} {pp:6.2f} | {ps - pp:+7.2f}")
+    light, view = eval_directions(8)
+    views = []
+    for m in (x, rec, c.reconstruction):
+        t = torch.from_numpy(m).permute(2, 0, 1)[None].double()
+        views.append(shade(t, light[:1].double(), view[:1].double())[0, 0].permute(1, 2, 0).round().byte().numpy())
+    Image.fromarray(np.concatenate(views, axis=1)).save(OUT / "material.shaded_side_by_side.png")
+    print(f"Wrote {OUT.relative_to(ROOT)}/material.shaded_side_by_side.png (shaded: original | plain | sandwich)\n")
 
 
 if __name__ == "__main__":
