@@ -55,3 +55,26 @@ def test_composite_adapter_carries_colour_in_one_plane():
     assert err < 3.0
     gray = ADAPTERS["luma"]
     assert (gray.post(gray.pre(x)) - x).abs().max() > 30, "the gray image alone loses the colour"
+
+
+def test_texture_recipes_and_their_baselines():
+    pbr = RECIPES["pbr8-400"]
+    assert (pbr.layout.chroma, pbr.layout.planes, len(pbr.layout.groups)) == ("400", 8, 8)
+    assert pbr.distortion == "shaded" and pbr.source_kind == "material"
+    assert [b.name for b in pbr.baselines] == ["per-component", "per-component-444", "per-component-xy"]
+    # every baseline codes each of the 8 channels exactly once
+    for b in pbr.baselines:
+        assert sorted(c for p in b.parts for c in p.channels) == list(range(8))
+    assert {r: RECIPES[r].layout.chroma for r in ("normal-444", "normal-420", "normal-400")} == {
+        "normal-444": "444", "normal-420": "420", "normal-400": "400"}
+    assert [b.name for b in RECIPES["normal-444"].baselines] == ["rgb-444", "ycbcr-420", "ycbcr-444", "xy"]
+
+
+def test_xy_adapter_rebuilds_unit_normals():
+    n = torch.randn(1, 3, 6, 6, dtype=torch.float64)
+    n[:, 2] = n[:, 2].abs() + 0.1
+    n = n / n.norm(dim=1, keepdim=True)
+    enc = n * 127.5 + 127.5
+    a = ADAPTERS["normal_xy"]
+    assert a.pre(enc).shape[1] == 2
+    assert torch.allclose(a.post(a.pre(enc)), enc, atol=1e-9)
