@@ -98,6 +98,29 @@ def xy_to_normal(y: torch.Tensor) -> torch.Tensor:
     return torch.cat([y, z * 127.5 + 127.5], dim=1)
 
 
+def normal_to_xy_flat(x: torch.Tensor) -> torch.Tensor:
+    """n_x, n_y and a flat plane: three planes for one 4:4:4 / 4:2:0 image, n_z rebuilt on decode."""
+    return torch.cat([x[:, :2], torch.full_like(x[:, 2:3], 128.0)], dim=1)
+
+
+def xy_flat_to_normal(y: torch.Tensor) -> torch.Tensor:
+    return xy_to_normal(y[:, :2])
+
+
+def pbr8_to_planes(x: torch.Tensor) -> torch.Tensor:
+    """Albedo as YCbCr, the normal as n_x, n_y and a flat plane, roughness and occlusion as they are.
+
+    Each of the eight planes is then one gray image: colour decorrelated as a codec would, and n_z
+    (which follows from n_x, n_y) costs a flat image's few hundred bytes instead of a full map.
+    """
+    flat = torch.full_like(x[:, 5:6], 128.0)
+    return torch.cat([rgb_to_ycbcr(x[:, 0:3]), x[:, 3:5], flat, x[:, 6:8]], dim=1)
+
+
+def planes_to_pbr8(y: torch.Tensor) -> torch.Tensor:
+    return torch.cat([ycbcr_to_rgb(y[:, 0:3]), xy_to_normal(y[:, 3:5]), y[:, 6:8]], dim=1)
+
+
 @dataclass(frozen=True)
 class Adapter:
     """A fixed pre-processor and its post-processor."""
@@ -120,5 +143,9 @@ ADAPTERS: dict[str, Adapter] = {
                 "luma plus chroma on Nyquist carriers (composite-video style), demodulated by fixed filters",
                 positional=True),
         Adapter("normal_xy", normal_to_xy, xy_to_normal, "n_x, n_y of a unit normal; n_z rebuilt on decode"),
+        Adapter("normal_xy_flat", normal_to_xy_flat, xy_flat_to_normal,
+                "n_x, n_y and a flat plane in one image; n_z rebuilt on decode"),
+        Adapter("pbr8", pbr8_to_planes, planes_to_pbr8,
+                "albedo YCbCr, normal n_x/n_y (+ a flat plane; n_z rebuilt), roughness, occlusion"),
     )
 }

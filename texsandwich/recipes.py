@@ -114,12 +114,12 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "pbr8-400",
             "PBR material (albedo 3, normal 3, roughness, occlusion) over eight grayscale (4:0:0) images",
-            "material", _PBR8, 8, Layout("400", 8), "shaded", "identity", _PBR_BASELINES,
+            "material", _PBR8, 8, Layout("400", 8), "shaded", "pbr8", _PBR_BASELINES,
         ),
         Recipe(
             "normal-444",
             "tangent-space normal map over a 4:4:4 codec: three full-resolution planes",
-            "normal", _NORMAL, 8, Layout("444", 3), "normal", "identity", _NORMAL_BASELINES,
+            "normal", _NORMAL, 8, Layout("444", 3), "normal", "normal_xy_flat", _NORMAL_BASELINES,
         ),
         Recipe(
             "normal-420",

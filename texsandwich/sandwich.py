@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load, save_file
+from torch import nn
 
 from texsandwich.adapters import ADAPTERS
 from texsandwich.errors import InputError, UsageError
@@ -43,18 +44,24 @@ class Sandwich(SandwichModel):
         self.model_id = f"{recipe.id}-{preset}"
         self.sha256 = "0" * 64
         self.metadata: dict[str, str] = {}
+        self.plane_gain = nn.Parameter(torch.ones(planes))
+        """Per-plane contrast around mid-gray before the codec (undone after it): with one codec quality
+        for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
+
+    def _gain(self) -> torch.Tensor:
+        return self.plane_gain.view(1, -1, 1, 1)
 
     def pre(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pre_net(x)
+        return 128.0 + self._gain() * (self.pre_net(x) - 128.0)
 
     def post(self, y: torch.Tensor) -> torch.Tensor:
-        return self.post_net(y)
+        return self.post_net(128.0 + (y - 128.0) / self._gain())
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training pass through the proxy: ``x_hat`` (reconstruction), ``bits`` per image, and the rest."""
-        y = self.pre_net(x)
+        y = self.pre(x)
         coded = self.proxy(y)
-        return {**coded, "bottleneck": y, "y_hat": coded["x_hat"], "x_hat": self.post_net(coded["x_hat"])}
+        return {**coded, "bottleneck": y, "y_hat": coded["x_hat"], "x_hat": self.post(coded["x_hat"])}
 
     @property
     def step(self) -> float:
@@ -107,8 +114,10 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
     if recipe is not None and meta["recipe"] != recipe.id:
         raise UsageError(f"model {path.name} is for recipe {meta['recipe']}, not {recipe.id}")
     model = Sandwich(get_recipe(meta["recipe"]), meta["preset"], step=max(float(meta.get("step", 8.0)), 1.0))
+    state = {k: v.float() for k, v in tensors.items()}
+    state.setdefault("plane_gain", torch.ones(model.recipe.layout.planes))  # files from before the gains
     try:
-        model.load_state_dict({k: v.float() for k, v in tensors.items()})
+        model.load_state_dict(state)
     except RuntimeError as e:
         raise InputError(f"{path}: weights do not fit preset {meta['preset']} ({e})") from None
     model.eval()

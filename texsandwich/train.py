@@ -21,7 +21,7 @@ from texsandwich.losses import RateDistortionLoss
 from texsandwich.pipeline import code_bottleneck, codec_settings
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.sandwich import Sandwich, save_sandwich
-from texsandwich.sources import list_sources, read_source
+from texsandwich.sources import list_sources, read_source, read_sources
 
 
 @dataclass
@@ -44,6 +44,8 @@ class TrainConfig:
     refine_codecs: str = "heic,jpeg"
     refine_qualities: tuple[int, int] = (10, 90)
     refine_lr: float = 2e-4
+    fit_gains: bool = False
+    """First fit the per-plane gains with the real codec on training crops (:mod:`texsandwich.allocation`)."""
 
 
 def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
@@ -155,6 +157,18 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
                     "torch_rng": torch.get_rng_state(), "step": step, "elapsed": elapsed}, tmp)
         os.replace(tmp, ckpt)
 
+    fit: dict | None = None
+    if config.fit_gains and start == 0 and not (resume and ckpt.exists()):
+        from texsandwich.allocation import crop_sources, fit_plane_gains
+
+        files = list_sources(Path(config.data), recipe, config.split)[::2]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_sources = crop_sources([s for f in files for s in read_sources(f, recipe, frames=False)], 192)
+        model.eval()
+        fit = fit_plane_gains(model.cpu(), fit_sources, progress=progress)
+        model.to(device)
+        save_checkpoint(0)
     model.train()
     last_save = time.monotonic()
     t0 = time.monotonic() - elapsed
@@ -184,6 +198,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             last_save = time.monotonic()
     elapsed = time.monotonic() - t0
     save_checkpoint(total)
+    if fit is not None:
+        stats = {**stats, "plane_gains": fit["gains"], "gain_fit_bd_rate_train": fit["bd_rate_train"]}
     summary = {**stats, "train_seconds": elapsed, "threads": torch.get_num_threads(), "device": str(device),
                "cpu": _cpu_name()}
     save_sandwich(model.cpu(), output, config.lmbda, {**dataclasses.asdict(config), "result": summary})
@@ -210,7 +226,7 @@ def refine_step(
     """
     recipe = model.recipe
     with torch.no_grad():
-        y = model.pre_net(x).float().contiguous()
+        y = model.pre(x).float().contiguous()
         decoded = []
         for i in range(y.shape[0]):
             codec = codecs[int(rng.integers(len(codecs)))]
@@ -218,7 +234,7 @@ def refine_step(
             settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
             decoded.append(code_bottleneck(y[i : i + 1], recipe.layout, codec, settings))
         y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
-    per_crop = (distortion or MSEDistortion())(model.post_net(y_hat), x, **(side or {}))["per_item"]
+    per_crop = (distortion or MSEDistortion())(model.post(y_hat), x, **(side or {}))["per_item"]
     # log-MSE per crop (= mean PSNR): with plain MSE the low-quality crops (MSE ~100) drown the
     # high-quality ones (MSE ~1), and the post-net learns to add a little noise where it should not
     loss = torch.log(per_crop + 0.1).mean()

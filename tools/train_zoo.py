@@ -32,7 +32,8 @@ def main() -> None:
         e = ZOO[zid]
         config = TrainConfig(recipe=e.recipe, data=str(args.data / e.data), split="train", lmbda=e.lmbda,
                              preset=e.preset, steps=e.steps if args.steps is None else args.steps, crop=e.crop,
-                             batch=e.batch, lr=e.lr, seed=e.seed, refine_steps=e.refine_steps, refine_lr=e.refine_lr)
+                             batch=e.batch, lr=e.lr, seed=e.seed, refine_steps=e.refine_steps, refine_lr=e.refine_lr,
+                             fit_gains=e.fit_gains)
         e.path.parent.mkdir(parents=True, exist_ok=True)
         print(f"== {zid}: {config}", flush=True)
         summary = train(config, e.path, resume=True)
