@@ -170,7 +170,15 @@ def test_zoo_models_are_shipped_small_and_used_by_default(photo):
         assert default_model(r) == zid
         model = load_model(None, r)
         assert model.model_id == zid and model.metadata["recipe"] == recipe_id
-        c = compress(photo, r, model, "heic", 50)
+        if r.source_kind == "rgb8":
+            x = photo
+        else:
+            from texsandwich.assets import PBR8
+            from texsandwich.procedural import procedural_material
+
+            m = procedural_material(64, 72, seed=1)
+            x = m.stack(PBR8) if r.source_kind == "material" else m.map("normal")
+        c = compress(x, r, model, "heic", 50)
         tsw = read_tsw(c.data)
         assert tsw.manifest.model_id == zid
         assert np.array_equal(reconstruct(tsw, load_model(zid, r)), c.reconstruction)

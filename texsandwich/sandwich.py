@@ -52,10 +52,11 @@ class Sandwich(SandwichModel):
         return self.plane_gain.view(1, -1, 1, 1)
 
     def pre(self, x: torch.Tensor) -> torch.Tensor:
-        return 128.0 + self._gain() * (self.pre_net(x) - 128.0)
+        y = self.pre_net(x)
+        return y + (self._gain() - 1.0) * (y - 128.0)  # written so that a gain of 1 is exactly the identity
 
     def post(self, y: torch.Tensor) -> torch.Tensor:
-        return self.post_net(128.0 + (y - 128.0) / self._gain())
+        return self.post_net(y + (1.0 / self._gain() - 1.0) * (y - 128.0))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training pass through the proxy: ``x_hat`` (reconstruction), ``bits`` per image, and the rest."""
