@@ -199,7 +199,7 @@ def test_materials_compress_decompress_and_library_resume(capsys, tmp_path):
     code, out, err = run(capsys, "compress", str(a), str(lib / "c"), "-o", str(tmp_path / "o"), "--recipe", "pbr8-400",
                          "--model", "none", "--quality", "70")
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["a.tsw", "c.tsw"]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["a.tsw", "c.tsw", "library.json"]
     code, out, err = run(capsys, "decompress", str(tmp_path / "o" / "a.tsw"), str(tmp_path / "o" / "c.tsw"),
                          "-o", str(tmp_path / "dec"))
     assert code == 0, err
