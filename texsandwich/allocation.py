@@ -40,8 +40,8 @@ def _curve(sources: list[Source], kind: str, code, qualities: list[int]) -> list
     for s in sources:
         px = s.array.shape[0] * s.array.shape[1]
         for i, q in enumerate(qualities):
-            nbytes, rec = code(s.array, q)
-            pts[i] += (8 * nbytes / px, measure(kind, rec, s.array, s.side)["psnr"])
+            data, rec = code(s.array, q)
+            pts[i] += (8 * len(data) / px, measure(kind, rec, s.array, s.side)["psnr"])
     pts /= len(sources)
     return [(float(r), float(d)) for r, d in pts]
 
@@ -54,14 +54,13 @@ def fit_plane_gains(model: Sandwich, sources: list[Source], codec: str = "heic",
     recipe = model.recipe
     kind = recipe.distortion
     qs = list(qualities)
-    anchors = [_curve(sources, kind, lambda a, q, b=b: (len((r := baseline(a, b, codec, q))[0]), r[1]), qs)
-               for b in recipe.baselines]
+    anchors = [_curve(sources, kind, lambda a, q, b=b: baseline(a, b, codec, q), qs) for b in recipe.baselines]
+
+    def code(a: np.ndarray, q: int) -> tuple[bytes, np.ndarray]:
+        c = compress(a, recipe, model, codec, q)
+        return c.data, c.reconstruction
 
     def score() -> float:
-        def code(a: np.ndarray, q: int) -> tuple[int, np.ndarray]:
-            c = compress(a, recipe, model, codec, q)
-            return len(c.data), c.reconstruction
-
         try:
             return bd_rate(anchors, _curve(sources, kind, code, qs))
         except ValueError:

@@ -17,6 +17,7 @@ Conventions (decided in docs/DECISIONS.md):
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
-from texsandwich.images import IMAGE_SUFFIXES, _png_bit_depth, encode_png
+from texsandwich.images import IMAGE_SUFFIXES, encode_png, png_header_bit_depth
 
 MAP_CHANNELS: dict[str, int] = {"albedo": 3, "normal": 3, "roughness": 1, "occlusion": 1, "metallic": 1}
 """Every map a material may have, with its channel count, in the canonical order."""
@@ -141,21 +142,35 @@ class Material:
 def _read_map(path: Path) -> np.ndarray:
     """``[H, W, C]`` uint8 (C = 1, 3 or 4) of one map file; 16-bit converted to 8 with a warning."""
     try:
-        with Image.open(path) as im:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read image ({e})") from None
+    return decode_map(data, str(path))
+
+
+def decode_map(data: bytes, name: str) -> np.ndarray:
+    """``[H, W, C]`` uint8 (C = 1, 3 or 4) of an encoded map (file or glTF image); 16-bit -> 8 with a warning.
+
+    16-bit PNGs are read with pypng: Pillow reads 16-bit RGB PNGs as 8-bit without saying so.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as im:
             im.load()
             sixteen = im.mode in ("I;16", "I;16B", "I;16L", "I") or (
-                im.format == "PNG" and _png_bit_depth(path) > 8)
+                im.format == "PNG" and png_header_bit_depth(data) > 8)
             if sixteen and im.format == "PNG":
                 import png
 
-                w, h, rows, info = png.Reader(filename=str(path)).asDirect()
+                w, h, rows, info = png.Reader(bytes=data).asDirect()
                 a = np.vstack([np.asarray(r, np.uint32) for r in rows]).reshape(h, w, info["planes"])
                 if info["bitdepth"] > 8:
-                    warnings.warn(f"{path}: 16-bit map converted to 8 bits", stacklevel=3)
+                    warnings.warn(f"{name}: 16-bit map converted to 8 bits", stacklevel=3)
                     a = np.round(a / ((1 << info["bitdepth"]) - 1) * 255.0)
                 return a.astype(np.uint8)
             if sixteen:
-                warnings.warn(f"{path}: 16-bit map converted to 8 bits", stacklevel=3)
+                warnings.warn(f"{name}: 16-bit map converted to 8 bits", stacklevel=3)
                 return np.round(np.asarray(im, np.float64) / 257.0).clip(0, 255).astype(np.uint8)[..., None]
             if im.mode in ("L", "1"):
                 return np.asarray(im.convert("L"))[..., None]
@@ -164,10 +179,8 @@ def _read_map(path: Path) -> np.ndarray:
             if im.mode in ("RGBA", "P", "PA"):
                 return np.asarray(im.convert("RGBA"))
             return np.asarray(im.convert("RGB"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
-        raise InputError(f"{path}: cannot read image ({e})") from None
+        raise InputError(f"{name}: cannot read image ({e})") from None
 
 
 def _channels(a: np.ndarray, n: int) -> np.ndarray:
@@ -294,11 +307,6 @@ def list_materials(root: Path, split: str = "all") -> list[Path]:
     The split is the one of :func:`texsandwich.data.list_images`: every 5th folder in sorted order is
     held out for evaluation.
     """
-    from texsandwich.data import HOLDOUT_EVERY
+    from texsandwich.data import split_items
 
-    folders = sorted(p for p in Path(root).iterdir() if is_material_folder(p))
-    if split == "train":
-        return [p for i, p in enumerate(folders) if i % HOLDOUT_EVERY]
-    if split == "eval":
-        return [p for i, p in enumerate(folders) if i % HOLDOUT_EVERY == 0]
-    return folders
+    return split_items(sorted(p for p in Path(root).iterdir() if is_material_folder(p)), split)

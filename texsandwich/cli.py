@@ -288,14 +288,22 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     _check_outputs(jobs, batch, dst, force)
     models: dict[tuple[str, str], SandwichModel] = {}
 
-    def maps_of(path: Path) -> dict[str, np.ndarray]:
-        tsw = _read_tsw(path)
+    def decode(tsw: Tsw) -> np.ndarray:
+        """The reconstruction, with the file's model (or --model), each model loaded once."""
         m = tsw.manifest
         key = (m.recipe, model_spec or m.model_id)
         if key not in models:
             models[key] = load_model(key[1], get_recipe(m.recipe))
-        mat = Material.from_stack(path.stem, reconstruct(tsw, models[key]), PBR8)
-        return {n: mat.map(n) for n in PBR8} | decode_side(tsw)
+        return reconstruct(tsw, models[key])
+
+    def material_of(tsw: Tsw, name: str) -> Material:
+        """A decoded material: the recipe's 8 channels plus the side maps (metallic) the file carries."""
+        mat = Material.from_stack(name, decode(tsw), PBR8)
+        return Material.from_maps(name, {n: mat.map(n) for n in PBR8} | decode_side(tsw))
+
+    def maps_of(path: Path) -> dict[str, np.ndarray]:
+        mat = material_of(_read_tsw(path), path.stem)
+        return {n: mat.map(n) for n in mat.channels}
 
     def work(j: Job) -> Result:
         if j.source.suffix == ".gltf":
@@ -306,23 +314,15 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
                           f"{j.source} -> {j.output}: {n} PNG texture(s)")
         tsw = _read_tsw(j.source)
         m = tsw.manifest
-        key = (m.recipe, model_spec or m.model_id)
-        if key not in models:
-            models[key] = load_model(key[1], get_recipe(m.recipe))
-        rec = reconstruct(tsw, models[key])
-        recipe = get_recipe(m.recipe)
-        if recipe.source_kind == "material":
+        if get_recipe(m.recipe).source_kind == "material":
             folder = j.output.with_suffix("") if j.output.suffix == ".png" else j.output
             if folder.exists() and not force and not batch:
                 raise UsageError(f"{folder} exists; pass --force to replace it")
-            maps = Material.from_stack(folder.name, rec, PBR8)
-            side = decode_side(tsw)
-            if side:
-                maps = Material.from_maps(folder.name, {n: maps.map(n) for n in PBR8} | side)
-            written = write_material_folder(maps, folder)
+            written = write_material_folder(material_of(tsw, folder.name), folder)
             size = sum(p.stat().st_size for p in written)
             return Result(j, j.source.stat().st_size, size,
                           f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
+        rec = decode(tsw)
         write_png(j.output, rec)
         return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                       f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")

@@ -42,11 +42,16 @@ def list_images(folder: Path, split: str = "all", suffixes: tuple[str, ...] | No
     from texsandwich.images import IMAGE_SUFFIXES
 
     suffixes = suffixes or IMAGE_SUFFIXES
-    files = sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    return split_items(sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in suffixes),
+                       split)
+
+
+def split_items(items: list[Path], split: str) -> list[Path]:
+    """One side of the fixed split of sorted ``items``: 'train' drops every 5th, 'eval' keeps only those."""
     if split == "train":
-        return [p for i, p in enumerate(files) if i % HOLDOUT_EVERY]
+        return [p for i, p in enumerate(items) if i % HOLDOUT_EVERY]
     if split == "eval":
-        return [p for i, p in enumerate(files) if i % HOLDOUT_EVERY == 0]
+        return [p for i, p in enumerate(items) if i % HOLDOUT_EVERY == 0]
     if split != "all":
         raise ValueError("split must be train, eval or all")
-    return files
+    return items

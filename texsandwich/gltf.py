@@ -14,7 +14,6 @@ it. Decompressing turns that back into a loadable glTF with PNG textures (ORM pa
 from __future__ import annotations
 
 import base64
-import io
 import json
 import shutil
 import urllib.parse
@@ -23,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
-from texsandwich.assets import Material, assemble
+from texsandwich.assets import Material, assemble, decode_map
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import encode_png
@@ -78,19 +76,6 @@ def _image_bytes(gltf, path: Path, index: int) -> bytes:
     return bytes(blob[(bv.byteOffset or 0) : (bv.byteOffset or 0) + bv.byteLength])
 
 
-def _decode(data: bytes, path: Path, index: int) -> np.ndarray:
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                warnings.warn(f"{path}: image {index} is 16-bit; converted to 8 bits", stacklevel=3)
-                return np.round(np.asarray(im, np.float64) / 257.0).clip(0, 255).astype(np.uint8)[..., None]
-            a = np.asarray(im.convert("RGB" if im.mode not in ("L",) else "L"))
-    except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise InputError(f"{path}: image {index} cannot be decoded ({e})") from None
-    return a if a.ndim == 3 else a[..., None]
-
-
 def _tex_image(gltf, info) -> int | None:
     if info is None or info.index is None:
         return None
@@ -105,7 +90,7 @@ def read_gltf(path: Path) -> tuple[object, list[GltfMaterial]]:
 
     def image(i: int) -> np.ndarray:
         if i not in cache:
-            cache[i] = _decode(_image_bytes(gltf, path, i), path, i)
+            cache[i] = decode_map(_image_bytes(gltf, path, i), f"{path}: image {i}")
         return cache[i]
 
     out: dict[tuple, GltfMaterial] = {}

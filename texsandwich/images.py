@@ -22,8 +22,12 @@ _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F", "RGB;16", "RG
 def _png_bit_depth(path: Path) -> int:
     """Bit depth from the PNG header: Pillow opens 16-bit RGB PNGs as 8-bit without saying so."""
     with open(path, "rb") as f:
-        head = f.read(25)
-    return head[24] if len(head) == 25 and head[12:16] == b"IHDR" else 8
+        return png_header_bit_depth(f.read(25))
+
+
+def png_header_bit_depth(data: bytes) -> int:
+    """Bit depth in the IHDR of PNG bytes (8 when they are not a PNG)."""
+    return data[24] if len(data) >= 25 and data[12:16] == b"IHDR" else 8
 
 
 def read_rgb8(path: Path) -> np.ndarray:

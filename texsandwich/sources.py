@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from texsandwich.assets import PBR8, Material, is_material_folder, list_materials, read_material_folder
-from texsandwich.data import HOLDOUT_EVERY, list_images
+from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
 from texsandwich.images import read_rgb8
 from texsandwich.recipes import Recipe
@@ -88,10 +88,7 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     if recipe.source_kind in ("material", "normal"):
         gltfs = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".gltf", ".glb"))
         if gltfs:  # a folder of glTF models: each model (all its materials) is one item of the split
-            if split == "all":
-                return gltfs
-            keep = 0 if split == "eval" else 1
-            return [p for i, p in enumerate(gltfs) if (i % HOLDOUT_EVERY != 0) == bool(keep)]
+            return split_items(gltfs, split)
     if recipe.source_kind == "material":
         return list_materials(folder, split)
     if recipe.source_kind == "normal" and any(is_material_folder(p) for p in folder.iterdir()):
