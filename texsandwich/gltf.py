@@ -44,7 +44,8 @@ class GltfMaterial:
     extras: dict[str, object] = field(default_factory=dict)
 
 
-def _load(path: Path):
+def load_gltf(path: Path):
+    """Parse a .gltf/.glb; unreadable or missing files become one-line :class:`InputError`."""
     from pygltflib import GLTF2
 
     try:
@@ -82,10 +83,10 @@ def _tex_image(gltf, info) -> int | None:
     return gltf.textures[info.index].source
 
 
-def read_gltf(path: Path) -> tuple[object, list[GltfMaterial]]:
-    """The parsed glTF and its distinct textured materials."""
+def read_gltf(path: Path, require: bool = True) -> tuple[object, list[GltfMaterial]]:
+    """The parsed glTF and its distinct textured materials (none is an error unless ``require=False``)."""
     path = Path(path)
-    gltf = _load(path)
+    gltf = load_gltf(path)
     cache: dict[int, np.ndarray] = {}
 
     def image(i: int) -> np.ndarray:
@@ -131,7 +132,7 @@ def read_gltf(path: Path) -> tuple[object, list[GltfMaterial]]:
             warnings.warn(f"{e}; material left uncompressed", stacklevel=2)
             continue
         out[key] = GltfMaterial(name, [mi], roles, material, extras)
-    if not out:
+    if not out and require:
         raise InputError(f"{path}: no material with textures")
     return gltf, list(out.values())
 
@@ -212,7 +213,7 @@ def _role_image(role: str, maps: dict[str, np.ndarray]) -> np.ndarray:
 
 def compressed_tsw_files(path: Path) -> list[str]:
     """The ``.tsw`` files a compressed glTF refers to (empty for an ordinary glTF)."""
-    gltf = _load(path)
+    gltf = load_gltf(path)
     return sorted({(img.extras or {})[ROLE_KEY]["tsw"] for img in gltf.images or []
                    if isinstance(img.extras, dict) and ROLE_KEY in img.extras})
 
@@ -222,7 +223,7 @@ def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # t
 
     Returns the number of textures written.
     """
-    gltf = _load(src)
+    gltf = load_gltf(src)
     out_dir = out.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     decoded: dict[str, dict[str, np.ndarray]] = {}
@@ -252,3 +253,56 @@ def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # t
     _write_buffers(gltf, src, out_dir, out.stem)
     _write_json(gltf, out)
     return n
+
+
+def write_mesh_gltf(path: Path, positions: np.ndarray, normals: np.ndarray, uvs: np.ndarray, triangles: np.ndarray,
+                    material: Material, name: str = "mesh") -> list[Path]:
+    """A one-mesh, one-material glTF (``.gltf`` + ``.bin`` + PNG maps, ORM packed) of generated geometry.
+
+    Used for the project's own sample assets (tests, demo, benchmarks); returns every file written.
+    """
+    from pygltflib import (
+        GLTF2, Accessor, Asset, Attributes, Buffer, BufferView, Image, Node, NormalMaterialTexture,
+        OcclusionTextureInfo, PbrMetallicRoughness, Primitive, Scene, Texture, TextureInfo,
+    )
+    from pygltflib import Material as GMaterial
+    from pygltflib import Mesh as GMesh
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = [positions.astype("<f4"), normals.astype("<f4"), uvs.astype("<f4"), triangles.astype("<u4").reshape(-1)]
+    blob, views, accessors = b"", [], []
+    for k, a in enumerate(arrays):
+        data = a.tobytes()
+        views.append(BufferView(buffer=0, byteOffset=len(blob), byteLength=len(data),
+                                target=34963 if k == 3 else 34962))
+        kind = {0: "VEC3", 1: "VEC3", 2: "VEC2", 3: "SCALAR"}[k]
+        acc = Accessor(bufferView=k, componentType=5125 if k == 3 else 5126, count=len(a), type=kind)
+        if k == 0:
+            acc.min, acc.max = a.min(0).tolist(), a.max(0).tolist()
+        accessors.append(acc)
+        blob += data + b"\0" * (-len(data) % 4)
+    stem = path.stem
+    maps = {n: material.map(n) for n in material.channels}
+    one = np.full((*maps["albedo"].shape[:2], 1), 255, np.uint8)
+    images = {"albedo": maps["albedo"], "normal": maps["normal"],
+              "orm": np.concatenate([maps.get("occlusion", one), maps.get("roughness", one),
+                                     maps.get("metallic", np.zeros_like(one))], axis=-1)}
+    written = [path, path.with_suffix(".bin")]
+    for role, img in images.items():
+        atomic_write(path.parent / f"{stem}_{role}.png", encode_png(img))
+        written.append(path.parent / f"{stem}_{role}.png")
+    g = GLTF2(
+        asset=Asset(version="2.0", generator="texsandwich"), scene=0, scenes=[Scene(nodes=[0])],
+        nodes=[Node(mesh=0, name=name)],
+        meshes=[GMesh(name=name, primitives=[Primitive(attributes=Attributes(POSITION=0, NORMAL=1, TEXCOORD_0=2),
+                                                       indices=3, material=0)])],
+        accessors=accessors, bufferViews=views, buffers=[Buffer(byteLength=len(blob), uri=f"{stem}.bin")],
+        images=[Image(uri=f"{stem}_{r}.png") for r in images], textures=[Texture(source=i) for i in range(3)],
+        materials=[GMaterial(name=material.name, pbrMetallicRoughness=PbrMetallicRoughness(
+            baseColorTexture=TextureInfo(index=0), metallicRoughnessTexture=TextureInfo(index=2)),
+            normalTexture=NormalMaterialTexture(index=1), occlusionTexture=OcclusionTextureInfo(index=2))],
+    )
+    atomic_write(path.with_suffix(".bin"), blob)
+    _write_json(g, path)
+    return written

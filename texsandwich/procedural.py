@@ -50,3 +50,24 @@ def procedural_material(height: int = 256, width: int = 256, seed: int = 0, name
         "occlusion": np.round(ao * 255).astype(np.uint8)[..., None],
     }
     return Material.from_maps(name, maps)
+
+
+def torus(segments: int = 24, rings: int = 12, major: float = 1.0, minor: float = 0.4
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Positions, normals, UVs (u around the ring twice, v around the tube) and CCW triangles of a torus.
+
+    ``2 * segments * rings`` triangles; the UV seam is split (duplicated vertices) so every triangle's
+    UVs are continuous, as in an exported asset.
+    """
+    i = np.arange(segments + 1)[:, None]
+    j = np.arange(rings + 1)[None, :]
+    a = 2 * np.pi * i / segments  # around the main ring
+    b = 2 * np.pi * j / rings  # around the tube
+    centre = np.stack([np.cos(a), np.zeros_like(a), np.sin(a)], -1) * np.ones_like(b)[..., None]
+    nrm = np.stack([np.cos(a) * np.cos(b), np.sin(b) * np.ones_like(a), np.sin(a) * np.cos(b)], -1)
+    pos = (major * centre + minor * nrm).reshape(-1, 3)
+    uv = np.stack([2.0 * i / segments * np.ones_like(b), j / rings * np.ones_like(a)], -1).reshape(-1, 2)
+    idx = np.arange((segments + 1) * (rings + 1)).reshape(segments + 1, rings + 1)
+    q0, q1, q2, q3 = idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]
+    tri = np.concatenate([np.stack([q0, q2, q1], -1).reshape(-1, 3), np.stack([q0, q3, q2], -1).reshape(-1, 3)])
+    return pos, nrm.reshape(-1, 3), uv, tri

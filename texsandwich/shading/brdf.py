@@ -74,7 +74,8 @@ def shade(maps: torch.Tensor, light: torch.Tensor, view: torch.Tensor, metallic:
     """Shaded sRGB colour (0..255, clipped like a display) of 8-channel maps for K (light, view) pairs.
 
     ``maps``: ``[B, 8, H, W]`` on the 0..255 scale (albedo sRGB 3, normal 3, roughness, occlusion).
-    ``light``, ``view``: ``[K, 3]`` unit directions, or ``[B, K, 3]`` (one set per item), in the
+    ``light``, ``view``: ``[K, 3]`` unit directions, ``[B, K, 3]`` (one set per item) or
+    ``[B, K, 3, H, W]`` (one per texel: the renderer's view directions), in the
     frame given by ``frame`` (``[B, 9, H, W]``: tangent, bitangent, normal of each texel, from a mesh
     rasterised in UV space) or, without one, in the flat tangent frame (+Z up).
     Returns ``[B, K, 3, H, W]``.
@@ -87,8 +88,9 @@ def shade(maps: torch.Tensor, light: torch.Tensor, view: torch.Tensor, metallic:
     metal = torch.zeros_like(rough) if metallic is None else (metallic / 255.0).clamp(0.0, 1.0).unsqueeze(1)
     if light.ndim == 2:
         light, view = light.expand(b, -1, -1), view.expand(b, -1, -1)
-    lt = light.to(maps.dtype)[..., None, None]  # [B, K, 3, 1, 1]
-    vt = view.to(maps.dtype)[..., None, None]
+    # [B, K, 3, 1, 1], or per texel/pixel [B, K, 3, H, W] (a perspective camera's view direction varies)
+    lt = light.to(maps.dtype) if light.ndim == 5 else light.to(maps.dtype)[..., None, None]
+    vt = view.to(maps.dtype) if view.ndim == 5 else view.to(maps.dtype)[..., None, None]
     if frame is not None:  # world/object-space directions into each texel's tangent frame
         t, bt, nn_ = frame[:, 0:3].unsqueeze(1), frame[:, 3:6].unsqueeze(1), frame[:, 6:9].unsqueeze(1)
         lt = torch.cat([_dot(t, lt), _dot(bt, lt), _dot(nn_, lt)], dim=-3)
