@@ -35,14 +35,26 @@ def linear_to_srgb(c: torch.Tensor) -> torch.Tensor:
     return torch.where(c <= 0.0031308, 12.92 * c, 1.055 * c.clamp_min(0.0031308) ** (1.0 / 2.4) - 0.055)
 
 
+def unit(v: torch.Tensor, dim: int = -3, eps: float = 1e-6) -> torch.Tensor:
+    """``v`` divided by its length along ``dim`` (floored at ``eps``).
+
+    Written as a sum of squares: ``Tensor.norm`` over a short strided dimension is ~70x slower on
+    CPU (60 ms vs 0.8 ms for 2M values), which dominated both training steps and renders.
+    """
+    return v * torch.rsqrt((v * v).sum(dim=dim, keepdim=True).clamp_min(eps * eps))
+
+
 def decode_normal(v: torch.Tensor) -> torch.Tensor:
     """Tangent-space normal from its 0..255 encoding, renormalised (codecs do not keep unit length)."""
     n = v / 127.5 - 1.0
-    return n / n.norm(dim=-3, keepdim=True).clamp_min(1e-6)
+    return unit(n)
 
 
 def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return (a * b).sum(dim=-3, keepdim=True)
+    """Dot product over the 3-vector dimension -3 (unrolled: 5x faster than ``(a * b).sum(-3)`` on CPU)."""
+    x = a.narrow(-3, 0, 1) * b.narrow(-3, 0, 1)
+    x = torch.addcmul(x, a.narrow(-3, 1, 1), b.narrow(-3, 1, 1))
+    return torch.addcmul(x, a.narrow(-3, 2, 1), b.narrow(-3, 2, 1))
 
 
 def brdf_terms(n: torch.Tensor, light: torch.Tensor, v: torch.Tensor, albedo: torch.Tensor, roughness: torch.Tensor,
@@ -52,7 +64,7 @@ def brdf_terms(n: torch.Tensor, light: torch.Tensor, v: torch.Tensor, albedo: to
     ``albedo`` is linear RGB in [0, 1]; ``roughness`` perceptual in [0, 1]; ``metallic`` in [0, 1].
     """
     h = light + v
-    h = h / h.norm(dim=-3, keepdim=True).clamp_min(1e-6)
+    h = unit(h)
     nl = _dot(n, light).clamp_min(0.0)
     nv = _dot(n, v).clamp_min(1e-4)
     nh = _dot(n, h).clamp_min(0.0)

@@ -126,12 +126,14 @@ class EglRasterizer:
             self.prog["u_material"].value = float(material)
             vao.render(mgl.TRIANGLES)
         self.ctx.finish()
-        planes = [np.frombuffer(fbo.read(components=4, attachment=i, dtype="f4"), np.float32).reshape(size * size, 4)
-                  for i in range(5)]
-        hit = np.flatnonzero(planes[0][:, 3] > 0.5)
-        covered = np.concatenate([p[hit] for p in planes], axis=1)
+        import torch
+
+        planes = [torch.frombuffer(bytearray(fbo.read(components=4, attachment=i, dtype="f4")),
+                                   dtype=torch.float32).view(size * size, 4) for i in range(5)]
+        hit = (planes[0][:, 3] > 0.5).nonzero().squeeze(1)
+        covered = torch.cat([p.index_select(0, hit) for p in planes], dim=1)
         index = (size - 1 - hit // size) * size + hit % size  # GL rows run bottom to top
-        return index, covered
+        return index.numpy(), covered.numpy()
 
     def release(self) -> None:
         for vao, _, _, bufs in self.draws:

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from texsandwich.assets import Material
-from texsandwich.shading.brdf import linear_to_srgb, shade, srgb_to_linear
+from texsandwich.shading.brdf import linear_to_srgb, shade, srgb_to_linear, unit
 from texsandwich.shading.camera import Camera, orbit_cameras, view_lights
 from texsandwich.shading.mesh import Mesh
 from texsandwich.shading.raster import LAYOUT, make_rasterizer
@@ -96,7 +96,7 @@ class RenderMaterial:
         if self.normal_scale != 1.0:
             n = normal / 127.5 - 1
             n = torch.cat([n[:, :2] * self.normal_scale, n[:, 2:]], 1)
-            normal = (n / n.norm(dim=1, keepdim=True).clamp_min(1e-6) + 1) * 127.5
+            normal = (unit(n, 1) + 1) * 127.5
         rough = rough * self.roughness
         occ = 255 + self.occlusion_strength * (occ - 255)
         return torch.cat([albedo, normal, rough, occ], 1), metal * self.metallic
@@ -200,10 +200,10 @@ class GBuffer:
 
     def frames(self) -> torch.Tensor:
         """``[N, 9]`` world-space tangent, bitangent, normal (flipped on back faces, as glTF viewers do)."""
-        n = self.normal / self.normal.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        n = unit(self.normal, 1, 1e-8)
         t = self.tangent[:, :3]
         t = t - n * (t * n).sum(1, keepdim=True)
-        t = t / t.norm(dim=1, keepdim=True).clamp_min(1e-8)
+        t = unit(t, 1, 1e-8)
         w = torch.where(self.tangent[:, 3:4] < 0, -1.0, 1.0)
         b = torch.cross(n, t, dim=1) * w
         f = self.facing[:, None]
@@ -261,7 +261,7 @@ class Renderer:
                 view = torch.from_numpy(-cam.forward.astype(np.float32)).expand(n, 3)
             else:
                 view = torch.from_numpy(cam.position.astype(np.float32)) - g.position
-                view = view / view.norm(dim=1, keepdim=True).clamp_min(1e-8)
+                view = unit(view, 1, 1e-8)
             light = torch.from_numpy(np.asarray(self.lights[vi], np.float32))  # [M, 3]
             with torch.no_grad():
                 col = shade(maps.T[None, :, :, None], light[None, :, :, None, None].expand(1, m, 3, n, 1),

@@ -47,8 +47,9 @@ class MipTexture:
         """Level of detail from screen-space UV derivatives ``[N, 2]`` (per pixel of the sample grid)."""
         h, w = self.size
         scale = torch.tensor([w, h], dtype=duv_dx.dtype, device=duv_dx.device)
-        rho = torch.maximum((duv_dx * scale).norm(dim=1), (duv_dy * scale).norm(dim=1))
-        return torch.log2(rho.clamp_min(1e-12))
+        dx, dy = duv_dx * scale, duv_dy * scale
+        rho2 = torch.maximum((dx * dx).sum(dim=1), (dy * dy).sum(dim=1))
+        return 0.5 * torch.log2(rho2.clamp_min(1e-24))
 
     def _bilinear(self, level: int, uv: torch.Tensor) -> torch.Tensor:
         tex = self.levels[level]
