@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-import numpy as np
 
 from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
-from texsandwich.assets import PBR8, Material, is_material_folder, write_material_folder
+from texsandwich.assets import is_material_folder, write_material_folder
 from texsandwich.codecs import CODECS
-from texsandwich.container import HEADER_BYTES, Tsw, read_tsw
+from texsandwich.container import HEADER_BYTES
+from texsandwich.decoding import Decoder, read_tsw_file
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import (
@@ -35,8 +35,8 @@ from texsandwich.gltf import (
 from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
-from texsandwich.models import NONE, SandwichModel, default_model, load_model
-from texsandwich.pipeline import codec_settings, decode_side, reconstruct
+from texsandwich.models import NONE, default_model, load_model
+from texsandwich.pipeline import codec_settings
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import from_material, list_sources, read_source
@@ -45,15 +45,7 @@ from texsandwich.zoo import ZOO
 TSW_SUFFIX = ".tsw"
 
 
-def _read_tsw(path: Path) -> Tsw:
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    try:
-        return read_tsw(data)
-    except TexsandwichError as e:
-        raise type(e)(f"{path}: {e}") from None
+
 
 
 _force = click.option("--force", "-f", is_flag=True, help="Replace existing output files (never inputs).")
@@ -175,7 +167,7 @@ def _output_done(j: Job) -> bool:
     try:
         if j.output.suffix == ".gltf":
             return all((j.output.parent / f).is_file() for f in compressed_tsw_files(j.output))
-        read_tsw(j.output.read_bytes())
+        read_tsw_file(j.output)
     except (TexsandwichError, OSError):
         return False
     return True
@@ -286,24 +278,8 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
     jobs = [j for j in jobs if j.source.resolve() not in owned]
     _check_outputs(jobs, batch, dst, force)
-    models: dict[tuple[str, str], SandwichModel] = {}
-
-    def decode(tsw: Tsw) -> np.ndarray:
-        """The reconstruction, with the file's model (or --model), each model loaded once."""
-        m = tsw.manifest
-        key = (m.recipe, model_spec or m.model_id)
-        if key not in models:
-            models[key] = load_model(key[1], get_recipe(m.recipe))
-        return reconstruct(tsw, models[key])
-
-    def material_of(tsw: Tsw, name: str) -> Material:
-        """A decoded material: the recipe's 8 channels plus the side maps (metallic) the file carries."""
-        mat = Material.from_stack(name, decode(tsw), PBR8)
-        return Material.from_maps(name, {n: mat.map(n) for n in PBR8} | decode_side(tsw))
-
-    def maps_of(path: Path) -> dict[str, np.ndarray]:
-        mat = material_of(_read_tsw(path), path.stem)
-        return {n: mat.map(n) for n in mat.channels}
+    decoder = Decoder(model_spec)
+    decode, material_of, maps_of = decoder.array, decoder.material, decoder.maps
 
     def work(j: Job) -> Result:
         if j.source.suffix == ".gltf":
@@ -312,7 +288,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             n = write_decompressed_gltf(j.source, j.output, maps_of)
             return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                           f"{j.source} -> {j.output}: {n} PNG texture(s)")
-        tsw = _read_tsw(j.source)
+        tsw = read_tsw_file(j.source)
         m = tsw.manifest
         if get_recipe(m.recipe).source_kind == "material":
             folder = j.output.with_suffix("") if j.output.suffix == ".png" else j.output
@@ -335,7 +311,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def info(source: Path, as_json: bool) -> None:
     """Show what a .tsw file holds."""
-    tsw = _read_tsw(source)
+    tsw = read_tsw_file(source)
     m = tsw.manifest
     total = source.stat().st_size
     payload = sum(len(s) for s in tsw.streams)
@@ -367,7 +343,7 @@ def info(source: Path, as_json: bool) -> None:
 @_force
 def unpack(source: Path, dst: Path, force: bool) -> None:
     """Write the standard HEIC/JPEG images inside a .tsw as files any viewer opens."""
-    tsw = _read_tsw(source)
+    tsw = read_tsw_file(source)
     m = tsw.manifest
     ext = CODECS[m.codec].extension
     outputs = [dst / f"{source.stem}.{i}.{ext}" for i in range(len(tsw.streams))]

@@ -262,8 +262,21 @@ def write_mesh_gltf(path: Path, positions: np.ndarray, normals: np.ndarray, uvs:
     Used for the project's own sample assets (tests, demo, benchmarks); returns every file written.
     """
     from pygltflib import (
-        GLTF2, Accessor, Asset, Attributes, Buffer, BufferView, Image, Node, NormalMaterialTexture,
-        OcclusionTextureInfo, PbrMetallicRoughness, Primitive, Scene, Texture, TextureInfo,
+        GLTF2,
+        Accessor,
+        Asset,
+        Attributes,
+        Buffer,
+        BufferView,
+        Image,
+        Node,
+        NormalMaterialTexture,
+        OcclusionTextureInfo,
+        PbrMetallicRoughness,
+        Primitive,
+        Scene,
+        Texture,
+        TextureInfo,
     )
     from pygltflib import Material as GMaterial
     from pygltflib import Mesh as GMesh

@@ -42,7 +42,8 @@ class Camera:
         return -self.view[2, :3]
 
 
-def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray = np.array([0.0, 1.0, 0.0])) -> np.ndarray:
+def look_at(eye: np.ndarray, target: np.ndarray, up: np.ndarray | None = None) -> np.ndarray:
+    up = np.array([0.0, 1.0, 0.0]) if up is None else up
     f = target - eye
     f = f / np.linalg.norm(f)
     if abs(float(f @ up)) > 0.999:  # looking straight up or down: any other up will do

@@ -2,8 +2,9 @@
 
 A backend draws every primitive with depth test (back faces culled unless the material is
 double-sided) and returns the samples of an ``S x S`` grid that the mesh covers: their flat indices
-(rows top to bottom) and a float32 ``[N, 20]`` array of attributes laid out as :data:`LAYOUT`. Texture sampling and shading happen afterwards in
-torch (:mod:`texsandwich.shading.render`), identically for every backend.
+(rows top to bottom) and a float32 ``[N, 20]`` array of attributes laid out as :data:`LAYOUT`.
+Texture sampling and shading happen afterwards in torch (:mod:`texsandwich.shading.render`), the same
+for every backend.
 
 - ``egl``: moderngl on a headless EGL context -- Mesa llvmpipe on machines without a GPU, the
   vendor's EGL on machines with one. Needs the Debian packages in :data:`EGL_PACKAGES`.

@@ -32,7 +32,7 @@ class MipTexture:
     def __init__(self, image: torch.Tensor, wrap_s: int = REPEAT, wrap_t: int = REPEAT) -> None:
         levels = [image.float()]
         while max(levels[-1].shape[1:]) > 1:
-            c, h, w = levels[-1].shape
+            _, h, w = levels[-1].shape
             levels.append(F.interpolate(levels[-1][None], size=(max(h // 2, 1), max(w // 2, 1)), mode="area")[0])
         # stored channels-last: one bilinear tap is one contiguous row of C values
         self.levels = [lv.permute(1, 2, 0).contiguous() for lv in levels]

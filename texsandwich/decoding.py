@@ -1,0 +1,61 @@
+"""Decoding ``.tsw`` files back to arrays and materials, with each file's model loaded once.
+
+Shared by ``decompress`` (which writes the results) and ``render`` / ``eval --render`` (which shade
+them): one place knows that a material file holds the recipe's channels plus side maps (metallic).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from texsandwich.assets import PBR8, Material
+from texsandwich.container import Tsw, read_tsw
+from texsandwich.errors import InputError, TexsandwichError
+from texsandwich.models import SandwichModel, load_model
+from texsandwich.pipeline import decode_side, reconstruct
+from texsandwich.recipes import get_recipe
+
+
+def read_tsw_file(path: Path) -> Tsw:
+    """A parsed ``.tsw``; unreadable or malformed files become one-line errors naming the file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        return read_tsw(data)
+    except TexsandwichError as e:
+        raise type(e)(f"{path}: {e}") from None
+
+
+class Decoder:
+    """Reconstructs ``.tsw`` files with the model each names (or one forced model), caching the models."""
+
+    def __init__(self, model_spec: str | None = None) -> None:
+        self.model_spec = model_spec
+        self._models: dict[tuple[str, str], SandwichModel] = {}
+
+    def array(self, tsw: Tsw) -> np.ndarray:
+        """The reconstruction ``[H, W, C]`` uint8 in the recipe's channel order."""
+        m = tsw.manifest
+        key = (m.recipe, self.model_spec or m.model_id)
+        if key not in self._models:
+            self._models[key] = load_model(key[1], get_recipe(m.recipe))
+        return reconstruct(tsw, self._models[key])
+
+    def material(self, tsw: Tsw, name: str) -> Material:
+        """A decoded material: the recipe's channels plus the side maps (metallic) the file carries."""
+        recipe = get_recipe(tsw.manifest.recipe)
+        if recipe.source_kind == "normal":
+            return Material.from_maps(name, {"normal": self.array(tsw)})
+        if recipe.source_kind != "material":
+            raise InputError(f"{name}: a {recipe.id} file holds an image, not material maps")
+        mat = Material.from_stack(name, self.array(tsw), PBR8)
+        return Material.from_maps(name, {n: mat.map(n) for n in PBR8} | decode_side(tsw))
+
+    def maps(self, path: Path) -> dict[str, np.ndarray]:
+        """``{map name: [H, W, c]}`` of a material ``.tsw`` file."""
+        mat = self.material(read_tsw_file(path), Path(path).stem)
+        return {n: mat.map(n) for n in mat.channels}
