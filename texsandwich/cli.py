@@ -181,7 +181,9 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
               help="Output .tsw file, or directory for several inputs or a library tree.")
-@click.option("--recipe", "recipe_id", required=True, help="Recipe id (see 'texsandwich recipes').")
+@click.option("--recipe", "recipe_id", default=None,
+              help="Recipe id (see 'texsandwich recipes') [default: pbr8-400 when every source is a glTF or a "
+                   "material folder; required otherwise].")
 @click.option("--codec", type=click.Choice(sorted(CODECS)), default="heic", show_default=True)
 @click.option("--quality", type=click.IntRange(0, 100), default=None, help="Codec quality 0-100 [default: 50].")
 @click.option("--step", type=click.IntRange(1, 255), default=None,
@@ -194,7 +196,7 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @_jobs
 @_force
 @_quiet
-def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, quality: int | None,
+def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
              step: int | None, bit_depth: str, model_spec: str | None, jobs_n: int, force: bool, quiet: bool) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
@@ -204,6 +206,10 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str, codec: str, qu
     """
     if quality is not None and step is not None:
         raise UsageError("give --quality or --step, not both")
+    if recipe_id is None:
+        if not all(Path(s).suffix.lower() in GLTF_SUFFIXES or is_material_folder(Path(s)) for s in sources):
+            raise UsageError("give --recipe (the default, pbr8-400, is only for glTF files and material folders)")
+        recipe_id = "pbr8-400"
     recipe = get_recipe(recipe_id)
     codec_settings(codec, quality, step, int(bit_depth))  # refuse bad combinations before touching files
     materials = recipe.source_kind == "material"
@@ -390,6 +396,40 @@ def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str,
     summary = train(config, output, resume=resume, progress=not quiet)
     click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
                f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")
+
+
+@cli.command()
+@click.argument("asset", type=click.Path(path_type=Path))
+@click.option("--textures", type=click.Path(path_type=Path), default=None,
+              help="A decoded or compressed version of the asset's textures (glTF, folder, material folder or "
+                   ".tsw): renders both and measures rendered PSNR.")
+@click.option("--views", type=click.IntRange(1, 256), default=8, show_default=True)
+@click.option("--lights", type=click.IntRange(1, 64), default=2, show_default=True, help="Lights per view.")
+@click.option("--size", type=click.IntRange(16, 4096), default=512, show_default=True, help="Image width and height.")
+@click.option("--backend", type=click.Choice(["auto", "egl", "nvdiffrast"]), default="auto", show_default=True)
+@click.option("--ssaa", type=click.IntRange(1, 4), default=2, show_default=True,
+              help="Supersampling factor per axis (antialiasing).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed views and lights.")
+@click.option("--model", "model_spec", default=None, help="Decode .tsw textures with this model instead.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True)
+@_force
+@_quiet
+def render(asset: Path, textures: Path | None, views: int, lights: int, size: int, backend: str, ssaa: int,
+           seed: int, model_spec: str | None, output: Path, force: bool, quiet: bool) -> None:
+    """Render ASSET (.gltf/.glb, or a material folder / material .tsw on a sphere) from fixed views and lights.
+
+    Writes one PNG per view and light; with --textures also the decoded version's renders, a contact sheet
+    (original | decoded | 10x error) and rendered PSNR over covered pixels in metrics.json.
+    """
+    from texsandwich.renders import RenderOptions, render_asset
+
+    m = render_asset(asset, textures, output, RenderOptions(views, lights, size, backend, seed, ssaa), force,
+                     model_spec)
+    if not quiet:
+        line = f"{output}: {views} views x {lights} lights at {size}px ({m['backend']}, {m['triangles']} triangles)"
+        if textures is not None:
+            line += f", rendered PSNR {'inf' if m['psnr'] is None else format(m['psnr'], '.2f')} dB"
+        click.echo(line + f", {m['seconds']:.1f} s")
 
 
 @cli.command("eval")

@@ -141,7 +141,9 @@ def load_materials(path: Path, replace: dict[int, dict[str, np.ndarray]] | None 
     """
     from texsandwich.gltf import read_gltf
 
-    gltf, mats = read_gltf(path, require=False)
+    with warnings.catch_warnings():  # a glTF material without some map is normal: its factor stands in
+        warnings.filterwarnings("ignore", message=r".*: no \w+ map; using")
+        gltf, mats = read_gltf(path, require=False)
     flat = map_texture({"albedo": np.full((1, 1, 3), 255, np.uint8)})
     out = {i: RenderMaterial(flat).with_factors(m) for i, m in enumerate(gltf.materials or [])}
     for gm in mats:
