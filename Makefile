@@ -9,9 +9,13 @@ PIP    := $(PY) -m pip --quiet
 TORCH  := torch==2.13.0
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+# The egl render backend (moderngl on Mesa llvmpipe) needs these Debian packages.
+EGL_DEBS := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1
+
+.PHONY: demo test lint clean system-deps
 
 $(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system-deps
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install $(TORCH) 2>&1 | { grep -v "is ignored" || true; }
 	$(PIP) install -e '.[dev,video]' $(TORCH) 2>&1 | { grep -v "is ignored" || true; }
@@ -27,6 +31,17 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check texsandwich tests tools examples
+
+# Installs the EGL packages when they are missing (as root, or through sudo); otherwise says what to run.
+system-deps:
+	@missing=$$(for p in $(EGL_DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then echo "render backend egl needs the EGL/Mesa libraries ($(EGL_DEBS) on Debian)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "render backend egl needs: apt-get install $$missing (run as root)"; exit 0; fi; \
+	echo "installing $$missing (render backend egl)"; \
+	$$SUDO apt-get install -y --no-install-recommends $$missing >/dev/null || \
+	{ $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends $$missing >/dev/null; }
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache

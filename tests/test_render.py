@@ -291,3 +291,23 @@ def test_nvdiffrast_and_egl_render_the_same_images():
     # the backends may disagree on which triangle owns a sample exactly on an edge; nothing else differs
     assert np.mean(np.abs(a.coverage - b.coverage)) < 0.01
     assert render_psnr(a, b)["psnr"] is None or render_psnr(a, b)["psnr"] > 35
+
+
+def test_eval_render_adds_rendered_psnr_to_every_point_of_mesh_sources(tmp_path):
+    import shutil
+
+    from texsandwich.cli import main
+
+    shutil.copytree(SAMPLE.parent, tmp_path / "models" / "torus")
+    with pytest.raises(SystemExit) as e:
+        main(["eval", "--recipe", "pbr8-400", "--data", str(tmp_path / "models"), "--model", "none",
+              "--qualities", "30,70", "--render", "--render-views", "1", "--render-lights", "1",
+              "--render-size", "48", "-o", str(tmp_path / "r"), "--quiet"])
+    assert e.value.code == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["render"]["sources"] == ["torus:stone"]
+    for c in report["curves"]:
+        pts = c["render_mean"]
+        assert len(pts) == 2 and pts[1]["psnr"] > pts[0]["psnr"] > 15  # quality 70 renders closer than 30
+    assert report["render"]["summary"]["bd_rate_percent"] is not None
+    assert (tmp_path / "r" / "rd.png").is_file()

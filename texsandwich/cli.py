@@ -444,12 +444,21 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("--qualities", default=None, help="Comma-separated qualities [default: 10,20,...,90].")
 @click.option("--bpp-range", nargs=2, type=float, default=None, help="Restrict BD integration to LO HI bpp.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use the first N images only.")
+@click.option("--render", "with_render", is_flag=True,
+              help="Also render every point of glTF sources (materials of a mesh) and report rendered PSNR.")
+@click.option("--render-views", type=click.IntRange(1, 256), default=8, show_default=True)
+@click.option("--render-lights", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--render-size", type=click.IntRange(16, 4096), default=512, show_default=True)
+@click.option("--backend", type=click.Choice(["auto", "egl", "nvdiffrast"]), default="auto", show_default=True,
+              help="Render backend for --render.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True)
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
-             bpp_range: tuple[float, float] | None, limit: int | None, output: Path, quiet: bool) -> None:
+             bpp_range: tuple[float, float] | None, limit: int | None, with_render: bool, render_views: int,
+             render_lights: int, render_size: int, backend: str, output: Path, quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
     from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
+    from texsandwich.renders import RenderOptions
 
     recipe = get_recipe(recipe_id)
     try:
@@ -464,7 +473,11 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     if not files:
         raise InputError(f"{data}: no sources for recipe {recipe.id} (split {split})")
     models = [load_model(s, recipe) for s in (model_specs or [None])]
-    report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None, progress=not quiet)
+    render_opts = RenderOptions(render_views, render_lights, render_size, backend) if with_render else None
+    if with_render and recipe.source_kind not in ("material", "normal"):
+        raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
+    report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
+                      progress=not quiet, render=render_opts)
     write_report(report, output)
     click.echo(format_summary(report))
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import baseline, compress
 from texsandwich.recipes import Recipe
+from texsandwich.renders import RenderedQuality, RenderOptions
 from texsandwich.sources import Source, read_sources
 
 DEFAULT_QUALITIES = {"heic": [10, 20, 30, 40, 50, 60, 70, 80, 90], "jpeg": [10, 20, 30, 40, 50, 60, 70, 80, 90]}
@@ -39,18 +40,34 @@ class Curve:
     qualities: list[int]
     per_image: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     """image -> [(bpp, psnr)] in quality order"""
+    per_image_render: dict[str, list[float | None]] = field(default_factory=dict)
+    """asset material -> rendered PSNR per quality (``eval --render``; None: identical renders)"""
 
     def mean(self) -> list[Point]:
         rows = np.array(list(self.per_image.values()))  # [images, qualities, 2]
         return [(float(r), float(d)) for r, d in rows.mean(axis=0)]
 
+    def mean_render(self) -> list[Point]:
+        """(bpp, rendered PSNR) averaged over the sources that have a mesh."""
+        names = [n for n, v in self.per_image_render.items() if all(x is not None for x in v)]
+        if not names:
+            return []
+        bpp = np.array([[p[0] for p in self.per_image[n]] for n in names]).mean(axis=0)
+        psnr = np.array([self.per_image_render[n] for n in names], dtype=float).mean(axis=0)
+        return [(float(r), float(d)) for r, d in zip(bpp, psnr, strict=True)]
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name, "kind": self.kind, "qualities": self.qualities,
             "mean": [{"quality": q, "bpp": r, "psnr": d}
                      for q, (r, d) in zip(self.qualities, self.mean(), strict=True)],
             "images": {k: [{"bpp": r, "psnr": d} for r, d in v] for k, v in self.per_image.items()},
         }
+        if self.per_image_render:
+            out["render_mean"] = [{"quality": q, "bpp": r, "psnr": d}
+                                  for q, (r, d) in zip(self.qualities, self.mean_render(), strict=False)]
+            out["render_images"] = self.per_image_render
+        return out
 
 
 def _summary(
@@ -67,19 +84,25 @@ def _summary(
 
 def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
-    bpp_range: tuple[float, float] | None = None, progress: bool = True,
+    bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
 ) -> dict[str, Any]:
+    """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
+    for sources that are materials of a glTF (the asset is rendered with the reconstruction in place)."""
     curves = [Curve(m.model_id, "sandwich", qualities) for m in models]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
     bar = tqdm(files, unit="image", disable=not progress)
 
+    rendered = RenderedQuality(recipe, render) if render is not None else None
+
     def quality(rec: np.ndarray, src: Source, curve: Curve) -> float:
         m = measure(recipe.distortion, rec, src.array, src.side)
         for k, v in m.items():
             if k not in ("mse", "psnr"):
                 extras.setdefault(curve.name, {}).setdefault(k, []).append(v)
+        if rendered is not None and src.asset is not None:
+            curve.per_image_render.setdefault(names[-1], []).append(rendered(rec, src))
         return m["psnr"]
 
     names = []
@@ -101,6 +124,8 @@ def evaluate(
                     data, rec = baseline(image, base, codec, q)
                     pts.append((8 * len(data) / pixels, quality(rec, src, curve)))
                 curve.per_image[name] = pts
+    if rendered is not None:
+        rendered.close()
     sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
     baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     report: dict[str, Any] = {
@@ -113,9 +138,26 @@ def evaluate(
         "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
         "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
         "extras": {name: {k: float(np.mean(v)) for k, v in d.items()} for name, d in extras.items()},
+        "render": _render_summary(curves, bpp_range, render),
         "seconds": time.monotonic() - started,
     }
     return report
+
+
+def _render_summary(curves: list[Curve], bpp_range: tuple[float, float] | None,
+                    options: RenderOptions | None) -> dict[str, Any] | None:
+    """BD numbers of the rendered-PSNR curves (same bits, distortion measured on renders)."""
+    if options is None:
+        return None
+    sand = [c.mean_render() for c in curves if c.kind == "sandwich" and c.mean_render()]
+    base = [c.mean_render() for c in curves if c.kind == "baseline" and c.mean_render()]
+    assets = sorted({n for c in curves for n in c.per_image_render})
+    out: dict[str, Any] = {"options": asdict(options), "sources": assets}
+    if sand and base:
+        out["summary"] = _summary(base, sand, bpp_range)
+        out["per_model"] = {c.name: _summary(base, [c.mean_render()], bpp_range)
+                            for c in curves if c.kind == "sandwich" and c.mean_render()}
+    return out
 
 
 def plot(report: dict[str, Any], path: Path) -> None:
@@ -124,22 +166,28 @@ def plot(report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=120)
-    for c in report["curves"]:
-        r = [p["bpp"] for p in c["mean"]]
-        d = [p["psnr"] for p in c["mean"]]
-        style = "-o" if c["kind"] == "sandwich" else "--s"
-        ax.plot(r, d, style, ms=3, lw=1.2, label=c["name"])
-    s = report["summary"]
-    title = f"{report['recipe']} over {report['codec']} ({len(report['images'])} images)"
-    if s["bd_rate_percent"] is not None and s["bd_psnr_db"] is not None:
-        title += f"\nBD-rate {s['bd_rate_percent']:+.1f}%, BD-PSNR {s['bd_psnr_db']:+.2f} dB vs best baseline"
-    if report["bpp_range"]:
-        lo, hi = report["bpp_range"]
-        ax.axvspan(lo, hi, color="0.92", zorder=0, label=f"BD window {lo}-{hi} bpp")
-    ax.set(xlabel="bits per pixel (whole file)", ylabel="PSNR (dB, RGB)", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    render = report.get("render") or {}
+    panels = [("mean", "PSNR (dB, " + ("shaded, texture space" if report["distortion"] == "shaded" else "RGB") + ")",
+               report["summary"])]
+    if render.get("summary"):
+        panels.append(("render_mean", "rendered PSNR (dB, covered pixels)", render["summary"]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 5), dpi=120, squeeze=False)
+    for ax, (key, ylabel, s) in zip(axes[0], panels, strict=True):
+        for c in report["curves"]:
+            pts = c.get(key) or []
+            style = "-o" if c["kind"] == "sandwich" else "--s"
+            ax.plot([p["bpp"] for p in pts], [p["psnr"] for p in pts], style, ms=3, lw=1.2, label=c["name"])
+        n = len(render.get("sources", [])) if key == "render_mean" else len(report["images"])
+        what = "rendered materials" if key == "render_mean" else "images"
+        title = f"{report['recipe']} over {report['codec']} ({n} {what})"
+        if s["bd_rate_percent"] is not None and s["bd_psnr_db"] is not None:
+            title += f"\nBD-rate {s['bd_rate_percent']:+.1f}%, BD-PSNR {s['bd_psnr_db']:+.2f} dB vs best baseline"
+        if report["bpp_range"]:
+            lo, hi = report["bpp_range"]
+            ax.axvspan(lo, hi, color="0.92", zorder=0, label=f"BD window {lo}-{hi} bpp")
+        ax.set(xlabel="bits per pixel (whole file)", ylabel=ylabel, title=title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp)
@@ -166,4 +214,8 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
     lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
                  + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
+    r = (report.get("render") or {}).get("summary")
+    if r:
+        lines.append(f"  rendered ({len(report['render']['sources'])} asset materials): "
+                     f"BD-rate {f(r['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(r['bd_psnr_db'], '+.2f')} dB")
     return "\n".join(lines)

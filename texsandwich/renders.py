@@ -173,3 +173,55 @@ def per_view(m: dict) -> list[dict[str, object]]:
         mse = sum(f["mse"] * f["pixels"] for f in fr) / max(n, 1)
         out.append({"view": v, "mse": mse, "psnr": psnr_of(mse)})
     return out
+
+
+class RenderedQuality:
+    """Rendered PSNR of a reconstructed material in its glTF, for ``eval --render``.
+
+    One renderer (G-buffers rasterised once) per asset and one reference render per material; a
+    reconstruction replaces only that material's maps, and PSNR counts only the pixels it covers, so
+    each material of a multi-material asset is judged where it shows.
+    """
+
+    def __init__(self, recipe, options: RenderOptions) -> None:
+        self.recipe, self.options = recipe, options
+        self._assets: dict[Path, tuple[Renderer, object]] = {}
+        self._reference: dict[tuple[Path, tuple[int, ...]], Renders] = {}
+
+    def _asset(self, path: Path):
+        if path not in self._assets:
+            from texsandwich.shading.render import SceneMaterials
+
+            o = self.options
+            self._assets[path] = (Renderer(load_mesh(path), o.size, o.views, o.lights, o.seed, o.backend, o.ssaa),
+                                  SceneMaterials(path))
+        return self._assets[path]
+
+    def maps(self, rec: np.ndarray, src) -> dict[str, np.ndarray]:
+        """The material's maps with the reconstruction in place of what the recipe codes."""
+        from texsandwich.assets import PBR8
+
+        maps = _maps(src.material)
+        if self.recipe.source_kind == "normal":
+            maps["normal"] = rec
+        else:
+            maps.update(_maps(Material.from_stack(src.name, rec, PBR8)))
+        return maps
+
+    def __call__(self, rec: np.ndarray, src) -> float | None:
+        """Rendered PSNR (dB, None when identical) of ``rec``; None for sources without a mesh."""
+        if src.asset is None:
+            return None
+        renderer, scene = self._asset(src.asset)
+        region = set(src.material_indices)
+        key = (src.asset, src.material_indices)
+        if key not in self._reference:
+            self._reference[key] = renderer.render(scene.base, region)
+        maps = self.maps(rec, src)
+        test = renderer.render(scene.replaced(dict.fromkeys(src.material_indices, maps)), region)
+        return render_psnr(self._reference[key], test)["psnr"]
+
+    def close(self) -> None:
+        for r, _ in self._assets.values():
+            r.close()
+        self._assets.clear()

@@ -27,6 +27,10 @@ class Source:
     side: dict[str, np.ndarray] = field(default_factory=dict)
     """Side information for the distortion (``metallic`` ``[H, W, 1]`` for materials that have one)."""
     material: Material | None = None
+    asset: Path | None = None
+    """The glTF this source is a material of (it has a mesh to render), else None."""
+    material_indices: tuple[int, ...] = ()
+    """The glTF material indices that use this source's maps."""
 
 
 def from_material(m: Material, recipe: Recipe) -> Source:
@@ -68,6 +72,7 @@ def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source
     for gm in mats:
         src = from_material(gm.material, recipe)
         src.name = f"{path.stem}:{gm.name}"
+        src.asset, src.material_indices = path, tuple(gm.material_indices)
         if frames and recipe.distortion == "shaded":
             frame, mask = uv_frames(path, gm.material_indices[0], *src.array.shape[:2])
             src.side["frame"] = np.ascontiguousarray(frame.transpose(1, 2, 0))

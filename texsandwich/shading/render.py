@@ -132,27 +132,46 @@ def _sampler(gltf, mat):
     return None
 
 
+class SceneMaterials:
+    """A glTF's materials for rendering, by material index, and copies with some materials' maps swapped.
+
+    Materials that share images share one texture pyramid; materials without textures render with
+    their factors; glTF's default material stands in for primitives without one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        from texsandwich.gltf import read_gltf
+
+        with warnings.catch_warnings():  # a glTF material without some map is normal: its factor stands in
+            warnings.filterwarnings("ignore", message=r".*: no \w+ map; using")
+            self.gltf, self.textured = read_gltf(path, require=False)
+        flat = map_texture({"albedo": np.full((1, 1, 3), 255, np.uint8)})
+        self.base = {i: RenderMaterial(flat).with_factors(m) for i, m in enumerate(self.gltf.materials or [])}
+        for gm in self.textured:
+            tex = map_texture(material_maps(gm.material), self._sampler(gm.material_indices[0]), gm.material.name)
+            for mi in gm.material_indices:
+                self.base[mi] = RenderMaterial(tex).with_factors(self.gltf.materials[mi])
+
+    def _sampler(self, index: int):
+        return _sampler(self.gltf, self.gltf.materials[index])
+
+    def replaced(self, replace: dict[int, dict[str, np.ndarray]]) -> dict[int, RenderMaterial]:
+        """The materials with ``replace`` (material index -> maps) swapped in, factors kept."""
+        out = dict(self.base)
+        textures: dict[int, MipTexture] = {}
+        for mi, maps in replace.items():
+            key = id(maps)  # materials given the same maps share one pyramid
+            if key not in textures:
+                textures[key] = map_texture(maps, self._sampler(mi), f"material {mi}")
+            out[mi] = RenderMaterial(textures[key]).with_factors(self.gltf.materials[mi])
+        return out
+
+
 def load_materials(path: Path, replace: dict[int, dict[str, np.ndarray]] | None = None
                    ) -> dict[int, RenderMaterial]:
-    """Every material of a glTF for rendering, by material index; ``replace`` swaps some materials' maps.
-
-    Materials that share images share one texture pyramid. Materials without textures render with
-    their factors.
-    """
-    from texsandwich.gltf import read_gltf
-
-    with warnings.catch_warnings():  # a glTF material without some map is normal: its factor stands in
-        warnings.filterwarnings("ignore", message=r".*: no \w+ map; using")
-        gltf, mats = read_gltf(path, require=False)
-    flat = map_texture({"albedo": np.full((1, 1, 3), 255, np.uint8)})
-    out = {i: RenderMaterial(flat).with_factors(m) for i, m in enumerate(gltf.materials or [])}
-    for gm in mats:
-        first = gltf.materials[gm.material_indices[0]]
-        maps = (replace or {}).get(gm.material_indices[0]) or material_maps(gm.material)
-        tex = map_texture(maps, _sampler(gltf, first), gm.material.name)
-        for mi in gm.material_indices:
-            out[mi] = RenderMaterial(tex).with_factors(gltf.materials[mi])
-    return out
+    """Every material of a glTF for rendering, by material index; ``replace`` swaps some materials' maps."""
+    scene = SceneMaterials(path)
+    return scene.replaced(replace) if replace else scene.base
 
 
 def texture_transform(ext: dict) -> np.ndarray:
