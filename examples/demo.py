@@ -6,7 +6,8 @@ YCbCr 4:2:0 / 4:4:4, or the gray image for rgb-400) at the quality whose file is
 Prints bpp, PSNR and the gain, and writes to ``demo_out/``: side-by-side PNGs (original | plain |
 sandwich), the decoded bottleneck planes as PNG, and the ``.tsw`` files; then the same for a
 procedural PBR material with ``pbr8-400`` (quality = texture-space shaded PSNR, plain = per-component
-HEIC), and drives the CLI once (compress a folder and a material, info, unpack, decompress).
+HEIC), and drives the CLI once (compress a folder and a material, info, unpack, decompress, and a glTF
+model compressed and rendered against its original: ``demo_out/torus_renders/contact_sheet.png``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ def main() -> None:
     cli("decompress", str(OUT / "cli"), "-o", str(OUT / "png"), "--force")
     cli("compress", str(OUT / "material"), "-o", str(OUT / "material.tsw"), "--recipe", "pbr8-400", "--force")
     cli("decompress", str(OUT / "material.tsw"), "-o", str(OUT / "material_decoded"), "--force")
+    # a glTF model: compress its textures, then render original vs decoded (rendered PSNR, contact sheet)
+    torus = ROOT / "texsandwich" / "samples" / "torus" / "torus.gltf"
+    cli("compress", str(torus), "-o", str(OUT / "torus") + "/", "--force")
+    cli("render", str(torus), "--textures", str(OUT / "torus" / "torus.gltf"), "--views", "4", "--lights", "1",
+        "--size", "256", "-o", str(OUT / "torus_renders"), "--force")
 
 
 def material_demo() -> None:

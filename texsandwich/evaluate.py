@@ -137,6 +137,9 @@ def evaluate(
         "baseline_front": pareto([p for c in baseline_curves for p in c]),
         "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
         "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
+        # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
+        "pairwise": {f"{a.name} vs {b.name}": _summary([b.mean()], [a.mean()], bpp_range)
+                     for a in curves for b in curves if a.kind == b.kind == "sandwich" and a is not b},
         "extras": {name: {k: float(np.mean(v)) for k, v in d.items()} for name, d in extras.items()},
         "render": _render_summary(curves, bpp_range, render),
         "seconds": time.monotonic() - started,
@@ -214,6 +217,8 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
     lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
                  + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
+    for pair, v in (report.get("pairwise") or {}).items():
+        lines.append(f"  {pair}: BD-rate {f(v['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(v['bd_psnr_db'], '+.2f')} dB")
     r = (report.get("render") or {}).get("summary")
     if r:
         lines.append(f"  rendered ({len(report['render']['sources'])} asset materials): "

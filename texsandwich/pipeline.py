@@ -23,6 +23,7 @@ from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import Baseline, Recipe
+from texsandwich.resample import downscale2, pad_to_multiple, upscale2
 from texsandwich.tiling import tiled
 
 
@@ -179,6 +180,9 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
     for part in base.parts:
         adapter = ADAPTERS[part.adapter]
         src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)]))
+        if part.scale == 2:  # what a user limited to half resolution does: bicubic down, code, Lanczos3 up
+            h, w = src.shape[-2:]
+            src = downscale2(pad_to_multiple(src, 2)).round().clamp(0, 255)
         if part.mode == "native":
             planes = to_image(adapter.pre(src))
             settings = CodecSettings(chroma=part.chroma, mode="native", quality=quality)
@@ -192,5 +196,8 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
             streams = encode_bottleneck(y, layout, codec, settings)
             files.extend(streams)
             decoded = merge_decoded(decode_streams(streams, layout, codec, settings), layout, *y.shape[-2:])
-        out[..., list(part.channels)] = to_image(adapter.post(decoded))
+        rec = adapter.post(decoded)
+        if part.scale == 2:
+            rec = upscale2(rec[..., : -(-h // 2), : -(-w // 2)])[..., :h, :w]
+        out[..., list(part.channels)] = to_image(rec)
     return b"".join(files), out

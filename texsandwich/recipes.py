@@ -27,9 +27,12 @@ class Part:
     mode: str = "native"
     """'native': the codec's own YCbCr / gray path (what a user would do); 'raw': planes as they are
     (no colour conversion), through the same layout code as the sandwich's bottleneck."""
+    scale: int = 1
+    """2: antialiased bicubic down by 2 before the codec, Lanczos3 up by 2 after (the HR recipes' bar)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"channels": list(self.channels), "chroma": self.chroma, "adapter": self.adapter, "mode": self.mode}
+        return {"channels": list(self.channels), "chroma": self.chroma, "adapter": self.adapter, "mode": self.mode,
+                "scale": self.scale}
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ _PBR8 = ("albedo.r", "albedo.g", "albedo.b", *_NORMAL, "roughness", "occlusion")
 _RGB_PARTS = (0, 1, 2)
 _YCBCR_BASELINES = (Baseline("ycbcr-420", (Part(_RGB_PARTS, "420", "identity"),)),
                     Baseline("ycbcr-444", (Part(_RGB_PARTS, "444", "identity"),)))
+_HR2_BASELINES = (Baseline("bicubic-ycbcr-420", (Part(_RGB_PARTS, "420", "identity", scale=2),)),
+                  Baseline("bicubic-ycbcr-444", (Part(_RGB_PARTS, "444", "identity", scale=2),)))
 _NORMAL_BASELINES = (
     Baseline("rgb-444", (Part(_RGB_PARTS, "444", "identity", "raw"),)),
     *_YCBCR_BASELINES,
@@ -110,6 +115,12 @@ RECIPES: dict[str, Recipe] = {
             "rgb-444",
             "RGB image over a 4:4:4 codec: three full-resolution planes",
             "rgb8", _RGB, 8, Layout("444", 3), "mse", "ycbcr", _YCBCR_BASELINES,
+        ),
+        Recipe(
+            "rgb-hr2",
+            "RGB image at twice the codec's resolution: one half-resolution 4:4:4 bottleneck (bicubic down "
+            "after the pre-net, Lanczos3 up before the post-net)",
+            "rgb8", _RGB, 8, Layout("444", 3, scale=2), "mse", "identity", _HR2_BASELINES,
         ),
         Recipe(
             "pbr8-400",

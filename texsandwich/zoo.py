@@ -56,10 +56,18 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("pbr8-400-slim", "pbr8-400", "slim", 30.0, 0, refine_steps=204, fit_gains=True,
                  summary="PBR material over eight 4:0:0 images, trained on texture-space shaded error",
                  data="materials"),
+        # 2x resolution through a half-resolution codec: the sandwich (pre-net learns what survives the
+        # bicubic down / Lanczos3 up, post-net restores) and, as its control, the same post-net trained
+        # alone on the plain bicubic bottleneck (no proxy steps: the pre-net stays the identity).
+        ZooEntry("rgb-hr2-slim", "rgb-hr2", "slim", 8.0, 4000, crop=128, refine_steps=600,
+                 summary="RGB at 2x the codec's resolution"),
+        ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 8.0, 0, crop=128, refine_steps=1200, refine_lr=5e-4,
+                 summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
     )
 }
 
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim", "rgb-444": "rgb-444-slim",
-                            "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim"}
+                            "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim",
+                            "rgb-hr2": "rgb-hr2-slim"}
