@@ -121,6 +121,16 @@ def planes_to_pbr8(y: torch.Tensor) -> torch.Tensor:
     return torch.cat([ycbcr_to_rgb(y[:, 0:3]), xy_to_normal(y[:, 3:5]), y[:, 6:8]], dim=1)
 
 
+def to_top8(x: torch.Tensor) -> torch.Tensor:
+    """The top 8 bits of a 16-bit signal (given on the 0..255 scale, i.e. divided by 257): ``v >> 8``."""
+    return torch.floor((x * 257.0).round() / 256.0).clamp(0, 255)
+
+
+def from_top8(y: torch.Tensor) -> torch.Tensor:
+    """Midpoint reconstruction of ``v >> 8`` (``256 y + 128``), back on the 0..255 scale."""
+    return (y.round() * 256.0 + 128.0) / 257.0
+
+
 @dataclass(frozen=True)
 class Adapter:
     """A fixed pre-processor and its post-processor."""
@@ -145,6 +155,7 @@ ADAPTERS: dict[str, Adapter] = {
         Adapter("normal_xy", normal_to_xy, xy_to_normal, "n_x, n_y of a unit normal; n_z rebuilt on decode"),
         Adapter("normal_xy_flat", normal_to_xy_flat, xy_flat_to_normal,
                 "n_x, n_y and a flat plane in one image; n_z rebuilt on decode"),
+        Adapter("top8", to_top8, from_top8, "the top 8 bits of a 16-bit signal, midpoint reconstruction"),
         Adapter("pbr8", pbr8_to_planes, planes_to_pbr8,
                 "albedo YCbCr, normal n_x/n_y (+ a flat plane; n_z rebuilt), roughness, occlusion"),
     )

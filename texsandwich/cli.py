@@ -32,6 +32,7 @@ from texsandwich.gltf import (
     write_compressed_gltf,
     write_decompressed_gltf,
 )
+from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, write_hdr
 from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
@@ -217,7 +218,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     def is_unit(p: Path) -> bool:
         return is_material_folder(p) if recipe.source_kind in ("material", "normal") else False
 
-    jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials)
+    suffixes = HDR_SUFFIXES if recipe.source_kind == "rgb16" else IMAGE_SUFFIXES
+    jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, suffixes)
     _check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe)
 
@@ -243,7 +245,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             return work_gltf(j)
         src = read_source(j.source, recipe)
         image = src.array
-        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side)
+        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr)
         j.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(j.output, c.data)
         h, w = image.shape[:2]
@@ -305,7 +307,16 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             return Result(j, j.source.stat().st_size, size,
                           f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
         rec = decode(tsw)
-        write_png(j.output, rec)
+        if m.bit_depth > 8:  # the source's own kind: EXR (inverse PQ), 16-bit PNG or TIFF
+            fmt = HdrSource(m.source_format or "png16", m.transfer or "none")
+            explicit = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
+            if batch or j.output.suffix.lower() not in explicit:
+                j.output = j.output.with_suffix(default_suffix(fmt))
+            else:  # the name asked for decides; a PQ signal written as PNG/TIFF stays PQ-coded
+                fmt = HdrSource(explicit[j.output.suffix.lower()], fmt.transfer)
+            write_hdr(j.output, rec, fmt)
+        else:
+            write_png(j.output, rec)
         return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                       f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")
 
@@ -444,6 +455,8 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("--qualities", default=None, help="Comma-separated qualities [default: 10,20,...,90].")
 @click.option("--bpp-range", nargs=2, type=float, default=None, help="Restrict BD integration to LO HI bpp.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use the first N images only.")
+@click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
+              help="Bits per coded sample of the sandwich's bottleneck (10: HEIC only).")
 @click.option("--render", "with_render", is_flag=True,
               help="Also render every point of glTF sources (materials of a mesh) and report rendered PSNR.")
 @click.option("--render-views", type=click.IntRange(1, 256), default=8, show_default=True)
@@ -454,7 +467,8 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True)
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
-             bpp_range: tuple[float, float] | None, limit: int | None, with_render: bool, render_views: int,
+             bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, with_render: bool,
+             render_views: int,
              render_lights: int, render_size: int, backend: str, output: Path, quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
     from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
@@ -477,7 +491,7 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
-                      progress=not quiet, render=render_opts)
+                      progress=not quiet, render=render_opts, bit_depth=int(bit_depth))
     write_report(report, output)
     click.echo(format_summary(report))
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")

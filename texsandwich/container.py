@@ -88,6 +88,10 @@ class Manifest:
     side: tuple[str, ...] = ()
     """Maps the recipe does not carry but the source had (a material's metallic): each one raw 4:0:0
     image of the same codec and settings, after the layout's streams. Absent from the JSON when empty."""
+    transfer: str | None = None
+    """16-bit sources: 'pq' (scene-linear EXR through ST 2084) or 'none' (the file's own 16-bit signal)."""
+    source_format: str | None = None
+    """16-bit sources: 'exr', 'png16' or 'tiff16' -- what ``decompress`` writes back."""
 
     def to_json(self) -> dict[str, Any]:
         settings = self.settings.to_json()
@@ -98,6 +102,8 @@ class Manifest:
             "source": {
                 "width": self.width, "height": self.height,
                 "channels": list(self.channels), "bit_depth": self.bit_depth,
+                **({"transfer": self.transfer} if self.transfer else {}),
+                **({"format": self.source_format} if self.source_format else {}),
             },
             "layout": self.layout.to_json(),
             "codec": {"name": self.codec, **settings},
@@ -130,7 +136,12 @@ class Manifest:
         sha = _typed(model["sha256"], str, "model sha256")
         if not model_id or not _SHA.match(sha):
             raise ValueError("model id must be non-empty and sha256 64 hex digits or 'none'")
-        src = _keys(d["source"], {"width", "height", "channels", "bit_depth"}, "source")
+        src = dict(d["source"]) if isinstance(d["source"], dict) else d["source"]
+        hdr = {k: src.pop(k) for k in ("transfer", "format") if isinstance(src, dict) and k in src}
+        src = _keys(src, {"width", "height", "channels", "bit_depth"}, "source")
+        if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in (
+                "exr", "png16", "tiff16"):
+            raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'png16' or 'tiff16'")
         width, height = _int(src["width"], 1, MAX_SIDE, "width"), _int(src["height"], 1, MAX_SIDE, "height")
         channels = _typed(src["channels"], list, "channels")
         if not channels or not all(isinstance(c, str) and c for c in channels):
@@ -157,6 +168,7 @@ class Manifest:
             recipe=recipe, model_id=model_id, model_sha256=sha, width=width, height=height,
             channels=tuple(channels), bit_depth=bit_depth, layout=layout, codec=name, settings=settings,
             streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
+            transfer=hdr.get("transfer"), source_format=hdr.get("format"),
         )
 
 

@@ -4,6 +4,8 @@ Training and evaluation use the same modules, so a recipe's loss and its reporte
 
 * ``mse``    -- MSE / PSNR over every sample of the source (RGB images);
 * ``normal`` -- MSE / PSNR of the encoded normal map, plus the mean angular error in degrees;
+* ``hdr``    -- MSE / PSNR of a 16-bit signal (peak 65535, the same number as on the 0..255 scale
+  the networks see), plus linear-light PSNR in evaluation (:mod:`texsandwich.hdr.transfer`);
 * ``shaded`` -- texture-space shaded MSE / PSNR of a PBR material (:mod:`texsandwich.shading`), with
   the source's metallic map (when it has one) as side information for both sides.
 """
@@ -57,7 +59,7 @@ class Shaded(nn.Module):
 
 def make_distortion(kind: str, training: bool = False) -> nn.Module:
     """The distortion module of a recipe; ``training`` draws random (light, view) pairs for 'shaded'."""
-    if kind == "mse":
+    if kind in ("mse", "hdr"):
         return MSEDistortion()
     if kind == "normal":
         return NormalDistortion()
@@ -69,12 +71,23 @@ def make_distortion(kind: str, training: bool = False) -> nn.Module:
 @torch.no_grad()
 def measure(kind: str, reconstruction: np.ndarray, source: np.ndarray,
             side: dict[str, np.ndarray] | None = None) -> dict[str, float]:
-    """Quality of a decoded ``[H, W, C]`` source: ``psnr`` in the recipe's sense, plus extras."""
+    """Quality of a decoded ``[H, W, C]`` source: ``psnr`` in the recipe's sense, plus extras.
+
+    16-bit arrays are measured on the 0..255 scale (divided by 257), which gives the 16-bit PSNR
+    with peak 65535 and the same MSE scale training uses.
+    """
+    unit = 257.0 if source.dtype == np.uint16 else 1.0
+
     def t(a: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).unsqueeze(0).double()
+        x = torch.from_numpy(np.ascontiguousarray(a).astype(np.float64)).permute(2, 0, 1).unsqueeze(0)
+        return x / unit if a.dtype == np.uint16 else x
 
     out = make_distortion(kind)(t(reconstruction), t(source), **{k: t(v) for k, v in (side or {}).items()})
     res = {k: float(v) for k, v in out.items() if k != "per_item"}
+    if kind == "hdr" and source.dtype == np.uint16:
+        from texsandwich.hdr.transfer import linear_psnr
+
+        res["psnr_linear"] = linear_psnr(reconstruction, source)
     if float(out["mse"]) == 0.0:
         res["psnr"] = math.inf
     return res

@@ -85,6 +85,7 @@ def _summary(
 def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
+    bit_depth: int = 8,
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
     for sources that are materials of a glTF (the asset is rendered with the reconstruction in place)."""
@@ -106,6 +107,7 @@ def evaluate(
         return m["psnr"]
 
     names = []
+    ceiling: dict[str, float] = {}
     for f in bar:
         for src in read_sources(f, recipe):
             name = src.name if f.suffix.lower() in (".gltf", ".glb") else f.name
@@ -115,9 +117,11 @@ def evaluate(
             for curve, model in zip(curves, models, strict=False):
                 pts = []
                 for q in qualities:
-                    c = compress(image, recipe, model, codec, q)
+                    c = compress(image, recipe, model, codec, q, bit_depth=bit_depth)
                     pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
                 curve.per_image[name] = pts
+            if recipe.ceiling:
+                ceiling[name] = measure(recipe.distortion, lossless(image, recipe.ceiling), image, src.side)["psnr"]
             for curve, base in zip(curves[len(models):], recipe.baselines, strict=True):
                 pts = []
                 for q in qualities:
@@ -142,9 +146,27 @@ def evaluate(
                      for a in curves for b in curves if a.kind == b.kind == "sandwich" and a is not b},
         "extras": {name: {k: float(np.mean(v)) for k, v in d.items()} for name, d in extras.items()},
         "render": _render_summary(curves, bpp_range, render),
+        "bottleneck_bit_depth": bit_depth,
+        "ceiling": ({"name": f"{recipe.ceiling} lossless (the best any 8-bit transport of this kind can do)",
+                     "psnr": float(np.mean(list(ceiling.values()))), "images": ceiling} if ceiling else None),
         "seconds": time.monotonic() - started,
     }
     return report
+
+
+def lossless(image: np.ndarray, adapter: str) -> np.ndarray:
+    """The source through an adapter and back with nothing but 8-bit rounding (no codec)."""
+    import torch
+
+    from texsandwich.adapters import ADAPTERS
+    from texsandwich.pipeline import to_image, to_tensor
+
+    a = ADAPTERS[adapter]
+    bits = 16 if image.dtype == np.uint16 else 8
+    unit = ((1 << bits) - 1) / 255.0
+    with torch.no_grad():
+        y = a.pre(to_tensor(image) / unit).round().clamp(0, 255)
+        return to_image(a.post(y) * unit, bits)
 
 
 def _render_summary(curves: list[Curve], bpp_range: tuple[float, float] | None,
@@ -170,7 +192,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     render = report.get("render") or {}
-    panels = [("mean", "PSNR (dB, " + ("shaded, texture space" if report["distortion"] == "shaded" else "RGB") + ")",
+    ylabel = {"shaded": "PSNR (dB, shaded, texture space)", "hdr": "PSNR (dB, 16-bit signal, peak 65535)"}.get(
+        report["distortion"], "PSNR (dB, RGB)")
+    panels = [("mean", ylabel,
                report["summary"])]
     if render.get("summary"):
         panels.append(("render_mean", "rendered PSNR (dB, covered pixels)", render["summary"]))
@@ -188,6 +212,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
         if report["bpp_range"]:
             lo, hi = report["bpp_range"]
             ax.axvspan(lo, hi, color="0.92", zorder=0, label=f"BD window {lo}-{hi} bpp")
+        if key == "mean" and report.get("ceiling"):
+            ax.axhline(report["ceiling"]["psnr"], color="0.3", ls=":", lw=1.2,
+                       label=f"{report['ceiling']['name'].split(' (')[0]} (LDR saturation)")
         ax.set(xlabel="bits per pixel (whole file)", ylabel=ylabel, title=title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
@@ -217,6 +244,8 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
     lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
                  + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
+    if report.get("ceiling"):
+        lines.append(f"  ceiling ({report['ceiling']['name']}): PSNR {report['ceiling']['psnr']:.2f} dB")
     for pair, v in (report.get("pairwise") or {}).items():
         lines.append(f"  {pair}: BD-rate {f(v['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(v['bd_psnr_db'], '+.2f')} dB")
     r = (report.get("render") or {}).get("summary")

@@ -43,7 +43,8 @@ def read_rgb8(path: Path) -> np.ndarray:
             mode = im.mode
             if mode in _SIXTEEN_BIT_MODES or (im.format == "PNG" and _png_bit_depth(path) > 8):
                 raise InputError(
-                    f"{path}: {mode} image has more than 8 bits per sample; the rgb-* recipes take 8-bit images"
+                    f"{path}: {mode} image has more than 8 bits per sample; the rgb-* recipes take 8-bit images, "
+                    "use --recipe hdr-444"
                 )
             if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
                 rgba = np.asarray(im.convert("RGBA"))

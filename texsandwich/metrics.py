@@ -16,8 +16,10 @@ from scipy.integrate import quad
 from scipy.interpolate import PchipInterpolator
 
 
-def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
-    """PSNR in dB over all samples (inf for identical arrays)."""
+def psnr(a: np.ndarray, b: np.ndarray, peak: float | None = None) -> float:
+    """PSNR in dB over all samples (inf for identical arrays); peak 255, or 65535 for uint16 arrays."""
+    if peak is None:
+        peak = 65535.0 if b.dtype == np.uint16 else 255.0
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10.0 * np.log10(peak * peak / mse)
 

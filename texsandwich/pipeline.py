@@ -19,6 +19,7 @@ from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.errors import CodecError, UsageError
+from texsandwich.hdr.io import HdrSource
 from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
@@ -82,22 +83,25 @@ def code_scale(settings: CodecSettings) -> float:
 def compress(
     image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
-    side: dict[str, np.ndarray] | None = None,
+    side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
     ``side`` maps (``[H, W, 1]`` uint8, e.g. a material's metallic) ride along as plain raw 4:0:0
-    images of the same codec and settings: not part of the recipe, but not lost either.
+    images of the same codec and settings: not part of the recipe, but not lost either. ``hdr`` (16-bit
+    sources) records the source's file kind and transfer function so ``decompress`` writes it back.
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
     settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma)
-    bottleneck = tiled(model.pre, to_tensor(image), multiple=model_multiple(model)) * code_scale(settings)
+    source = to_tensor(image) / recipe.unit  # networks and adapters work on the 0..255 scale
+    bottleneck = tiled(model.pre, source, multiple=model_multiple(model)) * code_scale(settings)
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
+        transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None,
     )
     streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings)
     for name in manifest.side:
@@ -164,7 +168,8 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    return to_image(tiled(model.post, y, multiple=model_multiple(model)), m.bit_depth)
+    unit = ((1 << m.bit_depth) - 1) / 255.0
+    return to_image(tiled(model.post, y, multiple=model_multiple(model)) * unit, m.bit_depth)
 
 
 @torch.no_grad()
@@ -177,9 +182,11 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
     c = get_codec(codec)
     files: list[bytes] = []
     out = np.zeros_like(image)
+    bits = 16 if image.dtype == np.uint16 else 8
+    unit = ((1 << bits) - 1) / 255.0
     for part in base.parts:
         adapter = ADAPTERS[part.adapter]
-        src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)]))
+        src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)])) / unit
         if part.scale == 2:  # what a user limited to half resolution does: bicubic down, code, Lanczos3 up
             h, w = src.shape[-2:]
             src = downscale2(pad_to_multiple(src, 2)).round().clamp(0, 255)
@@ -199,5 +206,5 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
         rec = adapter.post(decoded)
         if part.scale == 2:
             rec = upscale2(rec[..., : -(-h // 2), : -(-w // 2)])[..., :h, :w]
-        out[..., list(part.channels)] = to_image(rec)
+        out[..., list(part.channels)] = to_image(rec * unit, bits)
     return b"".join(files), out

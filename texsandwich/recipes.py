@@ -59,6 +59,13 @@ class Recipe:
     map, with the mean angular error reported too): see :mod:`texsandwich.distortion`."""
     plain: str
     baselines: tuple[Baseline, ...]
+    ceiling: str | None = None
+    """An adapter whose lossless round trip bounds every 8-bit transport (reported as a line, not a curve)."""
+
+    @property
+    def unit(self) -> float:
+        """Source code values per unit of the 0..255 scale networks and adapters work on (257 for 16-bit)."""
+        return ((1 << self.bit_depth) - 1) / 255.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,7 @@ class Recipe:
             "distortion": self.distortion,
             "plain_adapter": self.plain,
             "baselines": [b.to_json() for b in self.baselines],
+            **({"ceiling": self.ceiling} if self.ceiling else {}),
         }
 
 
@@ -121,6 +129,12 @@ RECIPES: dict[str, Recipe] = {
             "RGB image at twice the codec's resolution: one half-resolution 4:4:4 bottleneck (bicubic down "
             "after the pre-net, Lanczos3 up before the post-net)",
             "rgb8", _RGB, 8, Layout("444", 3, scale=2), "mse", "identity", _HR2_BASELINES,
+        ),
+        Recipe(
+            "hdr-444",
+            "16-bit RGB (HDR through PQ, or 16-bit PNG/TIFF) over an 8-bit 4:4:4 codec: three planes",
+            "rgb16", _RGB, 16, Layout("444", 3), "hdr", "identity",
+            (Baseline("top8", (Part(_RGB_PARTS, "444", "top8", "raw"),)),), ceiling="top8",
         ),
         Recipe(
             "pbr8-400",

@@ -15,6 +15,7 @@ import numpy as np
 from texsandwich.assets import PBR8, Material, is_material_folder, list_materials, read_material_folder
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
+from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr
 from texsandwich.images import read_rgb8
 from texsandwich.recipes import Recipe
 
@@ -31,6 +32,8 @@ class Source:
     """The glTF this source is a material of (it has a mesh to render), else None."""
     material_indices: tuple[int, ...] = ()
     """The glTF material indices that use this source's maps."""
+    hdr: HdrSource | None = None
+    """16-bit sources: the file kind and transfer function (written back by ``decompress``)."""
 
 
 def from_material(m: Material, recipe: Recipe) -> Source:
@@ -45,6 +48,12 @@ def from_material(m: Material, recipe: Recipe) -> Source:
 def read_source(path: Path, recipe: Recipe) -> Source:
     """One source for ``recipe`` from ``path`` (an image file, or a material folder)."""
     path = Path(path)
+    if recipe.source_kind == "rgb16":
+        image, hdr = read_hdr(path)
+        return Source(path.stem, image, hdr=hdr)
+    if recipe.source_kind == "rgb8" and is_16bit_file(path):
+        raise InputError(f"{path}: has more than 8 bits per sample (16-bit or HDR); recipe {recipe.id} takes "
+                         "8-bit images, use --recipe hdr-444")
     if recipe.source_kind == "material":
         if not path.is_dir():
             raise InputError(f"{path}: recipe {recipe.id} takes a material folder (albedo, normal, roughness, ao maps)")
@@ -98,4 +107,7 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
         return list_materials(folder, split)
     if recipe.source_kind == "normal" and any(is_material_folder(p) for p in folder.iterdir()):
         return list_materials(folder, split)
+    if recipe.source_kind == "rgb16":
+        return split_items(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in HDR_SUFFIXES
+                                  and is_16bit_file(p)), split)
     return list_images(folder, split)

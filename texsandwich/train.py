@@ -80,7 +80,7 @@ def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int,
     A flipped normal map points the other way along x: the channels in ``negate_on_flip`` (the
     normal's x, 0..255-encoded) become ``255 - v`` so flipped crops are still valid materials.
     """
-    out = np.empty((batch, crop, crop, images[0].shape[2]), np.uint8)
+    out = np.empty((batch, crop, crop, images[0].shape[2]), images[0].dtype)
     for i in range(batch):
         a = images[rng.integers(len(images))]
         y, x = rng.integers(a.shape[0] - crop + 1), rng.integers(a.shape[1] - crop + 1)
@@ -176,7 +176,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     bar = tqdm(range(start, total), initial=start, total=total, disable=not progress, unit="step")
     stats: dict[str, float] = {}
     for step in bar:
-        x, side = split_side(random_batch(images, rng, config.batch, config.crop, flip).to(device), recipe)
+        x, side = split_side(random_batch(images, rng, config.batch, config.crop, flip).to(device) / recipe.unit,
+                             recipe)
         if step >= config.steps:
             stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng, loss_fn.distortion, side)
             if step % 10 == 0:
@@ -237,7 +238,8 @@ def refine_step(
     per_crop = (distortion or MSEDistortion())(model.post(y_hat), x, **(side or {}))["per_item"]
     # log-MSE per crop (= mean PSNR): with plain MSE the low-quality crops (MSE ~100) drown the
     # high-quality ones (MSE ~1), and the post-net learns to add a little noise where it should not
-    loss = torch.log(per_crop + 0.1).mean()
+    # (16-bit recipes aim below 8-bit rounding noise, MSE 1/12 on this scale: a smaller floor)
+    loss = torch.log(per_crop + (0.1 if recipe.bit_depth <= 8 else 1e-3)).mean()
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()

@@ -1,0 +1,195 @@
+"""Reading and writing 16-bit and HDR images: OpenEXR, 16-bit PNG (pypng) and 16-bit TIFF (tifffile).
+
+Pillow cannot write RGB 16-bit PNGs and silently reads them as 8-bit, so it is not used here. Every
+reader returns the 16-bit signal the ``hdr-*`` recipes code (``[H, W, 3]`` uint16) and a
+:class:`HdrSource` saying how to write a reconstruction back in the source's own kind: EXR sources are
+mapped with PQ (:mod:`texsandwich.hdr.transfer`) and come back as half-float EXR; 16-bit PNG/TIFF
+sources are taken as the signal they already are and come back as 16-bit PNG/TIFF.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from texsandwich.errors import InputError
+from texsandwich.fsutil import atomic_write
+from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
+
+HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class HdrSource:
+    format: str
+    """'exr', 'png16' or 'tiff16': what ``decompress`` writes back"""
+    transfer: str
+    """'pq' (EXR scene-linear through ST 2084 at 100 cd/m² white) or 'none' (already a 16-bit signal)"""
+
+
+def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> np.ndarray:
+    names = list(channels)
+    if "RGB" in channels or "RGBA" in channels:
+        a = channels.get("RGB", channels.get("RGBA"))
+        if a.shape[-1] == 4:
+            warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
+        return a[..., :3]
+    for prefix in ("", *sorted({n.rsplit(".", 1)[0] + "." for n in names if "." in n})):
+        if all(prefix + c in channels for c in "RGB"):
+            if prefix:
+                warnings.warn(f"{path}: using layer {prefix[:-1]!r} (channels {', '.join(names)})", stacklevel=4)
+            if prefix + "A" in channels:
+                warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
+            return np.stack([channels[prefix + c] for c in "RGB"], axis=-1)
+    if "Y" in channels:
+        warnings.warn(f"{path}: luminance-only (Y) image, used as gray RGB", stacklevel=4)
+        return np.repeat(channels["Y"][..., None], 3, axis=-1)
+    raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
+
+
+def read_exr(path: Path) -> np.ndarray:
+    """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
+    import OpenEXR
+
+    try:
+        with OpenEXR.File(str(path)) as f:
+            parts = f.parts
+            for i, part in enumerate(parts):
+                channels = {k: np.asarray(v.pixels) for k, v in part.channels.items()}
+                try:
+                    rgb = _rgb_from_channels(channels, path)
+                except InputError:
+                    if i == len(parts) - 1:
+                        raise
+                    continue
+                if len(parts) > 1:
+                    warnings.warn(f"{path}: {len(parts)} parts, using part {i}", stacklevel=3)
+                return sanitize(rgb, str(path))
+    except InputError:
+        raise
+    except Exception as e:  # OpenEXR raises plain exceptions for missing/corrupt files
+        raise InputError(f"{path}: not a readable OpenEXR file ({e})") from None
+    raise InputError(f"{path}: EXR without image parts")
+
+
+def write_exr(path: Path, linear: np.ndarray) -> None:
+    """Half-float RGB OpenEXR, written to a temporary file and renamed."""
+    import OpenEXR
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.exr")
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    with OpenEXR.File(header, {"RGB": np.ascontiguousarray(linear.astype(np.float16))}) as f:
+        f.write(str(tmp))
+    data = tmp.read_bytes()
+    tmp.unlink()
+    atomic_write(path, data)
+
+
+def _rgb16(a: np.ndarray, path: Path) -> np.ndarray:
+    if a.ndim == 2:
+        warnings.warn(f"{path}: 16-bit grayscale, coded as gray RGB", stacklevel=4)
+        a = np.repeat(a[..., None], 3, axis=-1)
+    if a.shape[2] == 4:
+        warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
+    elif a.shape[2] == 2:  # gray + alpha
+        warnings.warn(f"{path}: alpha channel dropped; 16-bit grayscale coded as gray RGB", stacklevel=4)
+        a = np.repeat(a[..., :1], 3, axis=-1)
+    return np.ascontiguousarray(a[..., :3].astype(np.uint16))
+
+
+def read_png16(path: Path) -> np.ndarray:
+    """``[H, W, 3]`` uint16 of a 16-bit PNG (gray expanded, alpha dropped with a warning)."""
+    import png
+
+    try:
+        w, h, rows, info = png.Reader(filename=str(path)).asDirect()
+        a = np.vstack([np.asarray(r, np.uint16) for r in rows])
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except png.Error as e:
+        raise InputError(f"{path}: not a readable PNG ({e})") from None
+    if info["bitdepth"] != 16:
+        raise InputError(f"{path}: a {info['bitdepth']}-bit PNG; 16-bit recipes take 16-bit PNG/TIFF or EXR")
+    planes = info["planes"]
+    return _rgb16(a.reshape(h, w, planes) if planes > 1 else a.reshape(h, w), path)
+
+
+def read_tiff16(path: Path) -> np.ndarray:
+    import tifffile
+
+    try:
+        a = tifffile.imread(str(path))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except Exception as e:
+        raise InputError(f"{path}: not a readable TIFF ({e})") from None
+    if a.dtype != np.uint16:
+        raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit PNG/TIFF or EXR")
+    return _rgb16(a, path)
+
+
+def encode_png16(image: np.ndarray) -> bytes:
+    import png
+
+    h, w, c = image.shape
+    buf = io.BytesIO()
+    png.Writer(w, h, bitdepth=16, greyscale=False, alpha=False).write(buf, image.reshape(h, w * c).tolist())
+    return buf.getvalue()
+
+
+def is_16bit_file(path: Path) -> bool:
+    """True for EXR, 16-bit PNG and 16-bit TIFF (what an 8-bit recipe must refuse)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".exr":
+        return True
+    try:
+        if suffix == ".png":
+            head = path.read_bytes()[:26]
+            return head[:8] == b"\x89PNG\r\n\x1a\n" and head[24] == 16
+        if suffix in (".tif", ".tiff"):
+            import tifffile
+
+            with tifffile.TiffFile(str(path)) as t:
+                return t.pages[0].dtype == np.uint16
+    except (OSError, IndexError, ValueError):
+        return False
+    return False
+
+
+def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
+    """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / 16-bit PNG / 16-bit TIFF, and what it came from."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if suffix == ".exr":
+        return linear_to_pq16(read_exr(path)), HdrSource("exr", "pq")
+    if suffix == ".png":
+        return read_png16(path), HdrSource("png16", "none")
+    if suffix in (".tif", ".tiff"):
+        return read_tiff16(path), HdrSource("tiff16", "none")
+    raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files")
+
+
+def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
+    """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ)."""
+    if source.format == "exr":
+        write_exr(path, pq16_to_linear(signal))
+    elif source.format == "tiff16":
+        import tifffile
+
+        buf = io.BytesIO()
+        tifffile.imwrite(buf, signal, photometric="rgb", compression="zlib")
+        atomic_write(Path(path), buf.getvalue())
+    else:
+        atomic_write(Path(path), encode_png16(signal))
+
+
+def default_suffix(source: HdrSource) -> str:
+    return {"exr": ".exr", "tiff16": ".tif"}.get(source.format, ".png")
