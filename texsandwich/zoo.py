@@ -25,6 +25,7 @@ class ZooEntry:
     seed: int = 0
     refine_steps: int = 0
     refine_lr: float = 2e-4
+    refine_qualities: tuple[int, int] = (10, 90)
     summary: str = ""
     fit_gains: bool = False
     data: str = "photos"
@@ -63,6 +64,10 @@ ZOO: dict[str, ZooEntry] = {
                  summary="RGB at 2x the codec's resolution"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 8.0, 0, crop=128, refine_steps=1200, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
+        # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
+        # of ../shared/data/hdr (EXR through PQ); every 5th file is held out.
+        ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.5, 3000, crop=128, refine_steps=600,
+                 refine_qualities=(60, 98), summary="16-bit (HDR, PQ) over 8-bit 4:4:4", data="hdr"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
     )
@@ -70,4 +75,4 @@ ZOO: dict[str, ZooEntry] = {
 
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim", "rgb-444": "rgb-444-slim",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim",
-                            "rgb-hr2": "rgb-hr2-slim"}
+                            "rgb-hr2": "rgb-hr2-slim", "hdr-444": "hdr-444-slim"}

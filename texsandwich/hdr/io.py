@@ -33,11 +33,6 @@ class HdrSource:
 
 def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> np.ndarray:
     names = list(channels)
-    if "RGB" in channels or "RGBA" in channels:
-        a = channels.get("RGB", channels.get("RGBA"))
-        if a.shape[-1] == 4:
-            warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
-        return a[..., :3]
     for prefix in ("", *sorted({n.rsplit(".", 1)[0] + "." for n in names if "." in n})):
         if all(prefix + c in channels for c in "RGB"):
             if prefix:
@@ -56,7 +51,7 @@ def read_exr(path: Path) -> np.ndarray:
     import OpenEXR
 
     try:
-        with OpenEXR.File(str(path)) as f:
+        with OpenEXR.File(str(path), separate_channels=True) as f:
             parts = f.parts
             for i, part in enumerate(parts):
                 channels = {k: np.asarray(v.pixels) for k, v in part.channels.items()}
@@ -77,7 +72,7 @@ def read_exr(path: Path) -> np.ndarray:
 
 
 def write_exr(path: Path, linear: np.ndarray) -> None:
-    """Half-float RGB OpenEXR, written to a temporary file and renamed."""
+    """Half-float RGB OpenEXR (relative precision 2^-11, ~3 PQ codes at the top), temporary file renamed."""
     import OpenEXR
 
     path = Path(path)

@@ -1,0 +1,142 @@
+"""16-bit and HDR sources: the PQ mapping, file I/O in every kind, bad input, and the hdr-444 pipeline."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from texsandwich.errors import InputError
+from texsandwich.hdr.io import HdrSource, encode_png16, read_hdr, write_exr, write_hdr
+from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
+
+
+def _scene(h: int = 40, w: int = 56) -> np.ndarray:
+    """A smooth HDR scene: a ramp over 12 stops and a bright spot (scene-linear, 1.0 = white)."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = 2.0 ** (12 * x / w - 8)
+    spot = 40.0 * np.exp(-((x - w / 2) ** 2 + (y - h / 2) ** 2) / 30)
+    return np.stack([ramp + spot, ramp * 0.5 + spot, ramp * 0.25 + spot], -1)
+
+
+def test_pq_is_st2084_at_100_nits_white_and_inverts():
+    # ST 2084 reference points: 100 cd/m2 -> 0.5081, 10000 -> 1.0, 0 -> 0
+    codes = linear_to_pq16(np.array([0.0, 1.0, 100.0]))
+    assert codes[0] == 0 and abs(codes[1] / 65535 - 0.50808) < 2e-4 and codes[2] == 65535
+    lin = np.geomspace(1e-4, 100, 200)
+    back = pq16_to_linear(linear_to_pq16(lin))
+    assert np.all(np.abs(back / lin - 1) < 0.01)  # one 16-bit PQ step is < 1% anywhere in the range
+
+
+def test_bad_values_are_clamped_with_counts():
+    a = np.array([[[np.nan, -1.0, np.inf], [1.0, 200.0, 0.5]]], np.float32)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        out = sanitize(a, "x.exr")
+    msgs = " | ".join(str(m.message) for m in w)
+    assert "1 NaN" in msgs and "1 negative" in msgs and "1 infinite" in msgs and "above 100x" in msgs
+    assert out.tolist() == [[[0.0, 0.0, 100.0], [1.0, 100.0, 0.5]]]
+
+
+def test_exr_png16_tiff16_round_trip_exactly(tmp_path):
+    signal = linear_to_pq16(_scene())
+    for fmt, name in (("exr", "a.exr"), ("png16", "a.png"), ("tiff16", "a.tif")):
+        write_hdr(tmp_path / name, signal, HdrSource(fmt, "pq" if fmt == "exr" else "none"))
+        back, src = read_hdr(tmp_path / name)
+        assert src.format == fmt
+        # EXR is written as half floats (relative precision 2^-11: a few PQ codes near the top)
+        assert np.abs(back.astype(int) - signal).max() <= (4 if fmt == "exr" else 0)
+
+
+def test_exr_channels_alpha_layers_and_luminance(tmp_path):
+    import OpenEXR
+
+    rgb = _scene(8, 8)
+    hdr = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    chans = {f"diffuse.{c}": np.ascontiguousarray(rgb[..., i % 3]) for i, c in enumerate("RGBA")}
+    with OpenEXR.File(hdr, chans) as f:
+        f.write(str(tmp_path / "layer.exr"))
+    with pytest.warns(UserWarning, match="layer 'diffuse'"):
+        a, _ = read_hdr(tmp_path / "layer.exr")
+    assert np.array_equal(a, linear_to_pq16(rgb))
+    with OpenEXR.File(hdr, {"Y": np.ascontiguousarray(rgb[..., 1])}) as f:
+        f.write(str(tmp_path / "y.exr"))
+    with pytest.warns(UserWarning, match="luminance-only"):
+        a, _ = read_hdr(tmp_path / "y.exr")
+    assert np.array_equal(a[..., 0], a[..., 2])
+    with OpenEXR.File(hdr, {"Z": np.ascontiguousarray(rgb[..., 1])}) as f:
+        f.write(str(tmp_path / "z.exr"))
+    with pytest.raises(InputError, match="no R, G, B or Y"):
+        read_hdr(tmp_path / "z.exr")
+
+
+def test_gray16_is_expanded_and_8bit_png_is_refused_for_16bit_recipes(tmp_path):
+    import png
+
+    gray = (np.arange(64 * 48) * 20 % 65536).astype(np.uint16).reshape(48, 64)
+    with open(tmp_path / "g.png", "wb") as f:
+        png.Writer(64, 48, bitdepth=16, greyscale=True).write(f, gray.tolist())
+    with pytest.warns(UserWarning, match="16-bit grayscale"):
+        a, _ = read_hdr(tmp_path / "g.png")
+    assert a.shape == (48, 64, 3) and np.array_equal(a[..., 1], gray)
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "e.png")
+    with pytest.raises(InputError, match="8-bit PNG"):
+        read_hdr(tmp_path / "e.png")
+
+
+def _cli(*args: str) -> int:
+    from texsandwich.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(list(args))
+    return int(e.value.code)
+
+
+def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, capsys):
+    from texsandwich.evaluate import lossless
+    from texsandwich.metrics import psnr
+
+    signal = linear_to_pq16(_scene(64, 80))
+    write_exr(tmp_path / "s.exr", pq16_to_linear(signal))
+    (tmp_path / "p.png").write_bytes(encode_png16(signal))
+    assert _cli("compress", str(tmp_path / "s.exr"), str(tmp_path / "p.png"), "-o", str(tmp_path / "t"),
+                "--recipe", "hdr-444", "--model", "none", "--quality", "95", "--quiet") == 0
+    assert _cli("decompress", str(tmp_path / "t"), "-o", str(tmp_path / "d"), "--quiet") == 0
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["p.png", "s.exr"]
+    back, src = read_hdr(tmp_path / "d" / "s.exr")
+    assert src.format == "exr" and back.shape == signal.shape
+    assert psnr(back, signal) > 45
+    # an 8-bit recipe refuses the EXR and names the one to use
+    assert _cli("compress", str(tmp_path / "s.exr"), "-o", str(tmp_path / "x.tsw"), "--recipe", "rgb-444") == 1
+    assert "hdr-444" in capsys.readouterr().err
+    # the LDR-saturation ceiling is what it says: top 8 bits, midpoint back
+    top = lossless(signal, "top8")
+    assert np.array_equal(top, (signal >> 8).astype(np.uint16) * 256 + 128)
+
+
+def test_16bit_tsw_manifest_records_transfer_and_format():
+    from texsandwich.container import read_tsw
+    from texsandwich.models import load_model
+    from texsandwich.pipeline import compress
+    from texsandwich.recipes import get_recipe
+
+    r = get_recipe("hdr-444")
+    c = compress(linear_to_pq16(_scene()), r, load_model("none", r), "heic", 80, hdr=HdrSource("exr", "pq"))
+    m = read_tsw(c.data).manifest
+    assert (m.bit_depth, m.transfer, m.source_format) == (16, "pq", "exr")
+    assert c.reconstruction.dtype == np.uint16
+
+
+def test_hdr_data_split_lists_exr_files(tmp_path):
+    from texsandwich.recipes import get_recipe
+    from texsandwich.sources import list_sources
+
+    for i in range(6):
+        write_exr(tmp_path / f"{i}.exr", _scene(8, 8))
+    (tmp_path / "ldr.png").write_bytes(b"")  # not a 16-bit file: not a source
+    assert [p.name for p in list_sources(tmp_path, get_recipe("hdr-444"), "eval")] == ["0.exr", "5.exr"]
+    assert len(list_sources(Path(tmp_path), get_recipe("hdr-444"), "train")) == 4
