@@ -60,13 +60,13 @@ ZOO: dict[str, ZooEntry] = {
         # 2x resolution through a half-resolution codec: the sandwich (pre-net learns what survives the
         # bicubic down / Lanczos3 up, post-net restores) and, as its control, the same post-net trained
         # alone on the plain bicubic bottleneck (no proxy steps: the pre-net stays the identity).
-        ZooEntry("rgb-hr2-slim", "rgb-hr2", "slim", 8.0, 4000, crop=128, refine_steps=600,
+        ZooEntry("rgb-hr2-slim", "rgb-hr2", "slim", 16.0, 3000, crop=128, refine_steps=400,
                  summary="RGB at 2x the codec's resolution"),
-        ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 8.0, 0, crop=128, refine_steps=1200, refine_lr=5e-4,
+        ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
         # of ../shared/data/hdr (EXR through PQ); every 5th file is held out.
-        ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.5, 3000, crop=128, refine_steps=600,
+        ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.5, 2500, crop=128, refine_steps=400,
                  refine_qualities=(60, 98), summary="16-bit (HDR, PQ) over 8-bit 4:4:4", data="hdr"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
