@@ -88,6 +88,7 @@ def main() -> None:
     print(f"\nWrote {OUT.relative_to(ROOT)}/<image>.<recipe>.side_by_side.png (original | plain | sandwich), "
           "*.bottleneck.png (decoded planes) and *.tsw\n")
     material_demo()
+    hdr_demo()
     cli("compress", str(IMAGES), "-o", str(OUT / "cli"), "--recipe", "rgb-420", "--force")
     first = sorted((OUT / "cli").glob("*.tsw"))[0]
     cli("info", str(first))
@@ -128,6 +129,38 @@ def material_demo() -> None:
         views.append(shade(t, light[:1].double(), view[:1].double())[0, 0].permute(1, 2, 0).round().byte().numpy())
     Image.fromarray(np.concatenate(views, axis=1)).save(OUT / "material.shaded_side_by_side.png")
     print(f"Wrote {OUT.relative_to(ROOT)}/material.shaded_side_by_side.png (shaded: original | plain | sandwich)\n")
+
+
+def hdr_demo() -> None:
+    """A generated HDR scene (EXR through PQ) through hdr-444 vs the top 8 bits through HEIC at equal size."""
+    from texsandwich.evaluate import lossless
+    from texsandwich.hdr.io import HdrSource, write_exr
+    from texsandwich.hdr.transfer import linear_psnr, linear_to_pq16, pq16_to_linear
+    from texsandwich.procedural import hdr_scene
+
+    recipe = RECIPES["hdr-444"]
+    lin = hdr_scene(256, 320, seed=4)
+    write_exr(OUT / "hdr_scene.exr", lin)
+    x = linear_to_pq16(lin)
+    spec = default_model(recipe)
+    c = compress(x, recipe, load_model(spec, recipe), CODEC, 90, hdr=HdrSource("exr", "pq"))
+    size, rec, name, q = plain_at_size(x, recipe, len(c.data))
+    px = x.shape[0] * x.shape[1]
+    ceiling = psnr(lossless(x, "top8"), x)
+    print(f"{'HDR scene':10s} {'recipe':8s} {'model':14s} {'bpp':>6s} {'PSNR16':>6s} {'linear':>6s} | "
+          f"{'plain':12s} {'bpp':>6s} {'PSNR16':>6s} {'linear':>6s} | top-8 lossless {ceiling:.2f} dB")
+    print(f"{'generated':10s} {recipe.id:8s} {spec:14s} {8 * len(c.data) / px:6.3f} {psnr(c.reconstruction, x):6.2f} "
+          f"{linear_psnr(c.reconstruction, x):6.2f} | {name + f' q{q}':12s} {8 * size / px:6.3f} {psnr(rec, x):6.2f} "
+          f"{linear_psnr(rec, x):6.2f} |")
+    write_exr(OUT / "hdr_scene.decoded.exr", pq16_to_linear(c.reconstruction))
+
+    def view(signal: np.ndarray, stops: float) -> np.ndarray:  # an exposure of the linear image, sRGB-ish gamma
+        return (np.clip(pq16_to_linear(signal) * 2.0**stops, 0, 1) ** (1 / 2.2) * 255).round().astype(np.uint8)
+
+    rows = [np.concatenate([view(a, s) for a in (x, rec, c.reconstruction)], axis=1) for s in (0, 3)]
+    Image.fromarray(np.concatenate(rows, axis=0)).save(OUT / "hdr_scene.side_by_side.png")
+    print(f"Wrote {OUT.relative_to(ROOT)}/hdr_scene.exr, hdr_scene.decoded.exr and hdr_scene.side_by_side.png "
+          "(original | top 8 bits | sandwich; exposure 0 and +3 stops, where banding shows)\n")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,21 @@ def torus(segments: int = 24, rings: int = 12, major: float = 1.0, minor: float 
     q0, q1, q2, q3 = idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]
     tri = np.concatenate([np.stack([q0, q2, q1], -1).reshape(-1, 3), np.stack([q0, q3, q2], -1).reshape(-1, 3)])
     return pos, nrm.reshape(-1, 3), uv, tri
+
+
+def hdr_scene(height: int = 256, width: int = 256, seed: int = 0) -> np.ndarray:
+    """A scene-linear HDR image (1.0 = reference white): sky gradient, a sun 6 stops over white with a
+    glow, and textured ground in shadow and light -- smooth gradients where 8 bits band, and detail."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    horizon = 0.55 * height
+    t = np.clip(y / horizon, 0, 1)[..., None]
+    sky = (1 - t) * np.array([0.12, 0.22, 0.6]) + t * np.array([0.8, 0.75, 0.7])
+    sx, sy = 0.7 * width, 0.22 * height
+    d2 = ((x - sx) ** 2 + (y - sy) ** 2) / (0.03 * width) ** 2
+    sun = (64.0 * (d2 < 1) + 4.0 * np.exp(-d2 / 40))[..., None] * np.array([1.0, 0.95, 0.85])
+    ground_tex = _noise(rng, height, width, octaves=5, base=8)[..., None]
+    shade = np.where(x < 0.4 * width, 0.08, 0.9)[..., None]  # a shadowed and a lit field
+    ground = (0.3 + 0.7 * ground_tex) * np.array([0.55, 0.45, 0.3]) * shade
+    img = np.where((y < horizon)[..., None], sky + sun, ground)
+    return img.astype(np.float32)
