@@ -20,7 +20,7 @@ from texsandwich.errors import InputError, UsageError
 from texsandwich.losses import RateDistortionLoss
 from texsandwich.pipeline import code_bottleneck, codec_settings
 from texsandwich.recipes import Recipe, get_recipe
-from texsandwich.sandwich import Sandwich, save_sandwich
+from texsandwich.sandwich import Sandwich, load_sandwich, save_sandwich
 from texsandwich.sources import list_sources, read_source, read_sources
 
 
@@ -46,6 +46,8 @@ class TrainConfig:
     refine_lr: float = 2e-4
     fit_gains: bool = False
     """First fit the per-plane gains with the real codec on training crops (:mod:`texsandwich.allocation`)."""
+    init: str | None = None
+    """Start from these weights (a model of the same recipe and preset), e.g. to fine-tune another λ."""
 
 
 def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
@@ -126,7 +128,13 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     samples = sum(1.0 if i == 0 or g.chroma != "420" else 0.25
                   for g in recipe.layout.groups for i in range(len(g.planes)))
     step0 = config.step_init or initial_step(config.lmbda, samples)
-    model = Sandwich(recipe, config.preset, step=step0).to(device).to(memory_format=torch.channels_last)
+    model = Sandwich(recipe, config.preset, step=step0)
+    if config.init:  # fine-tuning: the weights of a model of the same recipe and preset
+        base = load_sandwich(Path(config.init), recipe)
+        if base.preset != config.preset:
+            raise UsageError(f"--init {config.init} is preset {base.preset}, not {config.preset}")
+        model.load_state_dict(base.state_dict())
+    model = model.to(device).to(memory_format=torch.channels_last)
     step_params = list(model.proxy.parameters())
     others = [p for n, p in model.named_parameters() if not n.startswith("proxy.")]
     # the step is one scalar on a 1..255 scale: it needs a far larger learning rate than the weights
