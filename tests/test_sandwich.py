@@ -94,6 +94,18 @@ def test_resume_continues_from_the_checkpoint(tiny_model, example_dir):
         train(TrainConfig(**{**cfg.__dict__, "lmbda": 99.0}), tiny_model, resume=True, progress=False)
 
 
+def test_init_starts_from_another_models_weights(tiny_model, example_dir, tmp_path):
+    cfg = TrainConfig(recipe="rgb-444", data=str(example_dir), split="all", preset="lite", steps=0, crop=32,
+                      batch=2, refine_steps=1, refine_lr=1e-12, init=str(tiny_model))
+    train(cfg, tmp_path / "ft.safetensors", progress=False)
+    a, b = load_sandwich(tiny_model), load_sandwich(tmp_path / "ft.safetensors")
+    # a vanishing learning rate: the pre-net (untouched) and the post-net are the initial model's
+    for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+        assert torch.allclose(v, w, atol=1e-3), k
+    with pytest.raises(UsageError):
+        train(TrainConfig(**{**cfg.__dict__, "recipe": "rgb-420"}), tmp_path / "x.safetensors", progress=False)
+
+
 def test_learned_model_round_trips_through_tsw(tiny_model, photo):
     r = get_recipe("rgb-444")
     model = load_model(str(tiny_model), r)
