@@ -184,6 +184,8 @@ def test_zoo_models_are_shipped_small_and_used_by_default(photo):
         assert model.model_id == zid and model.metadata["recipe"] == recipe_id
         if r.source_kind == "rgb8":
             x = photo
+        elif r.source_kind == "rgb16":
+            x = photo.astype(np.uint16) * 257
         else:
             from texsandwich.assets import PBR8
             from texsandwich.procedural import procedural_material
