@@ -71,7 +71,7 @@ ZOO: dict[str, ZooEntry] = {
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
         # of ../shared/data/hdr (EXR through PQ); every 5th file is held out.
-        ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.5, 2500, crop=128, refine_steps=400,
+        ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.05, 2500, crop=128, refine_steps=400,
                  refine_qualities=(60, 98), summary="16-bit (HDR, PQ) over 8-bit 4:4:4", data="hdr"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
