@@ -46,6 +46,8 @@ class TrainConfig:
     refine_lr: float = 2e-4
     fit_gains: bool = False
     """First fit the per-plane gains with the real codec on training crops (:mod:`texsandwich.allocation`)."""
+    black_crops: float = 0.0
+    """Probability that a training crop gets a rectangle of exact black (see :func:`random_batch`)."""
     init: str | None = None
     """Start from these weights (a model of the same recipe and preset), e.g. to fine-tune another λ."""
 
@@ -76,11 +78,13 @@ def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = Non
 
 
 def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int, crop: int,
-                 negate_on_flip: tuple[int, ...] = ()) -> torch.Tensor:
+                 negate_on_flip: tuple[int, ...] = (), black: float = 0.0) -> torch.Tensor:
     """``[batch, C, crop, crop]`` float crops with random horizontal flips.
 
     A flipped normal map points the other way along x: the channels in ``negate_on_flip`` (the
     normal's x, 0..255-encoded) become ``255 - v`` so flipped crops are still valid materials.
+    With probability ``black`` a crop gets a random rectangle of exact black (code 0): renders and
+    HDR photographs have such areas, and a model that never saw them maps them below the code range.
     """
     out = np.empty((batch, crop, crop, images[0].shape[2]), images[0].dtype)
     for i in range(batch):
@@ -92,6 +96,10 @@ def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int,
             for ch in negate_on_flip:
                 c[..., ch] = 255 - c[..., ch]
         out[i] = c
+        if black and rng.random() < black:
+            h0, w0 = rng.integers(crop // 4, crop + 1, size=2)
+            y0, x0 = rng.integers(0, crop - h0 + 1), rng.integers(0, crop - w0 + 1)
+            out[i, y0 : y0 + h0, x0 : x0 + w0] = 0
     return torch.from_numpy(out).permute(0, 3, 1, 2).float()
 
 
@@ -184,8 +192,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     bar = tqdm(range(start, total), initial=start, total=total, disable=not progress, unit="step")
     stats: dict[str, float] = {}
     for step in bar:
-        x, side = split_side(random_batch(images, rng, config.batch, config.crop, flip).to(device) / recipe.unit,
-                             recipe)
+        batch_x = random_batch(images, rng, config.batch, config.crop, flip, config.black_crops)
+        x, side = split_side(batch_x.to(device) / recipe.unit, recipe)
         if step >= config.steps:
             stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng, loss_fn.distortion, side)
             if step % 10 == 0:
