@@ -196,3 +196,15 @@ def test_zoo_models_are_shipped_small_and_used_by_default(photo):
         tsw = read_tsw(c.data)
         assert tsw.manifest.model_id == zid
         assert np.array_equal(reconstruct(tsw, load_model(zid, r)), c.reconstruction)
+
+
+def test_black_crops_put_exact_black_rectangles_in_some_crops():
+    from texsandwich.train import random_batch
+
+    img = np.full((64, 64, 3), 40000, np.uint16)
+    rng = np.random.default_rng(0)
+    x = random_batch([img], rng, 8, 32, black=1.0)
+    for crop in x:
+        black = (crop == 0).all(dim=0)
+        assert int(black.sum()) >= 64  # a rectangle of at least 8x8 texels (crop // 4 a side)
+    assert (random_batch([img], rng, 8, 32, black=0.0) > 0).all()
