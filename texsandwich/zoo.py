@@ -74,11 +74,6 @@ ZOO: dict[str, ZooEntry] = {
         # of ../shared/data/hdr (EXR through PQ); every 5th file is held out.
         ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.05, 2500, crop=128, refine_steps=400,
                  refine_qualities=(60, 98), summary="16-bit (HDR, PQ) over 8-bit 4:4:4", data="hdr"),
-        # the same, fine-tuned with black rectangles in a third of the crops (the held-out set has a
-        # black-heavy scene that the first model maps below the code range)
-        ZooEntry("hdr-444-black-slim", "hdr-444", "slim", 0.05, 600, crop=128, refine_steps=150, lr=2e-4,
-                 refine_qualities=(60, 98), init="hdr-444-slim", black_crops=0.33,
-                 summary="16-bit (HDR, PQ) over 8-bit 4:4:4, robust to black areas", data="hdr"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
     )
