@@ -133,9 +133,9 @@ def material_demo() -> None:
 
 def hdr_demo() -> None:
     """A generated HDR scene (EXR through PQ) through hdr-444 vs the top 8 bits through HEIC at equal size."""
-    from texsandwich.evaluate import lossless
     from texsandwich.hdr.io import HdrSource, write_exr
     from texsandwich.hdr.transfer import linear_psnr, linear_to_pq16, pq16_to_linear
+    from texsandwich.pipeline import lossless
     from texsandwich.procedural import hdr_scene
 
     recipe = RECIPES["hdr-444"]

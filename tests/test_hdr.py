@@ -97,8 +97,8 @@ def _cli(*args: str) -> int:
 
 
 def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, capsys):
-    from texsandwich.evaluate import lossless
     from texsandwich.metrics import psnr
+    from texsandwich.pipeline import lossless
 
     signal = linear_to_pq16(_scene(64, 80))
     write_exr(tmp_path / "s.exr", pq16_to_linear(signal))

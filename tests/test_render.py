@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from pathlib import Path
@@ -171,47 +170,28 @@ def test_orbit_cameras_see_the_whole_bounding_sphere():
 
 def _gltf(tmp_path: Path, *, uv: bool = True, normals: bool = True, mode: int | None = None,
           textured: bool = True, name: str = "m.gltf") -> Path:
-    from PIL import Image as PILImage
-    from pygltflib import (
-        GLTF2,
-        Accessor,
-        Asset,
-        Attributes,
-        Buffer,
-        BufferView,
-        Image,
-        Material,
-        Mesh,
-        Node,
-        PbrMetallicRoughness,
-        Primitive,
-        Scene,
-        Texture,
-        TextureInfo,
-    )
+    """A one-quad glTF (the project's own writer), edited to lack UVs / normals / textures or change mode."""
+    from pygltflib import GLTF2
 
-    pos = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], "<f4")
-    arrays = [pos, np.tile(np.array([0, 0, 1], "<f4"), (4, 1)), np.array([[0, 1], [1, 1], [1, 0], [0, 0]], "<f4"),
-              np.array([0, 1, 2, 0, 2, 3], "<u4")]
-    blob, views, accs = b"", [], []
-    for k, a in enumerate(arrays):
-        views.append(BufferView(buffer=0, byteOffset=len(blob), byteLength=a.nbytes))
-        accs.append(Accessor(bufferView=k, componentType=5125 if k == 3 else 5126, count=len(a),
-                             type=["VEC3", "VEC3", "VEC2", "SCALAR"][k],
-                             min=pos.min(0).tolist() if k == 0 else None, max=pos.max(0).tolist() if k == 0 else None))
-        blob += a.tobytes()
-    attrs = Attributes(POSITION=0, NORMAL=1 if normals else None, TEXCOORD_0=2 if uv else None)
-    PILImage.new("RGB", (8, 8), (200, 100, 50)).save(tmp_path / "c.png")
-    g = GLTF2(asset=Asset(version="2.0"), scene=0, scenes=[Scene(nodes=[0])], nodes=[Node(mesh=0)],
-              meshes=[Mesh(primitives=[Primitive(attributes=attrs, indices=3, material=0, mode=mode)])],
-              accessors=accs, bufferViews=views,
-              buffers=[Buffer(byteLength=len(blob), uri="data:application/octet-stream;base64,"
-                              + base64.b64encode(blob).decode())],
-              images=[Image(uri="c.png")] if textured else [], textures=[Texture(source=0)] if textured else [],
-              materials=[Material(pbrMetallicRoughness=PbrMetallicRoughness(
-                  baseColorTexture=TextureInfo(index=0) if textured else None, baseColorFactor=[1, 0.5, 0.5, 1]))])
-    g.save(str(tmp_path / name))
-    return tmp_path / name
+    from texsandwich.gltf import write_mesh_gltf
+    from texsandwich.procedural import procedural_material
+
+    pos = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32)
+    nrm = np.tile(np.array([0, 0, 1], np.float32), (4, 1))
+    uvs = np.array([[0, 1], [1, 1], [1, 0], [0, 0]], np.float32)
+    path = tmp_path / name
+    write_mesh_gltf(path, pos, nrm, uvs, np.array([[0, 1, 2], [0, 2, 3]]), procedural_material(8, 8), path.stem)
+    g = GLTF2().load(str(path))
+    prim, mat = g.meshes[0].primitives[0], g.materials[0]
+    prim.attributes.NORMAL = prim.attributes.NORMAL if normals else None
+    prim.attributes.TEXCOORD_0 = prim.attributes.TEXCOORD_0 if uv else None
+    prim.mode = mode
+    mat.pbrMetallicRoughness.baseColorFactor = [1, 0.5, 0.5, 1]
+    if not textured:
+        mat.pbrMetallicRoughness.baseColorTexture = mat.pbrMetallicRoughness.metallicRoughnessTexture = None
+        mat.normalTexture = mat.occlusionTexture = None
+    g.save(str(path))
+    return path
 
 
 def test_mesh_without_uvs_is_refused_and_without_normals_gets_computed_ones(tmp_path):

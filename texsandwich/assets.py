@@ -95,6 +95,10 @@ class Material:
         """One map as ``[H, W, c]`` uint8."""
         return self.data[..., self.channels[name]]
 
+    def maps(self) -> dict[str, np.ndarray]:
+        """Every map as ``{name: [H, W, c]}`` (what writers and renderers take)."""
+        return {n: self.map(n) for n in self.channels}
+
     def stack(self, names: tuple[str, ...] = PBR8) -> np.ndarray:
         """The named maps concatenated into ``[H, W, C]`` (what a recipe's source is)."""
         return np.ascontiguousarray(np.concatenate([self.map(n) for n in names], axis=-1))

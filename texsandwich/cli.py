@@ -45,10 +45,6 @@ from texsandwich.zoo import ZOO
 
 TSW_SUFFIX = ".tsw"
 
-
-
-
-
 _force = click.option("--force", "-f", is_flag=True, help="Replace existing output files (never inputs).")
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 
@@ -287,13 +283,12 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     jobs = [j for j in jobs if j.source.resolve() not in owned]
     _check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
-    decode, material_of, maps_of = decoder.array, decoder.material, decoder.maps
 
     def work(j: Job) -> Result:
         if j.source.suffix == ".gltf":
             if not compressed_tsw_files(j.source):
                 raise InputError(f"{j.source}: not a compressed glTF (no texture points at a .tsw)")
-            n = write_decompressed_gltf(j.source, j.output, maps_of)
+            n = write_decompressed_gltf(j.source, j.output, decoder.maps)
             return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                           f"{j.source} -> {j.output}: {n} PNG texture(s)")
         tsw = read_tsw_file(j.source)
@@ -302,11 +297,11 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             folder = j.output.with_suffix("") if j.output.suffix == ".png" else j.output
             if folder.exists() and not force and not batch:
                 raise UsageError(f"{folder} exists; pass --force to replace it")
-            written = write_material_folder(material_of(tsw, folder.name), folder)
+            written = write_material_folder(decoder.material(tsw, folder.name), folder)
             size = sum(p.stat().st_size for p in written)
             return Result(j, j.source.stat().st_size, size,
                           f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
-        rec = decode(tsw)
+        rec = decoder.array(tsw)
         if m.bit_depth > 8:  # the source's own kind: EXR (inverse PQ), 16-bit PNG or TIFF
             fmt = HdrSource(m.source_format or "png16", m.transfer or "none")
             explicit = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
@@ -472,8 +467,8 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
              bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, with_render: bool,
-             render_views: int,
-             render_lights: int, render_size: int, backend: str, output: Path, quiet: bool) -> None:
+             render_views: int, render_lights: int, render_size: int, backend: str, output: Path,
+             quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
     from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
     from texsandwich.renders import RenderOptions

@@ -57,5 +57,4 @@ class Decoder:
 
     def maps(self, path: Path) -> dict[str, np.ndarray]:
         """``{map name: [H, W, c]}`` of a material ``.tsw`` file."""
-        mat = self.material(read_tsw_file(path), Path(path).stem)
-        return {n: mat.map(n) for n in mat.channels}
+        return self.material(read_tsw_file(path), Path(path).stem).maps()

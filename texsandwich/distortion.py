@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from texsandwich.recipes import sample_unit
 from texsandwich.shading import ShadedDistortion
 from texsandwich.shading.brdf import decode_normal
 
@@ -76,11 +77,9 @@ def measure(kind: str, reconstruction: np.ndarray, source: np.ndarray,
     16-bit arrays are measured on the 0..255 scale (divided by 257), which gives the 16-bit PSNR
     with peak 65535 and the same MSE scale training uses.
     """
-    unit = 257.0 if source.dtype == np.uint16 else 1.0
-
     def t(a: np.ndarray) -> torch.Tensor:
         x = torch.from_numpy(np.ascontiguousarray(a).astype(np.float64)).permute(2, 0, 1).unsqueeze(0)
-        return x / unit if a.dtype == np.uint16 else x
+        return x / sample_unit(16) if a.dtype == np.uint16 else x
 
     out = make_distortion(kind)(t(reconstruction), t(source), **{k: t(v) for k, v in (side or {}).items()})
     res = {k: float(v) for k, v in out.items() if k != "per_item"}

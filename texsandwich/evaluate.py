@@ -24,7 +24,7 @@ from texsandwich.distortion import measure
 from texsandwich.fsutil import atomic_write
 from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
-from texsandwich.pipeline import baseline, compress
+from texsandwich.pipeline import baseline, compress, lossless
 from texsandwich.recipes import Recipe
 from texsandwich.renders import RenderedQuality, RenderOptions
 from texsandwich.sources import Source, read_sources
@@ -152,21 +152,6 @@ def evaluate(
         "seconds": time.monotonic() - started,
     }
     return report
-
-
-def lossless(image: np.ndarray, adapter: str) -> np.ndarray:
-    """The source through an adapter and back with nothing but 8-bit rounding (no codec)."""
-    import torch
-
-    from texsandwich.adapters import ADAPTERS
-    from texsandwich.pipeline import to_image, to_tensor
-
-    a = ADAPTERS[adapter]
-    bits = 16 if image.dtype == np.uint16 else 8
-    unit = ((1 << bits) - 1) / 255.0
-    with torch.no_grad():
-        y = a.pre(to_tensor(image) / unit).round().clamp(0, 255)
-        return to_image(a.post(y) * unit, bits)
 
 
 def _render_summary(curves: list[Curve], bpp_range: tuple[float, float] | None,

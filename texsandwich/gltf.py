@@ -296,7 +296,7 @@ def write_mesh_gltf(path: Path, positions: np.ndarray, normals: np.ndarray, uvs:
         accessors.append(acc)
         blob += data + b"\0" * (-len(data) % 4)
     stem = path.stem
-    maps = {n: material.map(n) for n in material.channels}
+    maps = material.maps()
     one = np.full((*maps["albedo"].shape[:2], 1), 255, np.uint8)
     images = {"albedo": maps["albedo"], "normal": maps["normal"],
               "orm": np.concatenate([maps.get("occlusion", one), maps.get("roughness", one),

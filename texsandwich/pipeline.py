@@ -23,7 +23,7 @@ from texsandwich.hdr.io import HdrSource
 from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
-from texsandwich.recipes import Baseline, Recipe
+from texsandwich.recipes import Baseline, Recipe, sample_unit
 from texsandwich.resample import downscale2, pad_to_multiple, upscale2
 from texsandwich.tiling import tiled
 
@@ -168,8 +168,21 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    unit = ((1 << m.bit_depth) - 1) / 255.0
-    return to_image(tiled(model.post, y, multiple=model_multiple(model)) * unit, m.bit_depth)
+    return to_image(tiled(model.post, y, multiple=model_multiple(model)) * sample_unit(m.bit_depth), m.bit_depth)
+
+
+def array_bit_depth(image: np.ndarray) -> int:
+    """16 for a uint16 source (16-bit recipes), else 8."""
+    return 16 if image.dtype == np.uint16 else 8
+
+
+@torch.no_grad()
+def lossless(image: np.ndarray, adapter: str) -> np.ndarray:
+    """The source through an adapter and back with nothing but 8-bit rounding (no codec): a recipe's ceiling."""
+    a = ADAPTERS[adapter]
+    bits = array_bit_depth(image)
+    unit = sample_unit(bits)
+    return to_image(a.post(a.pre(to_tensor(image) / unit).round().clamp(0, 255)) * unit, bits)
 
 
 @torch.no_grad()
@@ -182,8 +195,8 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
     c = get_codec(codec)
     files: list[bytes] = []
     out = np.zeros_like(image)
-    bits = 16 if image.dtype == np.uint16 else 8
-    unit = ((1 << bits) - 1) / 255.0
+    bits = array_bit_depth(image)
+    unit = sample_unit(bits)
     for part in base.parts:
         adapter = ADAPTERS[part.adapter]
         src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)])) / unit

@@ -16,6 +16,11 @@ from texsandwich.errors import UsageError
 from texsandwich.layout import Layout
 
 
+def sample_unit(bit_depth: int) -> float:
+    """Source code values per unit of the 0..255 scale networks and adapters work on (257 for 16-bit)."""
+    return ((1 << bit_depth) - 1) / 255.0
+
+
 @dataclass(frozen=True)
 class Part:
     """Some source channels coded as their own file(s) by the plain codec."""
@@ -65,7 +70,7 @@ class Recipe:
     @property
     def unit(self) -> float:
         """Source code values per unit of the 0..255 scale networks and adapters work on (257 for 16-bit)."""
-        return ((1 << self.bit_depth) - 1) / 255.0
+        return sample_unit(self.bit_depth)
 
     def to_json(self) -> dict[str, Any]:
         return {

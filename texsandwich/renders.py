@@ -73,10 +73,6 @@ def renderable(path: Path, work: Path, decoder: Decoder) -> Path:
     raise InputError(f"{path}: cannot render this; give a .gltf/.glb, a material folder or a material .tsw")
 
 
-def _maps(m: Material) -> dict[str, np.ndarray]:
-    return {n: m.map(n) for n in m.channels}
-
-
 def replacement_maps(asset: Path, textures: Path, work: Path, decoder: Decoder) -> dict[int, dict[str, np.ndarray]]:
     """Material index -> maps of the asset's materials as ``textures`` has them."""
     _, mats = read_gltf(asset, require=False)
@@ -88,8 +84,9 @@ def replacement_maps(asset: Path, textures: Path, work: Path, decoder: Decoder) 
         if len(mats) != 1:
             raise InputError(f"{textures}: one material's maps, but {asset.name} has {len(mats)} textured materials; "
                              "give the decoded or compressed glTF instead")
-        maps = (_maps(decoder.material(read_tsw_file(textures), textures.stem)) if textures.suffix.lower() == ".tsw"
-                else _maps(read_material_folder(textures)))
+        material = (decoder.material(read_tsw_file(textures), textures.stem) if textures.suffix.lower() == ".tsw"
+                    else read_material_folder(textures))
+        maps = material.maps()
         return dict.fromkeys(mats[0].material_indices, maps)
     other = renderable(textures, work, decoder)
     g_asset, _ = read_gltf(asset, require=False)
@@ -97,7 +94,7 @@ def replacement_maps(asset: Path, textures: Path, work: Path, decoder: Decoder) 
     if len(g_asset.materials or []) != len(g_other.materials or []):
         raise InputError(f"{textures}: has {len(g_other.materials or [])} materials, {asset.name} has "
                          f"{len(g_asset.materials or [])}; is it a version of the same asset?")
-    return {mi: _maps(gm.material) for gm in other_mats for mi in gm.material_indices}
+    return {mi: gm.material.maps() for gm in other_mats for mi in gm.material_indices}
 
 
 def _write_frames(renders: Renders, folder: Path) -> list[str]:
@@ -201,11 +198,11 @@ class RenderedQuality:
         """The material's maps with the reconstruction in place of what the recipe codes."""
         from texsandwich.assets import PBR8
 
-        maps = _maps(src.material)
+        maps = src.material.maps()
         if self.recipe.source_kind == "normal":
             maps["normal"] = rec
         else:
-            maps.update(_maps(Material.from_stack(src.name, rec, PBR8)))
+            maps.update(Material.from_stack(src.name, rec, PBR8).maps())
         return maps
 
     def __call__(self, rec: np.ndarray, src) -> float | None:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from texsandwich.assets import Material
+from texsandwich.assets import FILL
 from texsandwich.shading.brdf import linear_to_srgb, shade, srgb_to_linear, unit
 from texsandwich.shading.camera import Camera, orbit_cameras, view_lights
 from texsandwich.shading.mesh import Mesh
@@ -105,8 +105,7 @@ class RenderMaterial:
 def map_texture(maps: dict[str, np.ndarray], sampler=None, name: str = "material") -> MipTexture:
     """The ``[9, H, W]`` mip texture of a material's maps; a missing map is 1.0 so its factor alone decides."""
     size = next(iter(maps.values())).shape[:2]
-    fill = {"albedo": (255, 255, 255), "normal": (128, 128, 255), "roughness": (255,), "occlusion": (255,),
-            "metallic": (255,)}
+    fill = {**FILL, "metallic": (255,)}  # glTF's defaults, but metallic 1 (its factor then says how metal)
     planes = []
     for n in CHANNELS:
         m = maps.get(n)
@@ -145,10 +144,10 @@ class SceneMaterials:
         with warnings.catch_warnings():  # a glTF material without some map is normal: its factor stands in
             warnings.filterwarnings("ignore", message=r".*: no \w+ map; using")
             self.gltf, self.textured = read_gltf(path, require=False)
-        flat = map_texture({"albedo": np.full((1, 1, 3), 255, np.uint8)})
-        self.base = {i: RenderMaterial(flat).with_factors(m) for i, m in enumerate(self.gltf.materials or [])}
+        flat = default_material()
+        self.base = {i: flat.with_factors(m) for i, m in enumerate(self.gltf.materials or [])}
         for gm in self.textured:
-            tex = map_texture(material_maps(gm.material), self._sampler(gm.material_indices[0]), gm.material.name)
+            tex = map_texture(gm.material.maps(), self._sampler(gm.material_indices[0]), gm.material.name)
             for mi in gm.material_indices:
                 self.base[mi] = RenderMaterial(tex).with_factors(self.gltf.materials[mi])
 
@@ -187,13 +186,7 @@ def texture_transform(ext: dict) -> np.ndarray:
 
 def default_material() -> RenderMaterial:
     """glTF's default material (white, fully metallic factor 1 and roughness 1), for primitives without one."""
-    return RenderMaterial(MipTexture(torch.tensor([255, 255, 255, 128, 128, 255, 255, 255, 255],
-                                                  dtype=torch.float32).view(9, 1, 1)))
-
-
-def material_maps(material: Material) -> dict[str, np.ndarray]:
-    """The maps of a :class:`Material` that the source really had or that its recipe filled."""
-    return {n: material.map(n) for n in material.channels}
+    return RenderMaterial(map_texture({"albedo": np.full((1, 1, 3), 255, np.uint8)}))
 
 
 @dataclass
