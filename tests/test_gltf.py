@@ -116,3 +116,69 @@ def test_gltf_with_a_missing_image_is_one_clear_error(capsys, tmp_path):
                        "--model", "none")
     assert code == 1 and len(err.strip().splitlines()) == 1 and "orm.png is missing" in err
     assert not (tmp_path / "c" / "scene.gltf").exists()
+
+
+def _albedo_only_gltf(folder):
+    """The shared-texture glTF plus a third material with only a base colour texture (image 3)."""
+    path, m = make_gltf(folder)
+    g = GLTF2().load(str(path))
+    (folder / "paint.png").write_bytes(_png(m.map("albedo")[::-1].copy()))
+    g.images.append(GImage(uri="paint.png"))
+    g.textures.append(GTexture(source=3))
+    g.materials.append(Material(name="paint", pbrMetallicRoughness=PbrMetallicRoughness(
+        baseColorTexture=TextureInfo(index=3))))
+    g.save(str(path))
+    return path, m
+
+
+def _events(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_gltf_auto_recipe_codes_incomplete_materials_per_texture(capsys, tmp_path):
+    path, m = _albedo_only_gltf(tmp_path / "src")
+    code, out, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--quality", "90",
+                         "--progress", "json")
+    assert code == 0, err
+    assert "no normal map" not in err  # nothing is filled for a material coded texture by texture
+    ev = _events(out)
+    assert [e["event"] for e in ev] == ["start", "material", "step", "material", "step", "asset", "done"]
+    full, paint = (e for e in ev if e["event"] == "material")
+    assert full["recipe"] == "pbr8-400" and {t["role"] for t in full["textures"]} == {"albedo", "normal", "orm"}
+    assert paint["recipe"] == "per-texture" and paint["recipes"] == {"albedo": "rgb-420"}
+    assert paint["tsw"] == ["scene.1.paint.albedo.tsw"] and paint["bytes_out"] > 0
+    assert paint["bytes_in"] == (tmp_path / "src" / "paint.png").stat().st_size
+    assert 20 < full["shaded_psnr"] < 80 and 20 < paint["shaded_psnr"] < 80
+    assert ev[-1] == {"event": "done", "assets": 1, "failed": 0, "bytes_in": ev[-2]["bytes_in"],
+                      "bytes_out": ev[-2]["bytes_out"]}
+    index = json.loads((tmp_path / "c" / "library.json").read_text())
+    assert index["recipe"] == "auto" and [x["recipe"] for x in index["assets"][0]["materials"]] == [
+        "pbr8-400", "per-texture"]
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / "d"))
+    assert code == 0, err
+    g = GLTF2().load(str(tmp_path / "d" / "scene.gltf"))
+    with Image.open(tmp_path / "d" / g.images[3].uri) as im:
+        paint_png = np.asarray(im.convert("RGB")).astype(float)
+    mse = ((paint_png - m.map("albedo")[::-1]) ** 2).mean()
+    assert 10 * np.log10(255**2 / mse) > 25
+
+
+def test_progress_json_reports_errors_as_events(capsys, tmp_path):
+    code, out, err = run(capsys, "compress", str(tmp_path / "missing.gltf"), "-o", str(tmp_path / "c"),
+                         "--progress", "json")
+    assert code == 1 and "no such file" in err
+    assert _events(out) == [{"event": "error", "asset": None, "message": f"{tmp_path / 'missing.gltf'}: no such "
+                             "file or directory", "exit_code": 1}]
+    path, _ = make_gltf(tmp_path / "src")
+    code, out, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--model", "rgb-420-slim")
+    assert code == 2 and "needs --recipe" in err and not (tmp_path / "c").exists()
+
+
+def test_decompress_progress_json(capsys, tmp_path):
+    path, _ = make_gltf(tmp_path / "src")
+    assert run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--model", "none", "-q")[0] == 0
+    code, out, err = run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / "d"),
+                         "--progress=json")
+    assert code == 0, err
+    ev = _events(out)
+    assert [e["event"] for e in ev] == ["start", "asset", "done"] and ev[1]["output"].endswith("scene.gltf")

@@ -219,8 +219,12 @@ def check_normals(name: str, normal: np.ndarray) -> None:
 
 
 def assemble(name: str, found: dict[str, np.ndarray], extras: dict[str, object] | None = None,
-             required: tuple[str, ...] = PBR8) -> Material:
-    """Fill missing maps, resample to the largest size, check normals: one :class:`Material`."""
+             required: tuple[str, ...] = PBR8, warn_fill: bool = True) -> Material:
+    """Fill missing maps, resample to the largest size, check normals: one :class:`Material`.
+
+    ``warn_fill=False`` fills silently (for callers that code an incomplete material's textures one by
+    one and never use the fills).
+    """
     if "albedo" not in found and "normal" not in found:
         raise InputError(f"{name}: no albedo/base colour or normal map found")
     size = max((m.shape[:2] for m in found.values()), key=lambda s: s[0] * s[1])
@@ -234,7 +238,7 @@ def assemble(name: str, found: dict[str, np.ndarray], extras: dict[str, object] 
         maps[n] = m
     for n in required:
         if n not in maps:
-            if n != "occlusion":
+            if n != "occlusion" and warn_fill:
                 warnings.warn(f"{name}: no {n} map; using {FILL[n]} (the glTF default)", stacklevel=3)
             maps[n] = np.broadcast_to(np.array(FILL[n], np.uint8), (*size, MAP_CHANNELS[n])).copy()
     if "normal" in found:

@@ -12,6 +12,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -26,12 +27,9 @@ from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import (
     GLTF_SUFFIXES,
     compressed_tsw_files,
-    read_gltf,
-    texture_bytes,
-    tsw_name,
-    write_compressed_gltf,
     write_decompressed_gltf,
 )
+from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, write_hdr
 from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
@@ -39,14 +37,17 @@ from texsandwich.metrics import psnr
 from texsandwich.models import NONE, default_model, load_model
 from texsandwich.pipeline import codec_settings
 from texsandwich.pipeline import compress as compress_image
+from texsandwich.progress import MODES, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
-from texsandwich.sources import from_material, list_sources, read_source
+from texsandwich.sources import list_sources, read_source
 from texsandwich.zoo import ZOO
 
 TSW_SUFFIX = ".tsw"
 
 _force = click.option("--force", "-f", is_flag=True, help="Replace existing output files (never inputs).")
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+_progress = click.option("--progress", "progress_mode", type=click.Choice(MODES), default="human", show_default=True,
+                         help="'json': one JSON event per line on stdout for programs (see texsandwich.progress).")
 
 
 def network_costs(recipe: Recipe) -> dict[str, dict[str, float]]:
@@ -146,9 +147,9 @@ def _check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None
             raise UsageError(f"{j.output} exists; pass --force to replace it")
 
 
-def _finish(results: list[Result], quiet: bool, library: bool) -> None:
-    if library and not quiet:
-        click.echo(summary_line(results))
+def _finish(results: list[Result], progress: Progress, library: bool) -> None:
+    if library:
+        progress.line(summary_line(results))
     failed = sum(1 for r in results if r.error)
     if failed:
         if len(results) == 1:
@@ -193,8 +194,10 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @_jobs
 @_force
 @_quiet
+@_progress
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
-             step: int | None, bit_depth: str, model_spec: str | None, jobs_n: int, force: bool, quiet: bool) -> None:
+             step: int | None, bit_depth: str, model_spec: str | None, jobs_n: int, force: bool, quiet: bool,
+             progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
     SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
@@ -203,11 +206,17 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     """
     if quality is not None and step is not None:
         raise UsageError("give --quality or --step, not both")
+    explicit = recipe_id is not None
     if recipe_id is None:
         if not all(Path(s).suffix.lower() in GLTF_SUFFIXES or is_material_folder(Path(s)) for s in sources):
             raise UsageError("give --recipe (the default, pbr8-400, is only for glTF files and material folders)")
-        recipe_id = "pbr8-400"
+        recipe_id = MATERIAL_RECIPE
     recipe = get_recipe(recipe_id)
+    forced = recipe if explicit else None  # glTF: None = a recipe per material (gltf_compress)
+    if not explicit and model_spec not in (None, NONE) and any(Path(s).suffix.lower() in GLTF_SUFFIXES
+                                                                 for s in sources):
+        raise UsageError("--model with a glTF needs --recipe (without it each material gets its own recipe)")
+    progress = Progress(progress_mode, quiet, "compress")
     codec_settings(codec, quality, step, int(bit_depth))  # refuse bad combinations before touching files
     materials = recipe.source_kind == "material"
 
@@ -218,23 +227,22 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, suffixes)
     _check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe)
+    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r))
 
     def work_gltf(j: Job) -> Result:
-        if not materials:
+        if forced is not None and not materials:
             raise UsageError(f"{j.source}: a glTF takes a material recipe (pbr8-400), not {recipe.id}")
-        gltf, mats = read_gltf(j.source)
-        j.output.parent.mkdir(parents=True, exist_ok=True)
-        names, total = [], 0
-        for i, gm in enumerate(mats):
-            src = from_material(gm.material, recipe)
-            c = compress_image(src.array, recipe, model, codec, quality, step, int(bit_depth), side=src.side)
-            names.append(tsw_name(j.output.stem, i, gm))
-            atomic_write(j.output.parent / names[-1], c.data)
-            total += len(c.data)
-        before = texture_bytes(gltf, j.source, mats)
-        write_compressed_gltf(gltf, j.source, j.output, mats, names)  # last: its presence means 'done'
-        return Result(j, before, total, f"{j.source} -> {j.output}: {len(mats)} material(s), "
-                                        f"textures {before:,} -> {total:,} bytes")
+
+        def on_material(k: int, n: int, r: MaterialReport) -> None:
+            progress.event("material", asset=j.name, **r.to_json())
+            progress.event("step", asset=j.name, done=k + 1, total=n, what=r.name)
+
+        before, after, reports = compress_gltf(j.source, j.output, forced, models, codec, quality, step,
+                                               int(bit_depth), on_material)
+        psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" for r in reports)
+        return Result(j, before, after, f"{j.source} -> {j.output}: {len(reports)} material(s), "
+                                        f"textures {before:,} -> {after:,} bytes; shaded PSNR {psnrs}",
+                      details={"materials": [r.to_json() for r in reports]})
 
     def work(j: Job) -> Result:
         if j.source.suffix.lower() in GLTF_SUFFIXES:
@@ -250,11 +258,12 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                       f"{j.source} -> {j.output}: {before:,} -> {len(c.data):,} bytes, "
                       f"{8 * len(c.data) / (h * w):.3f} bpp, PSNR {psnr(c.reconstruction, image):.2f} dB")
 
-    results = run_jobs(jobs, work, jobs_n, quiet, done=None if force or not batch else _output_done)
+    results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else _output_done)
     if dst.is_dir() and (batch or any(j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs)):
-        write_index(dst / "library.json", results, {"recipe": recipe.id, "codec": codec, "quality": quality,
-                                                    "model": model.model_id})
-    _finish(results, quiet, batch)
+        write_index(dst / "library.json", results, {"recipe": recipe.id if explicit or not any(
+            j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs) else "auto", "codec": codec,
+            "quality": quality, "model": model.model_id})
+    _finish(results, progress, batch)
 
 
 @cli.command()
@@ -266,8 +275,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
 @_jobs
 @_force
 @_quiet
+@_progress
 def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs_n: int, force: bool,
-               quiet: bool) -> None:
+               quiet: bool, progress_mode: str) -> None:
     """Decode .tsw files: images and normal maps to PNG, materials to folders of PNG maps.
 
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
@@ -283,6 +293,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     jobs = [j for j in jobs if j.source.resolve() not in owned]
     _check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
+    progress = Progress(progress_mode, quiet, "decompress")
 
     def work(j: Job) -> Result:
         if j.source.suffix == ".gltf":
@@ -315,7 +326,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
         return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                       f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")
 
-    _finish(run_jobs(jobs, work, jobs_n, quiet), quiet, False)
+    _finish(run_jobs(jobs, work, jobs_n, progress), progress, False)
 
 
 @cli.command()
@@ -496,31 +507,47 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")
 
 
+_WARN_JSON = False
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     click.echo(f"texsandwich: warning: {message}", err=True)
+    if _WARN_JSON:
+        Progress("json").event("warning", message=str(message))
+
+
+def _json_progress(argv: list[str]) -> bool:
+    pairs = zip(argv, [*argv[1:], ""], strict=True)
+    return any(a == "--progress=json" or (a == "--progress" and b == "json") for a, b in pairs)
+
+
+def _say_error(message: str, code: int, as_json: bool) -> NoReturn:
+    """The one error line on stderr (and, for programs reading ``--progress json``, an error event)."""
+    click.echo(f"texsandwich: {message}", err=True)
+    if as_json:
+        Progress("json").event("error", asset=None, message=message.removeprefix("error: "), exit_code=code)
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every expected failure into one line and an exit code."""
+    global _WARN_JSON
+    args = sys.argv[1:] if argv is None else argv
+    as_json = _WARN_JSON = _json_progress(args)
     warnings.showwarning = _one_line_warning
     try:
-        rv = cli.main(args=argv, prog_name="texsandwich", standalone_mode=False)
+        rv = cli.main(args=args, prog_name="texsandwich", standalone_mode=False)
     except click.exceptions.UsageError as e:
         hint = f" (see 'texsandwich {e.ctx.command.name} --help')" if e.ctx and e.ctx.command.name != "cli" else ""
-        click.echo(f"texsandwich: error: {e.format_message()}{hint}", err=True)
-        sys.exit(2)
+        _say_error(f"error: {e.format_message()}{hint}", 2, as_json)
     except click.exceptions.Abort:
-        click.echo("texsandwich: interrupted", err=True)
-        sys.exit(130)
+        _say_error("interrupted", 130, as_json)
     except click.ClickException as e:
-        click.echo(f"texsandwich: error: {e.format_message()}", err=True)
-        sys.exit(e.exit_code)
+        _say_error(f"error: {e.format_message()}", e.exit_code, as_json)
     except TexsandwichError as e:
-        click.echo(f"texsandwich: error: {e}", err=True)
-        sys.exit(e.exit_code)
+        _say_error(f"error: {e}", e.exit_code, as_json)
     except KeyboardInterrupt:
-        click.echo("texsandwich: interrupted", err=True)
-        sys.exit(130)
+        _say_error("interrupted", 130, as_json)
     except BrokenPipeError:
         sys.exit(1)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -56,5 +56,8 @@ class Decoder:
         return Material.from_maps(name, {n: mat.map(n) for n in PBR8} | decode_side(tsw))
 
     def maps(self, path: Path) -> dict[str, np.ndarray]:
-        """``{map name: [H, W, c]}`` of a material ``.tsw`` file."""
-        return self.material(read_tsw_file(path), Path(path).stem).maps()
+        """``{map name: [H, W, c]}`` of a material ``.tsw``, ``{"image": [H, W, C]}`` of one texture's."""
+        tsw = read_tsw_file(path)
+        if get_recipe(tsw.manifest.recipe).source_kind in ("material", "normal"):
+            return self.material(tsw, Path(path).stem).maps()
+        return {"image": self.array(tsw)}

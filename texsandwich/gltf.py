@@ -18,6 +18,7 @@ import json
 import shutil
 import urllib.parse
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def load_gltf(path: Path):
         raise InputError(f"{path}: not a readable glTF ({type(e).__name__}: {e})") from None
 
 
-def _image_bytes(gltf, path: Path, index: int) -> bytes:
+def image_bytes(gltf, path: Path, index: int) -> bytes:
     img = gltf.images[index]
     if img.uri:
         if img.uri.startswith("data:"):
@@ -83,15 +84,18 @@ def _tex_image(gltf, info) -> int | None:
     return gltf.textures[info.index].source
 
 
-def read_gltf(path: Path, require: bool = True) -> tuple[object, list[GltfMaterial]]:
-    """The parsed glTF and its distinct textured materials (none is an error unless ``require=False``)."""
+def read_gltf(path: Path, require: bool = True, warn_fill: bool = True) -> tuple[object, list[GltfMaterial]]:
+    """The parsed glTF and its distinct textured materials (none is an error unless ``require=False``).
+
+    Missing maps are filled with the glTF defaults (with a warning unless ``warn_fill=False``).
+    """
     path = Path(path)
     gltf = load_gltf(path)
     cache: dict[int, np.ndarray] = {}
 
     def image(i: int) -> np.ndarray:
         if i not in cache:
-            cache[i] = decode_map(_image_bytes(gltf, path, i), f"{path}: image {i}")
+            cache[i] = decode_map(image_bytes(gltf, path, i), f"{path}: image {i}")
         return cache[i]
 
     out: dict[tuple, GltfMaterial] = {}
@@ -107,27 +111,16 @@ def read_gltf(path: Path, require: bool = True) -> tuple[object, list[GltfMateri
         if key in out:  # the same images: compress once, point every material at it
             out[key].material_indices.append(mi)
             continue
-        found: dict[str, np.ndarray] = {}
         roles: dict[int, str] = {}
-        if base is not None:
-            found["albedo"] = image(base)
-            roles[base] = "albedo"
-        if nrm is not None:
-            found["normal"] = image(nrm)
-            roles[nrm] = "normal"
-        if mr is not None:
-            a = image(mr)
-            if a.shape[2] >= 3:
-                found["roughness"], found["metallic"] = a[..., 1:2], a[..., 2:3]
-            roles[mr] = "orm" if mr == occ else "mr"
-        if occ is not None:
-            found["occlusion"] = image(occ)[..., 0:1]
-            roles.setdefault(occ, "occlusion")
+        for img, role in ((base, "albedo"), (nrm, "normal"), (mr, "orm" if mr == occ else "mr"), (occ, "occlusion")):
+            if img is not None:
+                roles.setdefault(img, role)
+        found = role_maps(roles, image)
         name = mat.name or f"material{mi}"
         extras = {"normal_scale": getattr(mat.normalTexture, "scale", None),
                   "occlusion_strength": getattr(mat.occlusionTexture, "strength", None)}
         try:
-            material = assemble(f"{path.name}:{name}", found, extras)
+            material = assemble(f"{path.name}:{name}", found, extras, warn_fill=warn_fill)
         except InputError as e:  # e.g. occlusion only: nothing a pbr8 recipe can anchor on; keep it as it is
             warnings.warn(f"{e}; material left uncompressed", stacklevel=2)
             continue
@@ -137,18 +130,37 @@ def read_gltf(path: Path, require: bool = True) -> tuple[object, list[GltfMateri
     return gltf, list(out.values())
 
 
+def role_maps(roles: dict[int, str], image: Callable[[int], np.ndarray]) -> dict[str, np.ndarray]:
+    """A material's maps from its images by glTF role (``image(i)`` decodes image ``i``).
+
+    Roughness is the G and metallic the B channel of a metallic-roughness ('mr') or packed ('orm')
+    image, occlusion the R channel of an occlusion or packed image (glTF 2.0, section 3.9).
+    """
+    found: dict[str, np.ndarray] = {}
+    for i, role in roles.items():
+        a = image(i)
+        if role in ("albedo", "normal"):
+            found[role] = a
+        if role in ("mr", "orm") and a.shape[2] >= 3:
+            found["roughness"], found["metallic"] = a[..., 1:2], a[..., 2:3]
+        if role in ("occlusion", "orm"):
+            found["occlusion"] = a[..., 0:1]
+    return found
+
+
 def texture_bytes(gltf, path: Path, materials: list[GltfMaterial]) -> int:
     """Bytes of the source images the compressed materials replace (what 'before' means for a glTF)."""
     images = {i for m in materials for i in m.images}
-    return sum(len(_image_bytes(gltf, path, i)) for i in images)
+    return sum(len(image_bytes(gltf, path, i)) for i in images)
 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:60] or "material"
 
 
-def tsw_name(stem: str, index: int, m: GltfMaterial) -> str:
-    return f"{stem}.{index}.{_safe(m.name)}.tsw"
+def tsw_name(stem: str, index: int, m: GltfMaterial, role: str | None = None) -> str:
+    """``STEM.INDEX.MATERIAL.tsw`` for a whole material, ``STEM.INDEX.MATERIAL.ROLE.tsw`` for one texture."""
+    return f"{stem}.{index}.{_safe(m.name)}" + (f".{role}" if role else "") + ".tsw"
 
 
 def _write_buffers(gltf, src: Path, out_dir: Path, stem: str) -> None:
@@ -174,22 +186,20 @@ def _write_json(gltf, path: Path) -> None:
     atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
 
 
-def write_compressed_gltf(gltf, src: Path, out: Path, materials: list[GltfMaterial],
-                          tsw_files: list[str]) -> None:
-    """The glTF JSON with each compressed material's images pointing at its ``.tsw``; other images copied."""
+def write_compressed_gltf(gltf, src: Path, out: Path, covered: dict[int, tuple[str, str]]) -> None:
+    """The glTF JSON with each compressed image pointing at its ``.tsw``; other images copied.
+
+    ``covered`` maps image index -> (``.tsw`` file name, role of the image in it).
+    """
     out_dir = out.parent
     stem = out.stem
-    covered: dict[int, tuple[str, str]] = {}
-    for m, name in zip(materials, tsw_files, strict=True):
-        for img, role in m.images.items():
-            covered[img] = (name, role)
     for i, img in enumerate(gltf.images or []):
         if i in covered:
             name, role = covered[i]
             img.uri, img.bufferView, img.mimeType = name, None, None
             img.extras = {**(img.extras or {}), ROLE_KEY: {"tsw": name, "map": role}}
         else:  # not a material map this recipe codes (emissive, clearcoat, ...): keep it as it was
-            data = _image_bytes(gltf, src, i)
+            data = image_bytes(gltf, src, i)
             ext = ".png" if data[:4] == b"\x89PNG" else ".jpg"
             name = f"{stem}.image{i}{ext}"
             atomic_write(out_dir / name, data)
@@ -199,6 +209,9 @@ def write_compressed_gltf(gltf, src: Path, out: Path, materials: list[GltfMateri
 
 
 def _role_image(role: str, maps: dict[str, np.ndarray]) -> np.ndarray:
+    """The glTF image of ``role`` from a decoded ``.tsw``: a material's maps, or one texture ('image')."""
+    if "image" in maps:  # a texture coded on its own is the image itself
+        return maps["image"][..., 0] if role == "occlusion" else maps["image"]
     h, w = next(iter(maps.values())).shape[:2]
     one = np.full((h, w, 1), 255, np.uint8)
     if role == "albedo":

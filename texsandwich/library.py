@@ -2,28 +2,26 @@
 
 ``plan_library`` walks a tree and pairs every asset the recipe takes (material folders for
 ``pbr8-*``, image files otherwise) with its output path under the mirrored tree; ``run_jobs`` does
-the work with a progress bar, ``--jobs N`` threads (torch and the codecs release the GIL), skips
-outputs that already exist and parse (so a killed run resumes where it stopped: every output is
-written to a temporary file and renamed, so none is ever half-written), and collects per-asset bytes
-for the summary and ``library.json``.
+the work with a progress bar (or a JSON event stream, :mod:`texsandwich.progress`), ``--jobs N``
+threads (torch and the codecs release the GIL), skips outputs that already exist and parse (so a
+killed run resumes where it stopped: every output is written to a temporary file and renamed, so
+none is ever half-written), and collects per-asset bytes for the summary and ``library.json``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from tqdm import tqdm
 
 from texsandwich.assets import is_material_folder
 from texsandwich.errors import TexsandwichError
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import IMAGE_SUFFIXES
+from texsandwich.progress import Progress
 
 
 @dataclass
@@ -42,6 +40,8 @@ class Result:
     line: str
     skipped: bool = False
     error: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+    """Extra per-asset facts for library.json and the progress stream (a glTF's materials)."""
 
 
 def asset_bytes(path: Path) -> int:
@@ -85,12 +85,13 @@ def plan_library(root: Path, dst: Path, materials: bool, suffix: str,
     return jobs
 
 
-def run_jobs(jobs: list[Job], work: Callable[[Job], Result], jobs_n: int = 1, quiet: bool = False,
+def run_jobs(jobs: list[Job], work: Callable[[Job], Result], jobs_n: int = 1, progress: Progress | None = None,
              done: Callable[[Job], bool] | None = None) -> list[Result]:
     """Run ``work`` over ``jobs`` on ``jobs_n`` threads; jobs whose output is ``done`` are skipped.
 
     A failing asset is reported and the others go on; the caller decides the exit code.
     """
+    progress = progress or Progress()
     results: list[Result] = []
     todo = []
     for j in jobs:
@@ -99,12 +100,13 @@ def run_jobs(jobs: list[Job], work: Callable[[Job], Result], jobs_n: int = 1, qu
                                   skipped=True))
         else:
             todo.append(j)
+    progress.start(len(todo), skipped=len(results))
+    for r in results:
+        progress.asset_done(**_fields(r))
     if jobs_n > 1:
         import torch
 
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // jobs_n))
-    bar = tqdm(total=len(todo), unit="asset", disable=quiet or len(todo) < 2 or not sys.stderr.isatty(),
-               file=sys.stderr)
 
     def guarded(j: Job) -> Result:
         try:
@@ -117,15 +119,24 @@ def run_jobs(jobs: list[Job], work: Callable[[Job], Result], jobs_n: int = 1, qu
         for f in as_completed(futures):
             r = f.result()
             results.append(r)
-            bar.update(1)
             if r.error:
-                if len(jobs) > 1:  # a lone job's error is the command's error, said once by the caller
-                    tqdm.write(f"texsandwich: error: {r.error}", file=sys.stderr)
-            elif not quiet:
-                tqdm.write(r.line)
-    bar.close()
+                progress.event("error", asset=r.job.name, message=r.error)
+                if len(jobs) > 1 and not progress.json:  # a lone job's error is said once by the caller
+                    progress.warn_line(f"texsandwich: error: {r.error}")
+            else:
+                progress.line(r.line)
+            progress.asset_done(**_fields(r))
+    progress.close()
     results.sort(key=lambda r: r.job.name)
+    ok = [r for r in results if not r.error]
+    progress.event("done", assets=len(results), failed=len(results) - len(ok),
+                   bytes_in=sum(r.bytes_in for r in ok), bytes_out=sum(r.bytes_out for r in ok))
     return results
+
+
+def _fields(r: Result) -> dict[str, object]:
+    return {"name": r.job.name, "source": r.job.source, "output": r.job.output, "bytes_in": r.bytes_in,
+            "bytes_out": r.bytes_out, "skipped": r.skipped, "error": r.error, **r.details}
 
 
 def summary_line(results: list[Result]) -> str:
@@ -142,6 +153,6 @@ def write_index(path: Path, results: list[Result], extra: dict[str, object]) -> 
     index = {
         **extra,
         "assets": [{"source": r.job.name, "output": r.job.output.relative_to(path.parent).as_posix(),
-                    "bytes_in": r.bytes_in, "bytes_out": r.bytes_out} for r in results if not r.error],
+                    "bytes_in": r.bytes_in, "bytes_out": r.bytes_out, **r.details} for r in results if not r.error],
     }
     atomic_write(path, (json.dumps(index, indent=2) + "\n").encode())

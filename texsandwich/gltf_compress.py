@@ -1,0 +1,175 @@
+"""Compressing a glTF's textures: which recipe codes each material, and what it saved and cost.
+
+A material with the full PBR set (base colour, normal and metallic-roughness textures; occlusion
+optional) is coded whole by the material recipe, ``pbr8-400`` by default, on the shaded-surface
+loss. A material missing part of that set has each texture coded on its own by the recipe for its
+role (:data:`RECIPE_BY_ROLE`), so nothing is invented for it. ``--recipe pbr8-*`` forces the material
+recipe on every material, filling missing maps with the glTF defaults (decided in docs/DECISIONS.md).
+
+Every material is reported with its bytes per texture before, the ``.tsw`` bytes after, and the PSNR
+of its shaded surface in texture space (the distortion the material recipes train on), decoded
+exactly as ``decompress`` will.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from texsandwich.assets import PBR8, Material, assemble, decode_map
+from texsandwich.container import read_tsw
+from texsandwich.distortion import measure
+from texsandwich.fsutil import atomic_write
+from texsandwich.gltf import GltfMaterial, image_bytes, read_gltf, role_maps, tsw_name, write_compressed_gltf
+from texsandwich.models import SandwichModel
+from texsandwich.pipeline import compress as compress_image
+from texsandwich.pipeline import decode_side
+from texsandwich.recipes import Recipe, get_recipe
+from texsandwich.sources import from_material
+
+FULL_SET = ("albedo", "normal", "roughness")
+"""Maps a material needs for the material recipe in automatic mode (occlusion is optional)."""
+
+MATERIAL_RECIPE = "pbr8-400"
+
+RECIPE_BY_ROLE = {"albedo": "rgb-420", "normal": "normal-444", "orm": "rgb-444", "mr": "rgb-444",
+                  "occlusion": "rgb-400"}
+"""How each texture of an incomplete material is coded on its own: colour through the usual 4:2:0
+recipe, normals through their own, packed channel maps through 4:4:4 (the channels are unrelated, so
+no chroma subsampling), a lone occlusion map through the grayscale recipe."""
+
+
+@dataclass
+class TextureReport:
+    image: int
+    name: str
+    role: str
+    bytes_in: int
+    tsw: str
+
+
+@dataclass
+class MaterialReport:
+    name: str
+    recipe: str
+    """The material recipe, or 'per-texture' (each texture's own recipe is in ``recipes``)."""
+    tsw: list[str]
+    bytes_in: int
+    bytes_out: int
+    shaded_psnr: float
+    textures: list[TextureReport] = field(default_factory=list)
+    recipes: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def material_recipe(gm: GltfMaterial, forced: Recipe | None) -> str | None:
+    """The recipe coding ``gm`` whole, or None when its textures are coded one by one."""
+    if forced is not None:
+        return forced.id
+    return MATERIAL_RECIPE if all(n in gm.material.present for n in FULL_SET) else None
+
+
+class ModelCache:
+    """One model per recipe, loaded on first use (threads share it)."""
+
+    def __init__(self, load: Callable[[Recipe], SandwichModel]) -> None:
+        self._load = load
+        self._models: dict[str, SandwichModel] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, recipe: Recipe) -> SandwichModel:
+        with self._lock:
+            if recipe.id not in self._models:
+                self._models[recipe.id] = self._load(recipe)
+            return self._models[recipe.id]
+
+
+def _image_name(gltf, i: int) -> str:
+    img = gltf.images[i]
+    if img.uri and not img.uri.startswith("data:"):
+        return img.uri
+    return img.name or f"image{i}"
+
+
+def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[[Recipe], SandwichModel],
+                  codec: str, quality: int | None, step: int | None, bit_depth: int,
+                  on_material: Callable[[int, int, MaterialReport], None] | None = None,
+                  ) -> tuple[int, int, list[MaterialReport]]:
+    """Compress every textured material of ``src`` into ``.tsw`` files beside ``out`` and write ``out``.
+
+    ``out`` is written last, so its presence means the asset is done. Returns (bytes before, bytes
+    after, one report per material); ``on_material(i, n, report)`` is called as each finishes.
+    """
+    gltf, mats = read_gltf(src, warn_fill=forced is not None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    covered: dict[int, tuple[str, str]] = {}
+    decoded_images: dict[int, np.ndarray] = {}  # per-texture coding: an image shared by materials once
+    sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
+    reports = []
+    for k, gm in enumerate(mats):
+        rid = material_recipe(gm, forced)
+        textures = []
+        if rid is not None:
+            recipe = get_recipe(rid)
+            s = from_material(gm.material, recipe)
+            c = compress_image(s.array, recipe, models(recipe), codec, quality, step, bit_depth, side=s.side)
+            name = tsw_name(out.stem, k, gm)
+            atomic_write(out.parent / name, c.data)
+            for i, role in gm.images.items():
+                covered[i] = (name, role)
+                textures.append(TextureReport(i, _image_name(gltf, i), role, sizes[i], name))
+            files, after, recipes = [name], len(c.data), {}
+            rec = Material.from_stack(gm.name, c.reconstruction, PBR8)
+            decoded = rec.maps() | decode_side(read_tsw(c.data))
+        else:
+            files, after, recipes = [], 0, {}
+            for i, role in gm.images.items():
+                recipe = get_recipe(RECIPE_BY_ROLE[role])
+                name = tsw_name(out.stem, k, gm, role)
+                if i not in decoded_images:
+                    image = decode_map(image_bytes(gltf, src, i), f"{src}: image {i}")
+                    image = _channels_for(image, recipe)
+                    c = compress_image(image, recipe, models(recipe), codec, quality, step, bit_depth)
+                    atomic_write(out.parent / name, c.data)
+                    decoded_images[i] = c.reconstruction
+                    covered[i] = (name, role)
+                    files.append(name)
+                    after += len(c.data)
+                textures.append(TextureReport(i, _image_name(gltf, i), role, sizes[i], covered[i][0]))
+                recipes[role] = recipe.id
+            decoded = role_maps(gm.images, lambda i: decoded_images[i])
+        psnr = shaded_psnr(gm.material, decoded)
+        report = MaterialReport(gm.name, rid or "per-texture", files, sum(t.bytes_in for t in textures), after,
+                                psnr, textures, recipes)
+        reports.append(report)
+        if on_material is not None:
+            on_material(k, len(mats), report)
+    before = sum(sizes.values())
+    write_compressed_gltf(gltf, src, out, covered)  # last: its presence means 'done'
+    return before, sum(r.bytes_out for r in reports), reports
+
+
+def _channels_for(image: np.ndarray, recipe: Recipe) -> np.ndarray:
+    """A decoded texture with as many channels as ``recipe`` takes (gray maps replicated, alpha dropped)."""
+    c = len(recipe.channels)
+    if image.shape[2] == 1 and c == 3:
+        return np.repeat(image, 3, axis=2)
+    return np.ascontiguousarray(image[..., :c])
+
+
+def shaded_psnr(source: Material, decoded: dict[str, np.ndarray]) -> float:
+    """PSNR of the shaded surface (texture space, fixed lights and views) of decoded vs source maps.
+
+    Maps the decoded set lacks are the source's (a material coded per texture keeps its fills).
+    """
+    src = source.maps()
+    dec = {n: decoded.get(n, v) for n, v in src.items()}
+    rec = assemble(source.name, dec, warn_fill=False)
+    side = {"metallic": src["metallic"]} if "metallic" in src else None
+    return measure("shaded", rec.stack(PBR8), source.stack(PBR8), side)["psnr"]
