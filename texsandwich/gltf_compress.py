@@ -63,6 +63,7 @@ class MaterialReport:
     shaded_psnr: float
     textures: list[TextureReport] = field(default_factory=list)
     recipes: dict[str, str] = field(default_factory=dict)
+    tsw_bytes: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -124,11 +125,11 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
             for i, role in gm.images.items():
                 covered[i] = (name, role)
                 textures.append(TextureReport(i, _image_name(gltf, i), role, sizes[i], name))
-            files, after, recipes = [name], len(c.data), {}
+            files, after, recipes, tsw_bytes = [name], len(c.data), {}, {name: len(c.data)}
             rec = Material.from_stack(gm.name, c.reconstruction, PBR8)
             decoded = rec.maps() | decode_side(read_tsw(c.data))
         else:
-            files, after, recipes = [], 0, {}
+            files, after, recipes, tsw_bytes = [], 0, {}, {}
             for i, role in gm.images.items():
                 recipe = get_recipe(RECIPE_BY_ROLE[role])
                 name = tsw_name(out.stem, k, gm, role)
@@ -141,12 +142,13 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
                     covered[i] = (name, role)
                     files.append(name)
                     after += len(c.data)
+                    tsw_bytes[name] = len(c.data)
                 textures.append(TextureReport(i, _image_name(gltf, i), role, sizes[i], covered[i][0]))
                 recipes[role] = recipe.id
             decoded = role_maps(gm.images, lambda i: decoded_images[i])
         psnr = shaded_psnr(gm.material, decoded)
         report = MaterialReport(gm.name, rid or "per-texture", files, sum(t.bytes_in for t in textures), after,
-                                psnr, textures, recipes)
+                                psnr, textures, recipes, tsw_bytes)
         reports.append(report)
         if on_material is not None:
             on_material(k, len(mats), report)

@@ -1,0 +1,421 @@
+"""The three long jobs of the add-on: export a scene, import a compressed glTF, compress a material.
+
+Each job is ``begin`` (checks and quick Blender work, then start the CLI), ``update`` (read the CLI's
+events; True when it has exited), ``finish`` (move results into place, touch the scene) and
+``cancel``. The operators drive them from a timer (interactive) or a loop (background mode), so the
+logic is the same in both. Nothing reaches its destination before ``finish``: the CLI writes into a
+staging folder beside the destination and its files are renamed in only when it succeeded, so a
+cancelled or failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import bpy
+import numpy as np
+
+from .cli import CliError, CliJob
+from .nodes import RoleImage, is_procedural, material_roles, udim_images
+from .pixels import image_array, set_pixels, write_png
+from .report import TEXT_NAME, format_report, human_bytes
+
+TEXTURE_KEYS = ("normalTexture", "occlusionTexture", "emissiveTexture")
+PBR_KEYS = ("baseColorTexture", "metallicRoughnessTexture")
+PROP = "texsandwich"
+"""Custom property on materials (what was compressed) and on Image Texture nodes (the original image)."""
+
+
+def _has_material_textures(gltf: dict) -> bool:
+    for m in gltf.get("materials", []):
+        pbr = m.get("pbrMetallicRoughness", {})
+        if any(k in m for k in TEXTURE_KEYS[:2]) or any(k in pbr for k in PBR_KEYS):
+            return True
+    return False
+
+
+def _write_text(text: str) -> None:
+    block = bpy.data.texts.get(TEXT_NAME) or bpy.data.texts.new(TEXT_NAME)
+    block.clear()
+    block.write(text)
+
+
+def _move_tree(src: Path, dst: Path, last_suffix: str = ".gltf") -> list[Path]:
+    """Rename every file of ``src`` into ``dst`` (same file system), ``last_suffix`` files last."""
+    files = sorted((p for p in src.rglob("*") if p.is_file()), key=lambda p: (p.suffix == last_suffix, str(p)))
+    moved = []
+    for f in files:
+        target = dst / f.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, target)
+        moved.append(target)
+    return moved
+
+
+def _rmtree(path: Path | None) -> None:
+    if path is not None and path.exists():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+class Job:
+    """Shared progress state and event handling."""
+
+    title = "texsandwich"
+
+    def __init__(self, cli: Path) -> None:
+        self.cli = cli
+        self.job: CliJob | None = None
+        self.fraction = 0.0
+        self.status = self.title
+        self.notes: list[str] = []
+        self.materials: list[dict] = []
+
+    def handle(self, ev: dict) -> None:
+        kind = ev.get("event")
+        if kind == "material":
+            self.materials.append(ev)
+        elif kind == "step":
+            self.fraction = 0.05 + 0.9 * ev["done"] / max(1, ev["total"])
+            self.status = f"{self.title}: {ev['what']} ({ev['done']}/{ev['total']})"
+        elif kind == "asset":
+            self.fraction = max(self.fraction, 0.05 + 0.9 * ev["done"] / max(1, ev["total"]))
+        elif kind == "warning":
+            self.notes.append(f"warning: {ev['message']}")
+
+    def update(self) -> bool:
+        if self.job is None:
+            return True
+        for ev in self.job.poll():
+            self.handle(ev)
+        return self.job.finished
+
+    def check_cli_result(self) -> None:
+        if self.job is not None:
+            for ev in self.job.poll():
+                self.handle(ev)
+            if self.job.process is not None and self.job.process.returncode != 0:
+                raise CliError(self.job.error_line())
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        pass
+
+
+class ExportJob(Job):
+    """Scene -> Blender's glTF export (temp folder) -> ``texsandwich compress`` -> staging -> destination."""
+
+    title = "texsandwich export"
+
+    def __init__(self, cli: Path, filepath: str, quality: int, codec: str, recipe: str, use_selection: bool) -> None:
+        super().__init__(cli)
+        self.out = Path(filepath).with_suffix(".gltf")
+        self.quality, self.codec, self.recipe, self.use_selection = quality, codec, recipe, use_selection
+        self.tmp: Path | None = None
+        self.staging: Path | None = None
+        self.written: list[Path] = []
+
+    def _materials(self, context) -> list:
+        objs = context.selected_objects if self.use_selection else context.scene.objects
+        mats = {s.material for o in objs for s in getattr(o, "material_slots", []) if s.material}
+        return sorted(mats, key=lambda m: m.name)
+
+    def begin(self, context) -> None:
+        outdir = self.out.parent
+        try:
+            outdir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CliError(f"{outdir}: cannot create the export folder ({e.strerror})") from None
+        if not os.access(outdir, os.W_OK):
+            raise CliError(f"{outdir}: the export folder is not writable")
+        mats = self._materials(context)
+        tiled = udim_images(mats)
+        if tiled:
+            raise CliError(f"UDIM tiles are not supported yet (image {', '.join(tiled)}): bake them to one image "
+                           "or leave those objects out of the export")
+        for m in mats:
+            if is_procedural(m):
+                self.notes.append(f"material {m.name}: procedural textures (no image) are not exported by glTF; "
+                                  "it is exported without textures, uncompressed")
+            elif not material_roles(m) and any(n.bl_idname == "ShaderNodeTexImage" for n in m.node_tree.nodes):
+                self.notes.append(f"material {m.name}: its images feed no glTF PBR input; exported as Blender's "
+                                  "glTF exporter does, uncompressed")
+        try:
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.stem}.texsandwich-", dir=outdir))
+        except OSError as e:
+            raise CliError(f"{outdir}: the export folder is not writable ({e.strerror})") from None
+        self.tmp = Path(tempfile.mkdtemp(prefix="texsandwich-export-"))
+        src = self.tmp / self.out.name
+        self.status = f"{self.title}: writing glTF"
+        result = bpy.ops.export_scene.gltf(filepath=str(src), export_format="GLTF_SEPARATE",
+                                           use_selection=self.use_selection, export_image_format="AUTO")
+        if "FINISHED" not in result or not src.is_file():
+            self.cleanup()
+            raise CliError("Blender's glTF exporter failed (see the console)")
+        gltf = json.loads(src.read_text())
+        if not _has_material_textures(gltf):
+            self.notes.append("no material with image textures: the glTF is exported uncompressed")
+            _move_tree(self.tmp, self.staging)
+            return
+        args = [str(self.cli), "compress", str(src), "-o", str(self.staging), "--progress", "json",
+                "--quality", str(self.quality), "--codec", self.codec]
+        if self.recipe != "AUTO":
+            args += ["--recipe", self.recipe]
+        self.fraction = 0.05
+        self.status = f"{self.title}: compressing textures"
+        self.job = CliJob(args).start()
+
+    def finish(self, context) -> str:
+        try:
+            self.check_cli_result()
+            assert self.staging is not None
+            self.written = _move_tree(self.staging, self.out.parent)
+        finally:
+            self.cleanup()
+        title = f"texsandwich export: {self.out}"
+        text, summary = format_report(self.materials, self.notes, title)
+        if not self.materials:
+            summary = f"texsandwich: exported {self.out.name} uncompressed (no image textures)"
+        _write_text(text)
+        self.fraction = 1.0
+        return summary
+
+    def cleanup(self) -> None:
+        _rmtree(self.tmp)
+        _rmtree(self.staging)
+        self.tmp = self.staging = None
+
+
+class ImportJob(Job):
+    """``texsandwich decompress`` into a temp folder -> Blender's glTF importer (images packed)."""
+
+    title = "texsandwich import"
+
+    def __init__(self, cli: Path, filepath: str) -> None:
+        super().__init__(cli)
+        self.src = Path(filepath)
+        self.tmp: Path | None = None
+        self.target: Path = self.src
+
+    def begin(self, context) -> None:
+        if not self.src.is_file():
+            raise CliError(f"{self.src}: no such file")
+        try:
+            gltf = json.loads(self.src.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise CliError(f"{self.src}: not a glTF (.gltf JSON) file") from None
+        compressed = any(isinstance(i.get("extras"), dict) and PROP in i["extras"] for i in gltf.get("images", []))
+        if not compressed:
+            self.notes.append(f"{self.src.name} has no texsandwich textures; imported as it is")
+            return
+        self.tmp = Path(tempfile.mkdtemp(prefix="texsandwich-import-"))
+        self.target = self.tmp / self.src.with_suffix(".gltf").name
+        self.status = f"{self.title}: decoding textures"
+        self.job = CliJob([str(self.cli), "decompress", str(self.src), "-o", str(self.target),
+                           "--progress", "json"]).start()
+
+    def finish(self, context) -> str:
+        try:
+            self.check_cli_result()
+            before = set(bpy.data.images)
+            result = bpy.ops.import_scene.gltf(filepath=str(self.target), import_pack_images=True)
+            if "FINISHED" not in result:
+                raise CliError("Blender's glTF importer failed (see the console)")
+            new = [i for i in bpy.data.images if i not in before]
+            for img in new:  # packed: the temp files go; keep the name the file had, not the temp path
+                if img.packed_file is None and img.source == "FILE":
+                    img.pack()
+                img.filepath = "//" + Path(img.filepath).name
+        finally:
+            self.cleanup()
+        self.fraction = 1.0
+        return f"texsandwich: imported {self.src.name}, {len(new)} texture(s) decoded" + (
+            f" ({self.notes[0]})" if self.notes else "")
+
+    def cleanup(self) -> None:
+        _rmtree(self.tmp)
+        self.tmp = None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:60] or "material"
+
+
+class MaterialJob(Job):
+    """Compress one material's image textures in place: its maps -> a one-material glTF -> compress ->
+    decompress -> the decoded images replace the originals in the node tree (originals kept for revert).
+
+    Storage: next to the saved .blend (``//texsandwich/MATERIAL/``: the ``.tsw`` files and decoded PNGs)
+    or packed into the .blend when it was never saved or ``pack`` is asked.
+    """
+
+    title = "texsandwich material"
+
+    def __init__(self, cli: Path, material, quality: int, codec: str, pack: bool) -> None:
+        super().__init__(cli)
+        self.material = material
+        self.quality, self.codec = quality, codec
+        self.pack = pack or not bpy.data.filepath
+        self.roles: list[RoleImage] = []
+        self.tmp: Path | None = None
+        self.stage = "compress"
+
+    def begin(self, context) -> None:
+        if self.material.get(PROP):
+            raise CliError(f"material {self.material.name} is already compressed; revert it first")
+        self.roles = material_roles(self.material)
+        if not self.roles:
+            raise CliError(f"material {self.material.name} has no image texture in a glTF PBR input "
+                           "(Base Color, Normal Map, Roughness/Metallic, occlusion)")
+        tiled = [r.node.image.name for r in self.roles if r.node.image.source == "TILED"]
+        if tiled:
+            raise CliError(f"UDIM tiles are not supported yet (image {', '.join(tiled)})")
+        self.tmp = Path(tempfile.mkdtemp(prefix="texsandwich-material-"))
+        src = self.tmp / "src"
+        src.mkdir()
+        images, mat = [], {"name": self.material.name, "pbrMetallicRoughness": {}}
+        index: dict[str, int] = {}
+        for r in self.roles:
+            try:
+                a = image_array(r.node.image)
+            except ValueError as e:
+                raise CliError(str(e)) from None
+            if r.role == "roughness":  # a gray roughness image goes as glTF's metallic-roughness (G)
+                a = np.stack([np.full_like(a[..., 0], 255), a[..., 0], np.zeros_like(a[..., 0])], axis=-1)
+            else:
+                a = a[..., :3]
+            name = f"{len(images)}_{_safe(r.node.image.name)}.png"
+            write_png(src / name, a)
+            index[r.role] = len(images)
+            images.append({"uri": name, "name": r.node.image.name})
+        pbr = mat["pbrMetallicRoughness"]
+        for role, i in index.items():
+            if role == "albedo":
+                pbr["baseColorTexture"] = {"index": i}
+            elif role == "normal":
+                mat["normalTexture"] = {"index": i}
+            elif role in ("mr", "orm", "roughness"):
+                pbr["metallicRoughnessTexture"] = {"index": i}
+                if role == "orm":
+                    mat["occlusionTexture"] = {"index": i}
+            elif role == "occlusion":
+                mat["occlusionTexture"] = {"index": i}
+        gltf = {"asset": {"version": "2.0", "generator": "texsandwich Blender add-on"}, "materials": [mat],
+                "images": images, "textures": [{"source": i} for i in range(len(images))]}
+        (src / "material.gltf").write_text(json.dumps(gltf, indent=1))
+        self.status = f"{self.title}: compressing {self.material.name}"
+        self.job = CliJob([str(self.cli), "compress", str(src / "material.gltf"), "-o", str(self.tmp / "tsw"),
+                           "--progress", "json", "--quality", str(self.quality), "--codec", self.codec]).start()
+
+    def update(self) -> bool:
+        done = super().update()
+        if done and self.stage == "compress":
+            self.check_cli_result()
+            self.stage = "decompress"
+            self.fraction = 0.6
+            self.status = f"{self.title}: decoding {self.material.name}"
+            self.job = CliJob([str(self.cli), "decompress", str(self.tmp / "tsw" / "material.gltf"),  # type: ignore[operator]
+                               "-o", str(self.tmp / "decoded" / "material.gltf"), "--progress", "json"]).start()  # type: ignore[operator]
+            return False
+        return done
+
+    def handle(self, ev: dict) -> None:
+        if self.stage == "compress" or ev.get("event") in ("warning",):
+            super().handle(ev)
+
+    def finish(self, context) -> str:
+        try:
+            self.check_cli_result()
+            assert self.tmp is not None
+            report = self.materials[0]
+            decoded = json.loads((self.tmp / "decoded" / "material.gltf").read_text())["images"]
+            if self.pack:
+                store = self.tmp / "decoded"
+            else:
+                store = Path(bpy.path.abspath("//texsandwich")) / _safe(self.material.name)
+                if store.exists():
+                    shutil.rmtree(store)
+                store.mkdir(parents=True)
+                for f in (self.tmp / "tsw").glob("*.tsw"):
+                    shutil.copyfile(f, store / f.name)
+            for i, r in enumerate(self.roles):
+                path = self.tmp / "decoded" / decoded[i]["uri"]
+                if not self.pack:
+                    shutil.copyfile(path, store / path.name)
+                    path = store / path.name
+                self._replace(r, path)
+            self.material[PROP] = {
+                "recipe": report["recipe"], "bytes_in": int(report["bytes_in"]), "bytes_out": int(report["bytes_out"]),
+                "shaded_psnr": -1.0 if report["shaded_psnr"] is None else float(report["shaded_psnr"]),
+                "quality": self.quality, "codec": self.codec, "storage": "packed" if self.pack else str(store),
+            }
+        finally:
+            self.cleanup()
+        self.fraction = 1.0
+        text, summary = format_report([report], self.notes, f"texsandwich material: {self.material.name}")
+        _write_text(text)
+        return summary
+
+    def _replace(self, r: RoleImage, path: Path) -> None:
+        orig = r.node.image
+        img = bpy.data.images.load(str(path), check_existing=False)
+        img.name = f"{orig.name}.tsw"
+        if r.role == "roughness":  # back to a gray image from the G channel
+            a = image_array(img)
+            set_pixels(img, np.repeat(a[..., 1:2], 3, axis=2))
+            if not self.pack:
+                img.save()
+        img.colorspace_settings.name = orig.colorspace_settings.name
+        if self.pack:
+            img.pack()
+            img.filepath = "//" + path.name
+        else:
+            img.filepath = bpy.path.relpath(str(path))
+        r.node[PROP] = orig.name
+        orig.use_fake_user = True  # kept for revert even though no node uses it now
+        r.node.image = img
+
+    def cleanup(self) -> None:
+        _rmtree(self.tmp)
+        self.tmp = None
+
+
+def revert_material(material) -> int:
+    """Put the original images back; returns how many nodes were restored."""
+    n = 0
+    if material.node_tree is not None:
+        for node in material.node_tree.nodes:
+            if node.bl_idname != "ShaderNodeTexImage" or PROP not in node:
+                continue
+            orig = bpy.data.images.get(node[PROP])
+            decoded = node.image
+            if orig is not None:
+                node.image = orig
+                orig.use_fake_user = False
+                n += 1
+            del node[PROP]
+            if decoded is not None and decoded.users == 0:
+                bpy.data.images.remove(decoded)
+    if PROP in material:
+        del material[PROP]
+    return n
+
+
+def material_summary(material) -> str | None:
+    """One line for the panel: what compressing saved and cost."""
+    info = material.get(PROP)
+    if not info:
+        return None
+    psnr = "identical" if info["shaded_psnr"] < 0 else f"{info['shaded_psnr']:.2f} dB"
+    ratio = info["bytes_in"] / info["bytes_out"] if info["bytes_out"] else 0.0
+    return (f"{human_bytes(info['bytes_in'])} -> {human_bytes(info['bytes_out'])} ({ratio:.1f}x), "
+            f"shaded PSNR {psnr}")
+

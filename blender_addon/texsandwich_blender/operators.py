@@ -1,0 +1,245 @@
+"""Operators: export, import, compress/revert a material, test the CLI.
+
+Long jobs run modal on a 0.1 s timer with Blender's progress indicator and a status-bar line; Esc
+cancels (the CLI is killed, its staging folder removed). In background mode (``blender -b``, the
+``bpy`` module) there is no event loop, so the same job runs to the end inside ``execute``.
+"""
+
+
+import time
+from pathlib import Path
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
+from bpy_extras.io_utils import ExportHelper, ImportHelper
+
+from .cli import CliError, find_cli, version_string
+from .jobs import ExportJob, ImportJob, Job, MaterialJob, revert_material
+
+LAST: dict[str, str] = {"level": "", "message": ""}
+"""The last message an operator reported (what a script or a test reads after calling it)."""
+
+
+def _prefs(context):
+    addon = context.preferences.addons.get(__package__)
+    return addon.preferences if addon else None
+
+
+def locate_cli(context) -> Path:
+    """The CLI from the preferences, or found automatically (:func:`cli.find_cli`)."""
+    prefs = _prefs(context)
+    preference = prefs.cli_path if prefs else ""
+    search = [Path(__file__).resolve().parent]
+    if bpy.data.filepath:
+        search.insert(0, Path(bpy.data.filepath).resolve().parent)
+    path, _ = find_cli(bpy.path.abspath(preference) if preference else "", tuple(search))
+    return path
+
+
+def _say(op, level: str, message: str) -> None:
+    LAST["level"], LAST["message"] = level, message
+    op.report({level}, message)
+
+
+class JobRunner:
+    """Mixin: run a :class:`Job` modal (interactive) or blocking (background)."""
+
+    _job = None  # the running Job (no annotation: Blender reads class annotations as properties)
+    _timer = None
+
+    def run(self, context, job: Job):
+        LAST["level"] = LAST["message"] = ""
+        try:
+            job.begin(context)
+        except CliError as e:
+            job.cleanup()
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        self._job = job
+        if bpy.app.background or context.window is None:
+            while not job.update():
+                time.sleep(0.05)
+            return self._end(context)
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context, event):
+        job = self._job
+        assert job is not None
+        if event.type == "ESC":
+            job.cancel()
+            self._stop_ui(context)
+            _say(self, "WARNING", f"{job.title} cancelled; nothing was written")
+            return {"CANCELLED"}
+        if event.type == "TIMER":
+            try:
+                done = job.update()
+            except CliError as e:
+                job.cancel()
+                self._stop_ui(context)
+                _say(self, "ERROR", str(e))
+                return {"CANCELLED"}
+            context.window_manager.progress_update(int(100 * job.fraction))
+            context.workspace.status_text_set(f"{job.status}  ({int(100 * job.fraction)} %, Esc cancels)")
+            if done:
+                self._stop_ui(context)
+                return self._end(context)
+        return {"PASS_THROUGH"}
+
+    def _stop_ui(self, context) -> None:
+        if self._timer is not None:
+            context.window_manager.event_timer_remove(self._timer)
+            self._timer = None
+            context.window_manager.progress_end()
+            context.workspace.status_text_set(None)
+
+    def _end(self, context):
+        job = self._job
+        assert job is not None
+        try:
+            summary = job.finish(context)
+        except CliError as e:
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        _say(self, "INFO", summary)
+        for note in job.notes:
+            self.report({"WARNING"}, note)
+        return {"FINISHED"}
+
+
+_codec = EnumProperty(name="Codec", items=[("heic", "HEIC", "HEVC still images (x265): best quality per byte"),
+                                           ("jpeg", "JPEG", "Baseline JPEG: decodes everywhere")], default="heic")
+_quality = IntProperty(name="Quality", min=1, max=100, default=50,
+                       description="Codec quality 1-100; higher is larger and closer to the source")
+
+
+class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelper):
+    """Export glTF 2.0 with textures compressed by texsandwich (.tsw sandwiches of HEIC/JPEG)"""
+
+    bl_idname = "export_scene.texsandwich_gltf"
+    bl_label = "Export glTF (texsandwich)"
+    bl_options = {"PRESET"}
+
+    filename_ext = ".gltf"
+    filter_glob: StringProperty(default="*.gltf", options={"HIDDEN"})  # type: ignore[valid-type]
+    quality: _quality  # type: ignore[valid-type]
+    codec: _codec  # type: ignore[valid-type]
+    recipe: EnumProperty(  # type: ignore[valid-type]
+        name="Recipe",
+        items=[("AUTO", "Automatic", "pbr8-400 for materials with base colour, normal and roughness maps; "
+                                     "each texture on its own recipe otherwise"),
+               ("pbr8-400", "pbr8-400 for all", "Every material through the material recipe (missing maps "
+                                                 "filled with glTF defaults)")],
+        default="AUTO")
+    use_selection: BoolProperty(name="Selected Objects", default=False)  # type: ignore[valid-type]
+
+    def execute(self, context):
+        try:
+            cli = locate_cli(context)
+        except CliError as e:
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        return self.run(context, ExportJob(cli, self.filepath, self.quality, self.codec, self.recipe,
+                                           self.use_selection))
+
+
+class IMPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ImportHelper):
+    """Import a glTF whose textures are texsandwich .tsw files (decoded, then Blender's glTF importer)"""
+
+    bl_idname = "import_scene.texsandwich_gltf"
+    bl_label = "Import glTF (texsandwich)"
+    bl_options = {"UNDO"}
+
+    filename_ext = ".gltf"
+    filter_glob: StringProperty(default="*.gltf", options={"HIDDEN"})  # type: ignore[valid-type]
+
+    def execute(self, context):
+        try:
+            cli = locate_cli(context)
+        except CliError as e:
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        return self.run(context, ImportJob(cli, self.filepath))
+
+
+class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
+    """Compress the active material's image textures through texsandwich and use the decoded result"""
+
+    bl_idname = "material.texsandwich_compress"
+    bl_label = "Compress Textures"
+    bl_options = {"UNDO"}
+
+    quality: _quality  # type: ignore[valid-type]
+    codec: _codec  # type: ignore[valid-type]
+    pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
+                       description="Pack the decoded images (otherwise they and the .tsw files go to "
+                                   "//texsandwich/ next to the saved .blend)")
+
+    @classmethod
+    def poll(cls, context):
+        return getattr(context, "material", None) is not None
+
+    def invoke(self, context, event):
+        settings = context.scene.texsandwich
+        self.quality, self.codec, self.pack = settings.quality, settings.codec, settings.pack
+        return self.execute(context)
+
+    def execute(self, context):
+        try:
+            cli = locate_cli(context)
+        except CliError as e:
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        return self.run(context, MaterialJob(cli, context.material, self.quality, self.codec, self.pack))
+
+
+class MATERIAL_OT_texsandwich_revert(bpy.types.Operator):
+    """Put the material's original images back"""
+
+    bl_idname = "material.texsandwich_revert"
+    bl_label = "Revert"
+    bl_options = {"UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        m = getattr(context, "material", None)
+        return m is not None and "texsandwich" in m
+
+    def execute(self, context):
+        n = revert_material(context.material)
+        _say(self, "INFO", f"texsandwich: {n} original image(s) restored")
+        return {"FINISHED"}
+
+
+class TEXSANDWICH_OT_test_cli(bpy.types.Operator):
+    """Check that the texsandwich CLI runs and is recent enough"""
+
+    bl_idname = "texsandwich.test_cli"
+    bl_label = "Test"
+
+    def execute(self, context):
+        from .cli import check_cli
+
+        try:
+            path = locate_cli(context)
+            version = check_cli(path)
+        except CliError as e:
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        _say(self, "INFO", f"texsandwich {version_string(version)} at {path}")
+        return {"FINISHED"}
+
+
+CLASSES = (EXPORT_SCENE_OT_texsandwich_gltf, IMPORT_SCENE_OT_texsandwich_gltf, MATERIAL_OT_texsandwich_compress,
+           MATERIAL_OT_texsandwich_revert, TEXSANDWICH_OT_test_cli)
+
+
+def menu_export(self, context):
+    self.layout.operator(EXPORT_SCENE_OT_texsandwich_gltf.bl_idname, text="glTF with texsandwich textures (.gltf)")
+
+
+def menu_import(self, context):
+    self.layout.operator(IMPORT_SCENE_OT_texsandwich_gltf.bl_idname, text="glTF with texsandwich textures (.gltf)")

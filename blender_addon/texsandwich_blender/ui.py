@@ -1,0 +1,81 @@
+"""Add-on preferences (where the CLI is) and the Properties › Material › texsandwich panel."""
+
+
+import bpy
+from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
+
+from .cli import REQUIRED_VERSION, version_string
+from .jobs import PROP, material_summary
+from .nodes import image_nodes, material_roles
+
+
+class TexsandwichPreferences(bpy.types.AddonPreferences):
+    bl_idname = __package__
+
+    cli_path: StringProperty(  # type: ignore[valid-type]
+        name="texsandwich CLI", subtype="FILE_PATH", default="",
+        description="Path of the texsandwich command; empty: PATH, $TEXSANDWICH_CLI, or a project .venv "
+                    "next to the .blend or the add-on")
+
+    def draw(self, context):
+        col = self.layout.column()
+        row = col.row(align=True)
+        row.prop(self, "cli_path")
+        row.operator("texsandwich.test_cli", icon="CHECKMARK")
+        col.label(text=f"Needs texsandwich {version_string(REQUIRED_VERSION)} or newer (pip install texsandwich, "
+                       "or 'make' in a checkout of the project).")
+
+
+class TexsandwichSettings(bpy.types.PropertyGroup):
+    """Scene-wide defaults of the material panel."""
+
+    quality: IntProperty(name="Quality", min=1, max=100, default=50)  # type: ignore[valid-type]
+    codec: EnumProperty(name="Codec", items=[("heic", "HEIC", ""), ("jpeg", "JPEG", "")],  # type: ignore[valid-type]
+                        default="heic")
+    pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
+                       description="Pack decoded images instead of writing them next to the saved .blend")
+
+
+class MATERIAL_PT_texsandwich(bpy.types.Panel):
+    bl_label = "texsandwich"
+    bl_space_type = "PROPERTIES"
+    bl_region_type = "WINDOW"
+    bl_context = "material"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    @classmethod
+    def poll(cls, context):
+        return getattr(context, "material", None) is not None
+
+    def draw(self, context):
+        layout = self.layout
+        mat = context.material
+        summary = material_summary(mat)
+        if summary:
+            info = mat[PROP]
+            box = layout.box()
+            box.label(text=f"Compressed ({info['recipe']}, {info['codec'].upper()} q{info['quality']})",
+                      icon="CHECKMARK")
+            box.label(text=summary)
+            box.label(text=f"Stored: {info['storage']}")
+            layout.operator("material.texsandwich_revert", icon="LOOP_BACK")
+            return
+        roles = material_roles(mat)
+        if not roles:
+            n = len(image_nodes(mat))
+            layout.label(text="No image texture in a glTF PBR input" + (f" ({n} other image(s))" if n else ""),
+                         icon="INFO")
+            return
+        col = layout.column(align=True)
+        for r in roles:
+            w, h = r.node.image.size
+            col.label(text=f"{r.role}: {r.node.image.name} ({w}x{h})", icon="IMAGE_DATA")
+        settings = context.scene.texsandwich
+        row = layout.row(align=True)
+        row.prop(settings, "codec", text="")
+        row.prop(settings, "quality")
+        layout.prop(settings, "pack")
+        layout.operator("material.texsandwich_compress", icon="MOD_DECIM")
+
+
+CLASSES = (TexsandwichPreferences, TexsandwichSettings, MATERIAL_PT_texsandwich)
