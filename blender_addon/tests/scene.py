@@ -52,7 +52,6 @@ def pbr_material(name: str, folder: Path | None, seed: int = 0, normal_strength:
     """Base colour, Normal Map, ORM through Separate Color (G roughness, B metallic, R occlusion)."""
     t = textures(seed=seed)
     mat = bpy.data.materials.new(name)
-    mat.use_nodes = True
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes["Principled BSDF"]
     ta, tn, to = (nodes.new("ShaderNodeTexImage") for _ in range(3))
@@ -76,7 +75,6 @@ def pbr_material(name: str, folder: Path | None, seed: int = 0, normal_strength:
 
 def albedo_material(name: str, folder: Path | None):
     mat = bpy.data.materials.new(name)
-    mat.use_nodes = True
     tex = mat.node_tree.nodes.new("ShaderNodeTexImage")
     tex.image = _image(f"{name}_albedo", textures(seed=3)["albedo"][::-1].copy(), "sRGB", folder)
     mat.node_tree.links.new(tex.outputs["Color"], mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
@@ -85,7 +83,6 @@ def albedo_material(name: str, folder: Path | None):
 
 def procedural_material(name: str):
     mat = bpy.data.materials.new(name)
-    mat.use_nodes = True
     noise = mat.node_tree.nodes.new("ShaderNodeTexNoise")
     mat.node_tree.links.new(noise.outputs["Color"], mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
     return mat

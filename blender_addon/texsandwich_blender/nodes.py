@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import bpy
+
 GLTF_GROUP_NAMES = ("glTF Material Output", "glTF Settings")
 
 
@@ -52,9 +54,16 @@ def _separate_image(socket, channel: str):
     return _image_node(node.inputs[0])
 
 
+def uses_nodes(material) -> bool:
+    """Whether the material's node tree is what renders (always, from Blender 5.0 on)."""
+    if material.node_tree is None:
+        return False
+    return bpy.app.version >= (5, 0, 0) or material.use_nodes
+
+
 def principled(material):
     """The Principled BSDF feeding the material output, or None."""
-    if not material.use_nodes or material.node_tree is None:
+    if not uses_nodes(material):
         return None
     for node in material.node_tree.nodes:
         if node.bl_idname == "ShaderNodeOutputMaterial" and node.is_active_output:
@@ -105,7 +114,7 @@ def material_roles(material) -> list[RoleImage]:
 
 def image_nodes(material) -> list:
     """Every Image Texture node with an image in the material's tree."""
-    if not material.use_nodes or material.node_tree is None:
+    if not uses_nodes(material):
         return []
     return [n for n in material.node_tree.nodes if n.bl_idname == "ShaderNodeTexImage" and n.image]
 
@@ -115,7 +124,7 @@ PROCEDURAL_PREFIXES = ("ShaderNodeTex",)
 
 def is_procedural(material) -> bool:
     """The material uses texture nodes but no image: glTF exports it without textures."""
-    if not material.use_nodes or material.node_tree is None:
+    if not uses_nodes(material):
         return False
     tex = [n for n in material.node_tree.nodes if n.bl_idname.startswith(PROCEDURAL_PREFIXES)]
     return bool(tex) and not any(n.bl_idname == "ShaderNodeTexImage" and n.image for n in tex)

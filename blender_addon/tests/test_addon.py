@@ -1,0 +1,272 @@
+"""The add-on in a real Blender (the ``bpy`` module), headless, against the real CLI and codecs."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import bpy
+import numpy as np
+import pytest
+import scene
+
+
+def _export(path: Path, **kw) -> set[str]:
+    return bpy.ops.export_scene.texsandwich_gltf(filepath=str(path), **kw)
+
+
+def _fails(op, *args, **kw) -> str:
+    """Run an operator that must fail; in background mode an ERROR report raises. Returns the message."""
+    with pytest.raises(RuntimeError) as e:
+        op(*args, **kw)
+    return str(e.value)
+
+
+def _links(mat) -> set[tuple[str, str, str, str]]:
+    return {(lk.from_node.bl_idname, lk.from_socket.name, lk.to_node.bl_idname, lk.to_socket.name)
+            for lk in mat.node_tree.links}
+
+
+@pytest.fixture
+def exported(addon, tmp_path):
+    """The generated scene exported once at quality 60 (the files, and the add-on's last message)."""
+    scene.build_scene()
+    out = tmp_path / "export" / "scene.gltf"
+    assert _export(out, quality=60) == {"FINISHED"}, addon.operators.LAST
+    return out, dict(addon.operators.LAST)
+
+
+def test_export_turns_every_texture_into_tsw(exported):
+    out, last = exported
+    files = sorted(p.name for p in out.parent.iterdir())
+    assert files == ["library.json", "scene.0.stone.tsw", "scene.1.paint.albedo.tsw", "scene.bin", "scene.gltf"]
+    gltf = json.loads(out.read_text())
+    assert len(gltf["images"]) == 4  # albedo, normal, ORM of stone; albedo of paint: no PNG left
+    for img in gltf["images"]:
+        assert img["uri"].endswith(".tsw") and (out.parent / img["uri"]).is_file()
+        assert img["extras"]["texsandwich"]["tsw"] == img["uri"]
+    index = json.loads((out.parent / "library.json").read_text())
+    recipes = {m["name"]: m["recipe"] for m in index["assets"][0]["materials"]}
+    assert recipes == {"stone": "pbr8-400", "paint": "per-texture"}
+    # the report: per texture bytes, totals, shaded PSNR per material, and the procedural material named
+    text = bpy.data.texts["texsandwich report"].as_string()
+    for needle in ("stone_albedo.png", "stone_normal.png", "stone_orm.png", "paint_albedo.png",
+                   "scene.0.stone.tsw", "material stone: pbr8-400, shaded PSNR", "material noise: procedural"):
+        assert needle in text, needle
+    assert last["level"] == "INFO" and "smaller" in last["message"] and "shaded PSNR" in last["message"]
+    tsw_bytes = sum(p.stat().st_size for p in out.parent.glob("*.tsw"))
+    assert f"{tsw_bytes / 1024:,.1f} KiB" in last["message"]
+
+
+def test_import_builds_blenders_own_nodes_and_decodes_like_the_cli(exported, cli, tmp_path):
+    out, _ = exported
+    scene.reset()
+    assert bpy.ops.import_scene.texsandwich_gltf(filepath=str(out)) == {"FINISHED"}
+    stone = bpy.data.materials["stone"]
+    links = _links(stone)
+    for link in [("ShaderNodeTexImage", "Color", "ShaderNodeBsdfPrincipled", "Base Color"),
+                 ("ShaderNodeTexImage", "Color", "ShaderNodeNormalMap", "Color"),
+                 ("ShaderNodeNormalMap", "Normal", "ShaderNodeBsdfPrincipled", "Normal"),
+                 ("ShaderNodeSeparateColor", "Green", "ShaderNodeBsdfPrincipled", "Roughness"),
+                 ("ShaderNodeSeparateColor", "Blue", "ShaderNodeBsdfPrincipled", "Metallic"),
+                 ("ShaderNodeSeparateColor", "Red", "ShaderNodeGroup", "Occlusion")]:
+        assert link in links, link
+    nm = next(n for n in stone.node_tree.nodes if n.bl_idname == "ShaderNodeNormalMap")
+    assert nm.inputs["Strength"].default_value == pytest.approx(0.8)
+    assert ("ShaderNodeTexImage", "Color", "ShaderNodeBsdfPrincipled", "Base Color") in _links(
+        bpy.data.materials["paint"])
+    # every image packed, and its pixels exactly what 'texsandwich decompress' writes
+    ref = tmp_path / "ref"
+    subprocess.run([str(cli), "decompress", str(out), "-o", str(ref / "scene.gltf"), "-q"], check=True)
+    ref_images = json.loads((ref / "scene.gltf").read_text())["images"]
+    from texsandwich_blender.pixels import image_array
+
+    assert len(ref_images) == 4
+    for entry in ref_images:
+        img = bpy.data.images[entry["name"]]
+        assert img.packed_file is not None
+        expected = bpy.data.images.load(str(ref / entry["uri"]))
+        a, b = image_array(img), image_array(expected)
+        assert a.shape == b.shape and np.array_equal(a, b), entry["name"]
+        bpy.data.images.remove(expected)
+    assert bpy.data.images["stone_albedo"].colorspace_settings.name == "sRGB"
+    assert bpy.data.images["stone_normal"].colorspace_settings.name == "Non-Color"
+
+
+def test_a_cancelled_export_leaves_nothing(addon, cli, tmp_path):
+    from texsandwich_blender.jobs import ExportJob
+
+    scene.build_scene()
+    out = tmp_path / "cancel" / "scene.gltf"
+    job = ExportJob(cli, str(out), 60, "heic", "AUTO", False)
+    job.begin(bpy.context)
+    assert job.job is not None and job.job.process.poll() is None  # the CLI is running
+    job.cancel()
+    assert job.job.process.returncode != 0
+    assert list(out.parent.iterdir()) == []  # no staging folder, no partial .tsw, no glTF
+
+
+def test_cli_missing_or_too_old_is_one_clear_message(addon, tmp_path, monkeypatch):
+    scene.build_scene(procedural=False)
+    prefs = bpy.context.preferences.addons["texsandwich_blender"].preferences
+    prefs.cli_path = str(tmp_path / "nowhere" / "texsandwich")
+    try:
+        msg = _fails(_export, tmp_path / "a" / "scene.gltf")
+        assert "not found" in msg and "0.2.0" in msg
+        old = tmp_path / "old-texsandwich"
+        old.write_text("#!/bin/sh\necho 'texsandwich, version 0.1.0'\n")
+        old.chmod(old.stat().st_mode | stat.S_IXUSR)
+        prefs.cli_path = str(old)
+        assert "is texsandwich 0.1.0; this add-on needs 0.2.0 or newer" in _fails(bpy.ops.texsandwich.test_cli)
+        assert "needs 0.2.0" in _fails(_export, tmp_path / "b" / "scene.gltf")
+        assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
+    finally:
+        prefs.cli_path = ""
+    assert bpy.ops.texsandwich.test_cli() == {"FINISHED"}
+    assert addon.operators.LAST["message"].startswith("texsandwich 0.2")
+
+
+def test_udim_unwritable_folder_and_untextured_scenes(addon, tmp_path):
+    scene.build_scene(procedural=False)
+    bpy.data.images["stone_albedo"].source = "TILED"
+    assert "UDIM tiles are not supported yet (image stone_albedo)" in _fails(_export, tmp_path / "udim" / "scene.gltf")
+    assert not any((tmp_path / "udim").iterdir())
+
+    scene.build_scene(procedural=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert "cannot create the export folder" in _fails(_export, blocker / "scene.gltf")
+
+    scene.reset()
+    bpy.ops.mesh.primitive_cube_add()
+    bpy.context.active_object.data.materials.append(scene.procedural_material("noise"))
+    out = tmp_path / "plain" / "scene.gltf"
+    assert _export(out) == {"FINISHED"}
+    assert "uncompressed" in addon.operators.LAST["message"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["scene.bin", "scene.gltf"]
+
+
+def test_import_of_an_ordinary_gltf_goes_straight_to_blender(addon, tmp_path):
+    scene.build_scene(procedural=False)
+    plain = tmp_path / "plain" / "scene.gltf"
+    bpy.ops.export_scene.gltf(filepath=str(plain), export_format="GLTF_SEPARATE")
+    scene.reset()
+    assert bpy.ops.import_scene.texsandwich_gltf(filepath=str(plain)) == {"FINISHED"}
+    assert "imported as it is" in addon.operators.LAST["message"]
+    assert "stone" in bpy.data.materials
+    assert "no such file" in _fails(bpy.ops.import_scene.texsandwich_gltf, filepath=str(tmp_path / "missing.gltf"))
+
+
+def _compress_active(mat, **kw):
+    with bpy.context.temp_override(material=mat):
+        return bpy.ops.material.texsandwich_compress(**kw)
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_material_panel_compresses_in_place_and_reverts(addon, tmp_path, saved):
+    from texsandwich_blender.pixels import image_array
+
+    folder = tmp_path / "blend"
+    folder.mkdir()
+    scene.build_scene(folder=folder if saved else None, procedural=False)
+    if saved:
+        bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
+    mat = bpy.data.materials["stone"]
+    originals = {n.name: n.image for n in mat.node_tree.nodes if n.bl_idname == "ShaderNodeTexImage"}
+    before = {name: image_array(img) for name, img in originals.items()}
+    assert _compress_active(mat, quality=70, pack=False) == {"FINISHED"}, addon.operators.LAST
+    info = mat["texsandwich"]
+    assert info["recipe"] == "pbr8-400" and 0 < info["bytes_out"] < info["bytes_in"] and info["shaded_psnr"] > 25
+    for name, node in ((n.name, n) for n in mat.node_tree.nodes if n.bl_idname == "ShaderNodeTexImage"):
+        assert node.image.name == originals[name].name + ".tsw" and node["texsandwich"] == originals[name].name
+        a = image_array(node.image).astype(float)
+        assert 0 < np.abs(a - before[name]).mean() < 12  # decoded: close to the source, not the source
+        assert (node.image.packed_file is not None) == (not saved)
+    if saved:
+        stored = folder / "texsandwich" / "stone"
+        assert any(stored.glob("*.tsw")) and len(list(stored.glob("*.png"))) == 3
+        assert info["storage"] == str(stored)
+    from texsandwich_blender.jobs import material_summary
+
+    assert "shaded PSNR" in material_summary(mat)
+    assert "already compressed" in _fails(_compress_active, mat)
+    with bpy.context.temp_override(material=mat):
+        assert bpy.ops.material.texsandwich_revert() == {"FINISHED"}
+    assert "texsandwich" not in mat
+    for name, node in ((n.name, n) for n in mat.node_tree.nodes if n.bl_idname == "ShaderNodeTexImage"):
+        assert node.image == originals[name] and np.array_equal(image_array(node.image), before[name])
+    assert not [i for i in bpy.data.images if i.name.endswith(".tsw")]
+
+
+def test_material_with_procedural_textures_only_is_refused(addon):
+    scene.reset()
+    mat = scene.procedural_material("noise")
+    assert "has no image texture in a glTF PBR input" in _fails(_compress_active, mat)
+
+
+def test_gray_roughness_image_goes_through_and_comes_back_gray(addon, tmp_path):
+    from texsandwich_blender.pixels import image_array
+
+    scene.build_scene(procedural=False)
+    mat = bpy.data.materials["stone"]
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    bsdf = nodes["Principled BSDF"]
+    rough = nodes.new("ShaderNodeTexImage")
+    gray = np.repeat(scene.textures(seed=7)["orm"][..., 1:2], 3, axis=2)
+    rough.image = scene._image("stone_rough", gray, "Non-Color", None)
+    links.new(rough.outputs["Color"], bsdf.inputs["Roughness"])
+    from texsandwich_blender.nodes import material_roles
+
+    assert {r.role for r in material_roles(mat)} == {"albedo", "normal", "roughness", "occlusion"}
+    assert _compress_active(mat, quality=80) == {"FINISHED"}, addon.operators.LAST
+    a = image_array(rough.image)
+    assert np.array_equal(a[..., 0], a[..., 1]) and np.array_equal(a[..., 0], a[..., 2])
+    assert np.abs(a[..., 0].astype(float) - gray[..., 0]).mean() < 12
+
+
+def test_addon_package_has_both_manifests():
+    root = Path(__file__).resolve().parents[1] / "texsandwich_blender"
+    import tomllib
+
+    manifest = tomllib.loads((root / "blender_manifest.toml").read_text())
+    import texsandwich_blender
+
+    assert manifest["id"] == "texsandwich_blender" and manifest["type"] == "add-on"
+    assert manifest["version"] == ".".join(map(str, texsandwich_blender.bl_info["version"]))
+    assert texsandwich_blender.bl_info["blender"] == (3, 6, 0)
+    assert "import torch" not in "".join(p.read_text() for p in root.glob("*.py"))
+    assert os.environ.get("TEXSANDWICH_CLI")
+
+
+INSTALL = """
+import sys, bpy, addon_utils
+zip_path, how = sys.argv[-2:]
+if how == "extension":
+    r = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+    name = "bl_ext.user_default.texsandwich_blender"
+else:
+    r = bpy.ops.preferences.addon_install(filepath=zip_path)
+    addon_utils.enable("texsandwich_blender", default_set=True)
+    name = "texsandwich_blender"
+assert r == {"FINISHED"}, r
+assert name in sys.modules and name in bpy.context.preferences.addons, list(bpy.context.preferences.addons.keys())
+assert bpy.ops.export_scene.texsandwich_gltf.poll() and bpy.ops.import_scene.texsandwich_gltf.poll()
+print("INSTALLED", name)
+"""
+
+
+@pytest.mark.parametrize("how", ["extension", "legacy"])
+def test_built_zip_installs(tmp_path, how):
+    """``make blender-addon``'s zip installs through Blender's own installers (4.2+ extension, legacy)."""
+    root = Path(__file__).resolve().parents[2]
+    built = subprocess.run([sys.executable, str(root / "tools" / "build_blender_addon.py"), "-o", str(tmp_path)],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    env = {**os.environ, "BLENDER_USER_RESOURCES": str(tmp_path / "blender-user")}
+    (tmp_path / "install.py").write_text(INSTALL)
+    r = subprocess.run([sys.executable, str(tmp_path / "install.py"), built, how], env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert "INSTALLED" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
