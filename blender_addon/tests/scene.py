@@ -48,9 +48,9 @@ def gltf_output_group():
     return g
 
 
-def pbr_material(name: str, folder: Path | None, seed: int = 0, normal_strength: float = 0.8):
+def pbr_material(name: str, folder: Path | None, seed: int = 0, normal_strength: float = 0.8, size: int = 96):
     """Base colour, Normal Map, ORM through Separate Color (G roughness, B metallic, R occlusion)."""
-    t = textures(seed=seed)
+    t = textures(size, seed=seed)
     mat = bpy.data.materials.new(name)
     nodes, links = mat.node_tree.nodes, mat.node_tree.links
     bsdf = nodes["Principled BSDF"]
@@ -73,10 +73,10 @@ def pbr_material(name: str, folder: Path | None, seed: int = 0, normal_strength:
     return mat
 
 
-def albedo_material(name: str, folder: Path | None):
+def albedo_material(name: str, folder: Path | None, size: int = 96):
     mat = bpy.data.materials.new(name)
     tex = mat.node_tree.nodes.new("ShaderNodeTexImage")
-    tex.image = _image(f"{name}_albedo", textures(seed=3)["albedo"][::-1].copy(), "sRGB", folder)
+    tex.image = _image(f"{name}_albedo", textures(size, seed=3)["albedo"][::-1].copy(), "sRGB", folder)
     mat.node_tree.links.new(tex.outputs["Color"], mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"])
     return mat
 
@@ -107,11 +107,11 @@ def reset() -> None:
         bpy.data.collections.remove(c)
 
 
-def build_scene(folder: Path | None = None, procedural: bool = True) -> None:
+def build_scene(folder: Path | None = None, procedural: bool = True, size: int = 96) -> None:
     """Empty the file, then: a sphere with a full PBR material, a cube with only a base colour, and
     (``procedural``) a cube with a procedural noise material."""
     reset()
-    _object("sphere", (0, 0, 0), pbr_material("stone", folder))
-    _object("cube", (2.5, 0, 0), albedo_material("paint", folder))
+    _object("sphere", (0, 0, 0), pbr_material("stone", folder, size=size))
+    _object("cube", (2.5, 0, 0), albedo_material("paint", folder, size=size))
     if procedural:
         _object("cube", (-2.5, 0, 0), procedural_material("noise"))
