@@ -41,7 +41,7 @@ $(BLENDER_STAMP):
 test-blender:
 	@if [ -n "$$TEXSANDWICH_SKIP_BLENDER" ]; then echo "Blender tests skipped (TEXSANDWICH_SKIP_BLENDER is set)"; exit 0; fi; \
 	$(MAKE) --no-print-directory $(STAMP) $(BLENDER_STAMP) && \
-	TEXSANDWICH_CLI=$(CURDIR)/$(VENV)/bin/texsandwich $(BLENDER_VENV)/bin/python -m pytest -q -p no:cacheprovider blender_addon/tests
+	TEXSANDWICH_CLI=$(CURDIR)/$(VENV)/bin/texsandwich $(BLENDER_VENV)/bin/python -m pytest -p no:cacheprovider blender_addon/tests
 
 blender-addon:
 	$(PYTHON) tools/build_blender_addon.py -o dist

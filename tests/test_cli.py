@@ -230,3 +230,17 @@ def test_material_recipe_refuses_an_image_file(capsys, images, tmp_path):
     code, _, err = run(capsys, "compress", str(images / "chelsea.png"), "-o", str(tmp_path / "x.tsw"),
                        "--recipe", "pbr8-400", "--model", "none")
     one_line_error(code, err, 1, "material folder")
+
+
+def test_progress_json_is_strict_json_one_object_per_line(capsys):
+    import math
+
+    from texsandwich.progress import Progress
+
+    p = Progress("json", command="compress")
+    p.event("material", name="m", shaded_psnr=math.inf, sizes=[1.0, math.nan], path=Path("a/b"))
+    p.line("a human line")  # not in the stream
+    out = capsys.readouterr().out.splitlines()
+    assert out == ['{"event": "material", "name": "m", "shaded_psnr": null, "sizes": [1.0, null], "path": "a/b"}']
+    with pytest.raises(ValueError):
+        Progress("xml")

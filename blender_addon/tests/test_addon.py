@@ -26,6 +26,16 @@ def _fails(op, *args, **kw) -> str:
     return str(e.value)
 
 
+def _node_values(mat) -> list[tuple[str, str, object]]:
+    """Each node's type, image name and unlinked input values (what the importer set)."""
+    out = []
+    for n in mat.node_tree.nodes:
+        values = tuple((i.name, tuple(i.default_value) if hasattr(i.default_value, "__len__") else i.default_value)
+                       for i in n.inputs if not i.is_linked and hasattr(i, "default_value"))
+        out.append((n.bl_idname, getattr(getattr(n, "image", None), "name", ""), values))
+    return sorted(out, key=repr)
+
+
 def _links(mat) -> set[tuple[str, str, str, str]]:
     return {(lk.from_node.bl_idname, lk.from_socket.name, lk.to_node.bl_idname, lk.to_socket.name)
             for lk in mat.node_tree.links}
@@ -95,6 +105,11 @@ def test_import_builds_blenders_own_nodes_and_decodes_like_the_cli(exported, cli
         bpy.data.images.remove(expected)
     assert bpy.data.images["stone_albedo"].colorspace_settings.name == "sRGB"
     assert bpy.data.images["stone_normal"].colorspace_settings.name == "Non-Color"
+    # the node trees are exactly what Blender's own importer builds for the decoded PNGs
+    ours = {m.name: (_links(m), _node_values(m)) for m in bpy.data.materials}
+    scene.reset()
+    assert bpy.ops.import_scene.gltf(filepath=str(ref / "scene.gltf")) == {"FINISHED"}
+    assert ours == {m.name: (_links(m), _node_values(m)) for m in bpy.data.materials}
 
 
 def test_a_cancelled_export_leaves_nothing(addon, cli, tmp_path):
