@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import bpy
@@ -285,3 +286,68 @@ def test_built_zip_installs(tmp_path, how):
     r = subprocess.run([sys.executable, str(tmp_path / "install.py"), built, how], env=env, capture_output=True,
                        text=True, timeout=300)
     assert "INSTALLED" in r.stdout, r.stdout[-2000:] + r.stderr[-2000:]
+
+
+class _Recorder:
+    """Stands in for Blender's window manager / workspace so the modal path runs headless."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def __getattr__(self, name):
+        return lambda *a, **k: self.calls.append((name, *a)) or "timer"
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.window_manager, self.workspace, self.window = _Recorder(), _Recorder(), object()
+        self.scene = bpy.context.scene
+        self.selected_objects = bpy.context.selected_objects
+
+
+class _Event:
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+
+
+def _modal_runner():
+    from texsandwich_blender.operators import JobRunner
+
+    runner = JobRunner()
+    runner.reports = []
+    runner.report = lambda level, msg: runner.reports.append((level, msg))
+    return runner
+
+
+def test_modal_path_reports_progress_then_finishes(addon, cli, tmp_path):
+    """What an interactive export does on each timer tick: progress bar, status text, then the report."""
+    from texsandwich_blender.jobs import ExportJob
+
+    scene.build_scene(procedural=False)
+    out = tmp_path / "modal" / "scene.gltf"
+    job, ctx, runner = ExportJob(cli, str(out), 60, "heic", "AUTO", False), _Context(), _modal_runner()
+    job.begin(ctx)
+    runner._job, runner._timer = job, "timer"
+    while (state := runner.modal(ctx, _Event("TIMER"))) == {"PASS_THROUGH"}:
+        time.sleep(0.05)
+    assert state == {"FINISHED"} and (out.parent / "scene.0.stone.tsw").is_file()
+    updates = [c[1] for c in ctx.window_manager.calls if c[0] == "progress_update"]
+    assert updates and updates == sorted(updates) and updates[-1] == 100
+    status = [c[1] for c in ctx.workspace.calls if c[0] == "status_text_set"]
+    assert any("Esc cancels" in str(s) for s in status) and status[-1] is None  # cleared at the end
+    assert ("progress_end",) in ctx.window_manager.calls and ("event_timer_remove", "timer") in ctx.window_manager.calls
+    assert runner.reports[0][0] == {"INFO"} and "smaller" in runner.reports[0][1]
+
+
+def test_modal_escape_cancels_and_leaves_nothing(addon, cli, tmp_path):
+    from texsandwich_blender.jobs import ExportJob
+
+    scene.build_scene(procedural=False)
+    out = tmp_path / "esc" / "scene.gltf"
+    job, ctx, runner = ExportJob(cli, str(out), 60, "heic", "AUTO", False), _Context(), _modal_runner()
+    job.begin(ctx)
+    runner._job, runner._timer = job, "timer"
+    assert runner.modal(ctx, _Event("TIMER")) == {"PASS_THROUGH"}
+    assert runner.modal(ctx, _Event("ESC")) == {"CANCELLED"}
+    assert runner.reports == [({"WARNING"}, "texsandwich export cancelled; nothing was written")]
+    assert list(out.parent.iterdir()) == [] and job.job.process.returncode != 0

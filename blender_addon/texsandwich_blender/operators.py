@@ -82,8 +82,9 @@ class JobRunner:
                 self._stop_ui(context)
                 _say(self, "ERROR", str(e))
                 return {"CANCELLED"}
-            context.window_manager.progress_update(int(100 * job.fraction))
-            context.workspace.status_text_set(f"{job.status}  ({int(100 * job.fraction)} %, Esc cancels)")
+            pct = 100 if done else int(100 * job.fraction)
+            context.window_manager.progress_update(pct)
+            context.workspace.status_text_set(f"{job.status}  ({pct} %, Esc cancels)")
             if done:
                 self._stop_ui(context)
                 return self._end(context)
