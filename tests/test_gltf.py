@@ -182,3 +182,23 @@ def test_decompress_progress_json(capsys, tmp_path):
     assert code == 0, err
     ev = _events(out)
     assert [e["event"] for e in ev] == ["start", "asset", "done"] and ev[1]["output"].endswith("scene.gltf")
+
+
+def test_target_psnr_picks_the_lowest_quality_that_reaches_it(capsys, tmp_path):
+    path, _ = _albedo_only_gltf(tmp_path / "src")
+    reports = {}
+    for target in (30.0, 40.0):
+        out = tmp_path / f"t{target:g}"
+        code, stdout, err = run(capsys, "compress", str(path), "-o", str(out), "--target-psnr", str(target),
+                                "--progress", "json")
+        assert code == 0, err
+        reports[target] = {e["name"]: e for e in _events(stdout) if e["event"] == "material"}
+        for m in reports[target].values():
+            assert m["shaded_psnr"] >= target and 1 <= m["quality"] <= 100
+    for name in ("stone", "paint"):
+        low, high = reports[30.0][name], reports[40.0][name]
+        assert low["quality"] <= high["quality"] and low["bytes_out"] <= high["bytes_out"]
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "x"), "--target-psnr", "80")
+    assert code == 0 and "below the target 80 dB" in err  # unreachable: quality 100 and a warning
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "y"), "--target-psnr", "40", "--quality=5")
+    assert code == 2 and "one of --quality, --step and --target-psnr" in err

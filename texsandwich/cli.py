@@ -186,6 +186,8 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @click.option("--quality", type=click.IntRange(0, 100), default=None, help="Codec quality 0-100 [default: 50].")
 @click.option("--step", type=click.IntRange(1, 255), default=None,
               help="Flat quantiser step instead of a quality (JPEG only).")
+@click.option("--target-psnr", type=click.FloatRange(10, 80), default=None, metavar="DB",
+              help="glTF: per material, the lowest quality whose shaded PSNR reaches DB (instead of --quality).")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample (10: HEIC only).")
 @click.option("--model", "model_spec", default=None,
@@ -196,16 +198,16 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @_quiet
 @_progress
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
-             step: int | None, bit_depth: str, model_spec: str | None, jobs_n: int, force: bool, quiet: bool,
-             progress_mode: str) -> None:
+             step: int | None, target_psnr: float | None, bit_depth: str, model_spec: str | None, jobs_n: int,
+             force: bool, quiet: bool, progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
     SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
     directory trees (library mode: the tree is mirrored under -o, finished outputs are skipped so an
     interrupted run resumes, and a library.json index lists every asset with its sizes).
     """
-    if quality is not None and step is not None:
-        raise UsageError("give --quality or --step, not both")
+    if sum(x is not None for x in (quality, step, target_psnr)) > 1:
+        raise UsageError("give one of --quality, --step and --target-psnr")
     explicit = recipe_id is not None
     if recipe_id is None:
         if not all(Path(s).suffix.lower() in GLTF_SUFFIXES or is_material_folder(Path(s)) for s in sources):
@@ -238,8 +240,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             progress.event("step", asset=j.name, done=k + 1, total=n, what=r.name)
 
         before, after, reports = compress_gltf(j.source, j.output, forced, models, codec, quality, step,
-                                               int(bit_depth), on_material)
-        psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" for r in reports)
+                                               int(bit_depth), on_material, target_psnr)
+        psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" + (f" (q{r.quality})" if target_psnr else "")
+                          for r in reports)
         return Result(j, before, after, f"{j.source} -> {j.output}: {len(reports)} material(s), "
                                         f"textures {before:,} -> {after:,} bytes; shaded PSNR {psnrs}",
                       details={"materials": [r.to_json() for r in reports]})
@@ -247,6 +250,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     def work(j: Job) -> Result:
         if j.source.suffix.lower() in GLTF_SUFFIXES:
             return work_gltf(j)
+        if target_psnr is not None:
+            raise UsageError(f"{j.source}: --target-psnr works on glTF materials; use --quality here")
         src = read_source(j.source, recipe)
         image = src.array
         c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr)

@@ -14,6 +14,7 @@ exactly as ``decompress`` will.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -64,6 +65,8 @@ class MaterialReport:
     textures: list[TextureReport] = field(default_factory=list)
     recipes: dict[str, str] = field(default_factory=dict)
     tsw_bytes: dict[str, int] = field(default_factory=dict)
+    quality: int | None = None
+    """The codec quality used (None: the codec's default; chosen per material with a PSNR target)."""
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -98,62 +101,116 @@ def _image_name(gltf, i: int) -> str:
     return img.name or f"image{i}"
 
 
+@dataclass
+class _Coded:
+    """One material coded at one quality, not yet written."""
+
+    files: dict[str, bytes]
+    covered: dict[int, tuple[str, str]]
+    decoded_images: dict[int, np.ndarray]
+    psnr: float
+    recipes: dict[str, str]
+
+
+class _Coder:
+    """Codes a glTF's materials; keeps what per-texture materials share (an image is coded once)."""
+
+    def __init__(self, gltf, src: Path, stem: str, models: Callable[[Recipe], SandwichModel], codec: str,
+                 step: int | None, bit_depth: int) -> None:
+        self.gltf, self.src, self.stem, self.models = gltf, src, stem, models
+        self.codec, self.step, self.bit_depth = codec, step, bit_depth
+        self.covered: dict[int, tuple[str, str]] = {}
+        self.decoded_images: dict[int, np.ndarray] = {}
+
+    def code(self, k: int, gm: GltfMaterial, rid: str | None, quality: int | None) -> _Coded:
+        if rid is not None:
+            recipe = get_recipe(rid)
+            s = from_material(gm.material, recipe)
+            c = compress_image(s.array, recipe, self.models(recipe), self.codec, quality, self.step,
+                               self.bit_depth, side=s.side)
+            name = tsw_name(self.stem, k, gm)
+            decoded = Material.from_stack(gm.name, c.reconstruction, PBR8).maps() | decode_side(read_tsw(c.data))
+            return _Coded({name: c.data}, {i: (name, role) for i, role in gm.images.items()}, {},
+                          shaded_psnr(gm.material, decoded), {})
+        files, covered, images, recipes = {}, {}, {}, {}
+        for i, role in gm.images.items():
+            recipe = get_recipe(RECIPE_BY_ROLE[role])
+            recipes[role] = recipe.id
+            if i in self.decoded_images:  # coded for an earlier material: shared, not coded again
+                images[i] = self.decoded_images[i]
+                continue
+            image = _channels_for(decode_map(image_bytes(self.gltf, self.src, i), f"{self.src}: image {i}"), recipe)
+            c = compress_image(image, recipe, self.models(recipe), self.codec, quality, self.step, self.bit_depth)
+            name = tsw_name(self.stem, k, gm, role)
+            files[name], covered[i], images[i] = c.data, (name, role), c.reconstruction
+        decoded = role_maps(gm.images, lambda i: images[i])
+        return _Coded(files, covered, images, shaded_psnr(gm.material, decoded), recipes)
+
+    def keep(self, coded: _Coded, out_dir: Path) -> None:
+        for name, data in coded.files.items():
+            atomic_write(out_dir / name, data)
+        self.covered.update(coded.covered)
+        self.decoded_images.update(coded.decoded_images)
+
+
+def search_quality(code: Callable[[int], _Coded], target: float) -> tuple[int, _Coded, bool]:
+    """The lowest codec quality whose shaded PSNR reaches ``target`` (bisection over 1..100).
+
+    Returns (quality, coded, reached). PSNR rises with quality for these codecs except for small
+    wiggles; bisection finds a quality that reaches the target, not always the very lowest one.
+    """
+    lo, hi = 1, 100
+    best: tuple[int, _Coded] | None = None
+    tried: dict[int, _Coded] = {}
+    while lo <= hi:
+        q = (lo + hi) // 2
+        tried[q] = code(q)
+        if tried[q].psnr >= target:
+            best, hi = (q, tried[q]), q - 1
+        else:
+            lo = q + 1
+    if best is not None:
+        return best[0], best[1], True
+    top = tried.get(100) or code(100)
+    return 100, top, False
+
+
 def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[[Recipe], SandwichModel],
                   codec: str, quality: int | None, step: int | None, bit_depth: int,
                   on_material: Callable[[int, int, MaterialReport], None] | None = None,
-                  ) -> tuple[int, int, list[MaterialReport]]:
+                  target_psnr: float | None = None) -> tuple[int, int, list[MaterialReport]]:
     """Compress every textured material of ``src`` into ``.tsw`` files beside ``out`` and write ``out``.
 
-    ``out`` is written last, so its presence means the asset is done. Returns (bytes before, bytes
-    after, one report per material); ``on_material(i, n, report)`` is called as each finishes.
+    With ``target_psnr`` each material gets the lowest quality whose shaded PSNR reaches it (a
+    warning names materials that cannot reach it even at quality 100). ``out`` is written last, so
+    its presence means the asset is done. Returns (bytes before, bytes after, one report per
+    material); ``on_material(i, n, report)`` is called as each finishes.
     """
     gltf, mats = read_gltf(src, warn_fill=forced is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    covered: dict[int, tuple[str, str]] = {}
-    decoded_images: dict[int, np.ndarray] = {}  # per-texture coding: an image shared by materials once
+    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth)
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
     reports = []
     for k, gm in enumerate(mats):
         rid = material_recipe(gm, forced)
-        textures = []
-        if rid is not None:
-            recipe = get_recipe(rid)
-            s = from_material(gm.material, recipe)
-            c = compress_image(s.array, recipe, models(recipe), codec, quality, step, bit_depth, side=s.side)
-            name = tsw_name(out.stem, k, gm)
-            atomic_write(out.parent / name, c.data)
-            for i, role in gm.images.items():
-                covered[i] = (name, role)
-                textures.append(TextureReport(i, _image_name(gltf, i), role, sizes[i], name))
-            files, after, recipes, tsw_bytes = [name], len(c.data), {}, {name: len(c.data)}
-            rec = Material.from_stack(gm.name, c.reconstruction, PBR8)
-            decoded = rec.maps() | decode_side(read_tsw(c.data))
+        if target_psnr is None:
+            q, coded = quality, coder.code(k, gm, rid, quality)
         else:
-            files, after, recipes, tsw_bytes = [], 0, {}, {}
-            for i, role in gm.images.items():
-                recipe = get_recipe(RECIPE_BY_ROLE[role])
-                name = tsw_name(out.stem, k, gm, role)
-                if i not in decoded_images:
-                    image = decode_map(image_bytes(gltf, src, i), f"{src}: image {i}")
-                    image = _channels_for(image, recipe)
-                    c = compress_image(image, recipe, models(recipe), codec, quality, step, bit_depth)
-                    atomic_write(out.parent / name, c.data)
-                    decoded_images[i] = c.reconstruction
-                    covered[i] = (name, role)
-                    files.append(name)
-                    after += len(c.data)
-                    tsw_bytes[name] = len(c.data)
-                textures.append(TextureReport(i, _image_name(gltf, i), role, sizes[i], covered[i][0]))
-                recipes[role] = recipe.id
-            decoded = role_maps(gm.images, lambda i: decoded_images[i])
-        psnr = shaded_psnr(gm.material, decoded)
-        report = MaterialReport(gm.name, rid or "per-texture", files, sum(t.bytes_in for t in textures), after,
-                                psnr, textures, recipes, tsw_bytes)
+            q, coded, reached = search_quality(lambda q, k=k, gm=gm, rid=rid: coder.code(k, gm, rid, q), target_psnr)
+            if not reached:
+                warnings.warn(f"{src.name}: material {gm.name} reaches {coded.psnr:.2f} dB at quality 100, below "
+                              f"the target {target_psnr:g} dB", stacklevel=2)
+        coder.keep(coded, out.parent)
+        textures = [TextureReport(i, _image_name(gltf, i), role, sizes[i], coder.covered[i][0])
+                    for i, role in gm.images.items()]
+        tsw_bytes = {n: len(d) for n, d in coded.files.items()}
+        report = MaterialReport(gm.name, rid or "per-texture", list(coded.files), sum(t.bytes_in for t in textures),
+                                sum(tsw_bytes.values()), coded.psnr, textures, coded.recipes, tsw_bytes, q)
         reports.append(report)
         if on_material is not None:
             on_material(k, len(mats), report)
     before = sum(sizes.values())
-    write_compressed_gltf(gltf, src, out, covered)  # last: its presence means 'done'
+    write_compressed_gltf(gltf, src, out, coder.covered)  # last: its presence means 'done'
     return before, sum(r.bytes_out for r in reports), reports
 
 

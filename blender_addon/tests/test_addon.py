@@ -351,3 +351,16 @@ def test_modal_escape_cancels_and_leaves_nothing(addon, cli, tmp_path):
     assert runner.modal(ctx, _Event("ESC")) == {"CANCELLED"}
     assert runner.reports == [({"WARNING"}, "texsandwich export cancelled; nothing was written")]
     assert list(out.parent.iterdir()) == [] and job.job.process.returncode != 0
+
+
+def test_export_and_material_panel_with_a_psnr_target(addon, tmp_path):
+    scene.build_scene(procedural=False)
+    out = tmp_path / "target" / "scene.gltf"
+    assert _export(out, rate="TARGET", target_psnr=38.0) == {"FINISHED"}
+    mats = json.loads((out.parent / "library.json").read_text())["assets"][0]["materials"]
+    assert all(m["shaded_psnr"] >= 38.0 and 1 <= m["quality"] <= 100 for m in mats)
+    assert ", quality " in bpy.data.texts["texsandwich report"].as_string()
+    mat = bpy.data.materials["stone"]
+    assert _compress_active(mat, rate="TARGET", target_psnr=36.0) == {"FINISHED"}
+    info = mat["texsandwich"]
+    assert info["shaded_psnr"] >= 36.0 and info["target_psnr"] == 36.0 and 1 <= info["quality"] <= 100

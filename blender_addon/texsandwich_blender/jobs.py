@@ -115,10 +115,12 @@ class ExportJob(Job):
 
     title = "texsandwich export"
 
-    def __init__(self, cli: Path, filepath: str, quality: int, codec: str, recipe: str, use_selection: bool) -> None:
+    def __init__(self, cli: Path, filepath: str, quality: int, codec: str, recipe: str, use_selection: bool,
+                 target_psnr: float | None = None) -> None:
         super().__init__(cli)
         self.out = Path(filepath).with_suffix(".gltf")
         self.quality, self.codec, self.recipe, self.use_selection = quality, codec, recipe, use_selection
+        self.target_psnr = target_psnr
         self.tmp: Path | None = None
         self.staging: Path | None = None
         self.written: list[Path] = []
@@ -166,7 +168,7 @@ class ExportJob(Job):
             _move_tree(self.tmp, self.staging)
             return
         args = [str(self.cli), "compress", str(src), "-o", str(self.staging), "--progress", "json",
-                "--quality", str(self.quality), "--codec", self.codec]
+                *_rate_args(self.quality, self.target_psnr), "--codec", self.codec]
         if self.recipe != "AUTO":
             args += ["--recipe", self.recipe]
         self.fraction = 0.05
@@ -245,6 +247,10 @@ class ImportJob(Job):
         self.tmp = None
 
 
+def _rate_args(quality: int, target_psnr: float | None) -> list[str]:
+    return ["--target-psnr", f"{target_psnr:g}"] if target_psnr else ["--quality", str(quality)]
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:60] or "material"
 
@@ -259,10 +265,11 @@ class MaterialJob(Job):
 
     title = "texsandwich material"
 
-    def __init__(self, cli: Path, material, quality: int, codec: str, pack: bool) -> None:
+    def __init__(self, cli: Path, material, quality: int, codec: str, pack: bool,
+                 target_psnr: float | None = None) -> None:
         super().__init__(cli)
         self.material = material
-        self.quality, self.codec = quality, codec
+        self.quality, self.codec, self.target_psnr = quality, codec, target_psnr
         self.pack = pack or not bpy.data.filepath
         self.roles: list[RoleImage] = []
         self.tmp: Path | None = None
@@ -313,7 +320,8 @@ class MaterialJob(Job):
         (src / "material.gltf").write_text(json.dumps(gltf, indent=1))
         self.status = f"{self.title}: compressing {self.material.name}"
         self.job = CliJob([str(self.cli), "compress", str(src / "material.gltf"), "-o", str(self.tmp / "tsw"),
-                           "--progress", "json", "--quality", str(self.quality), "--codec", self.codec]).start()
+                           "--progress", "json", *_rate_args(self.quality, self.target_psnr),
+                           "--codec", self.codec]).start()
 
     def update(self) -> bool:
         done = super().update()
@@ -355,7 +363,8 @@ class MaterialJob(Job):
             self.material[PROP] = {
                 "recipe": report["recipe"], "bytes_in": int(report["bytes_in"]), "bytes_out": int(report["bytes_out"]),
                 "shaded_psnr": -1.0 if report["shaded_psnr"] is None else float(report["shaded_psnr"]),
-                "quality": self.quality, "codec": self.codec, "storage": "packed" if self.pack else str(store),
+                "quality": int(report.get("quality") or self.quality), "codec": self.codec,
+                "target_psnr": float(self.target_psnr or 0.0), "storage": "packed" if self.pack else str(store),
             }
         finally:
             self.cleanup()

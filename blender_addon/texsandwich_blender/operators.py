@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .cli import CliError, find_cli, version_string
@@ -115,6 +115,12 @@ _codec = EnumProperty(name="Codec", items=[("heic", "HEIC", "HEVC still images (
                                            ("jpeg", "JPEG", "Baseline JPEG: decodes everywhere")], default="heic")
 _quality = IntProperty(name="Quality", min=1, max=100, default=50,
                        description="Codec quality 1-100; higher is larger and closer to the source")
+_rate = EnumProperty(name="Rate", items=[("QUALITY", "Quality", "One codec quality for every texture"),
+                                         ("TARGET", "Target PSNR", "Per material, the smallest files whose shaded "
+                                                                   "PSNR reaches the target")], default="QUALITY")
+_target = FloatProperty(name="Target PSNR", min=20.0, max=60.0, default=40.0, precision=1, subtype="NONE",
+                        description="Shaded-surface PSNR (dB) each material must reach; the codec quality is "
+                                    "searched per material")
 
 
 class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelper):
@@ -126,7 +132,9 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
 
     filename_ext = ".gltf"
     filter_glob: StringProperty(default="*.gltf", options={"HIDDEN"})  # type: ignore[valid-type]
+    rate: _rate  # type: ignore[valid-type]
     quality: _quality  # type: ignore[valid-type]
+    target_psnr: _target  # type: ignore[valid-type]
     codec: _codec  # type: ignore[valid-type]
     recipe: EnumProperty(  # type: ignore[valid-type]
         name="Recipe",
@@ -143,8 +151,17 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
         except CliError as e:
             _say(self, "ERROR", str(e))
             return {"CANCELLED"}
+        target = self.target_psnr if self.rate == "TARGET" else None
         return self.run(context, ExportJob(cli, self.filepath, self.quality, self.codec, self.recipe,
-                                           self.use_selection))
+                                           self.use_selection, target))
+
+    def draw(self, context):
+        layout = self.layout
+        layout.use_property_split = True
+        layout.prop(self, "rate")
+        layout.prop(self, "quality" if self.rate == "QUALITY" else "target_psnr")
+        for name in ("codec", "recipe", "use_selection"):
+            layout.prop(self, name)
 
 
 class IMPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ImportHelper):
@@ -173,7 +190,9 @@ class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
     bl_label = "Compress Textures"
     bl_options = {"UNDO"}
 
+    rate: _rate  # type: ignore[valid-type]
     quality: _quality  # type: ignore[valid-type]
+    target_psnr: _target  # type: ignore[valid-type]
     codec: _codec  # type: ignore[valid-type]
     pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
                        description="Pack the decoded images (otherwise they and the .tsw files go to "
@@ -186,6 +205,7 @@ class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
     def invoke(self, context, event):
         settings = context.scene.texsandwich
         self.quality, self.codec, self.pack = settings.quality, settings.codec, settings.pack
+        self.rate, self.target_psnr = settings.rate, settings.target_psnr
         return self.execute(context)
 
     def execute(self, context):
@@ -194,7 +214,8 @@ class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
         except CliError as e:
             _say(self, "ERROR", str(e))
             return {"CANCELLED"}
-        return self.run(context, MaterialJob(cli, context.material, self.quality, self.codec, self.pack))
+        target = self.target_psnr if self.rate == "TARGET" else None
+        return self.run(context, MaterialJob(cli, context.material, self.quality, self.codec, self.pack, target))
 
 
 class MATERIAL_OT_texsandwich_revert(bpy.types.Operator):

@@ -28,7 +28,8 @@ def format_report(materials: list[dict], notes: list[str], title: str) -> tuple[
     for m in materials:
         lines.append(f"material {m['name']}: {m['recipe']}"
                      + (f" ({', '.join(f'{k} {v}' for k, v in m['recipes'].items())})" if m.get("recipes") else "")
-                     + f", shaded PSNR {_psnr(m['shaded_psnr'])}")
+                     + f", shaded PSNR {_psnr(m['shaded_psnr'])}"
+                     + (f", quality {m['quality']}" if m.get("quality") is not None else ""))
         by_tsw: dict[str, list[dict]] = {}
         for t in m["textures"]:
             by_tsw.setdefault(t["tsw"], []).append(t)

@@ -2,7 +2,7 @@
 
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from .cli import REQUIRED_VERSION, version_string
 from .jobs import PROP, material_summary
@@ -29,7 +29,11 @@ class TexsandwichPreferences(bpy.types.AddonPreferences):
 class TexsandwichSettings(bpy.types.PropertyGroup):
     """Scene-wide defaults of the material panel."""
 
+    rate: EnumProperty(name="Rate", items=[("QUALITY", "Quality", ""), ("TARGET", "Target PSNR", "")],  # type: ignore[valid-type]
+                       default="QUALITY")
     quality: IntProperty(name="Quality", min=1, max=100, default=50)  # type: ignore[valid-type]
+    target_psnr: FloatProperty(name="Target PSNR", min=20.0, max=60.0, default=40.0,  # type: ignore[valid-type]
+                               precision=1, description="Shaded-surface PSNR (dB) to reach; quality is searched")
     codec: EnumProperty(name="Codec", items=[("heic", "HEIC", ""), ("jpeg", "JPEG", "")],  # type: ignore[valid-type]
                         default="heic")
     pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
@@ -54,7 +58,8 @@ class MATERIAL_PT_texsandwich(bpy.types.Panel):
         if summary:
             info = mat[PROP]
             box = layout.box()
-            box.label(text=f"Compressed ({info['recipe']}, {info['codec'].upper()} q{info['quality']})",
+            box.label(text=f"Compressed ({info['recipe']}, {info['codec'].upper()} q{info['quality']}"
+                           + (f", target {info['target_psnr']:.1f} dB)" if info.get("target_psnr") else ")"),
                       icon="CHECKMARK")
             box.label(text=summary)
             box.label(text=f"Stored: {info['storage']}")
@@ -73,7 +78,8 @@ class MATERIAL_PT_texsandwich(bpy.types.Panel):
         settings = context.scene.texsandwich
         row = layout.row(align=True)
         row.prop(settings, "codec", text="")
-        row.prop(settings, "quality")
+        row.prop(settings, "rate", text="")
+        row.prop(settings, "quality" if settings.rate == "QUALITY" else "target_psnr")
         layout.prop(settings, "pack")
         layout.operator("material.texsandwich_compress", icon="MOD_DECIM")
 
