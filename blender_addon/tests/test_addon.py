@@ -143,7 +143,7 @@ def test_cli_missing_or_too_old_is_one_clear_message(addon, tmp_path, monkeypatc
     finally:
         prefs.cli_path = ""
     assert bpy.ops.texsandwich.test_cli() == {"FINISHED"}
-    assert addon.operators.LAST["message"].startswith("texsandwich 0.2")
+    assert addon.operators.LAST["message"].startswith("Using texsandwich 0.2")
 
 
 def test_udim_unwritable_folder_and_untextured_scenes(addon, tmp_path):
@@ -364,3 +364,45 @@ def test_export_and_material_panel_with_a_psnr_target(addon, tmp_path):
     assert _compress_active(mat, rate="TARGET", target_psnr=36.0) == {"FINISHED"}
     info = mat["texsandwich"]
     assert info["shaded_psnr"] >= 36.0 and info["target_psnr"] == 36.0 and 1 <= info["quality"] <= 100
+
+
+class _Layout:
+    """Records what a draw() puts on screen (headless Blender has no UI to draw into)."""
+
+    def __init__(self, lines: list) -> None:
+        self.lines = lines
+
+    def __getattr__(self, name):
+        def call(*args, **kw):
+            self.lines.append((name, args, kw))
+            return self
+        return call
+
+
+def _draw(cls, context) -> list:
+    from types import SimpleNamespace
+
+    lines: list = []
+    cls.draw(SimpleNamespace(layout=_Layout(lines), **{k: getattr(cls, k) for k in ("bl_idname",) if hasattr(cls, k)}),
+             context)
+    return lines
+
+
+def test_panel_and_preferences_draw(addon, tmp_path):
+    from types import SimpleNamespace
+
+    from texsandwich_blender.ui import MATERIAL_PT_texsandwich, TexsandwichPreferences
+
+    scene.build_scene(procedural=False)
+    mat = bpy.data.materials["stone"]
+    ctx = SimpleNamespace(material=mat, scene=bpy.context.scene, preferences=bpy.context.preferences)
+    texts = [kw.get("text", "") for _, _, kw in _draw(MATERIAL_PT_texsandwich, ctx)]
+    assert any(t.startswith("albedo: stone_albedo") for t in texts)
+    assert any(t.startswith("orm: stone_orm") for t in texts)
+    assert _compress_active(mat, quality=60) == {"FINISHED"}
+    texts = [kw.get("text", "") for _, _, kw in _draw(MATERIAL_PT_texsandwich, ctx)]
+    assert any("shaded PSNR" in t for t in texts) and any(t.startswith("Compressed (pbr8-400, HEIC q60") for t in texts)
+    prefs = bpy.context.preferences.addons["texsandwich_blender"].preferences
+    texts = [kw.get("text", "") for _, _, kw in _draw(TexsandwichPreferences, SimpleNamespace(
+        preferences=bpy.context.preferences))]
+    assert prefs.cli_path == "" and any(t.startswith("Using texsandwich 0.2") for t in texts)

@@ -13,7 +13,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from .cli import CliError, find_cli, version_string
+from .cli import CliError, find_cli
 from .jobs import ExportJob, ImportJob, Job, MaterialJob, revert_material
 
 LAST: dict[str, str] = {"level": "", "message": ""}
@@ -243,15 +243,13 @@ class TEXSANDWICH_OT_test_cli(bpy.types.Operator):
     bl_label = "Test"
 
     def execute(self, context):
-        from .cli import check_cli
+        from .ui import detection
 
-        try:
-            path = locate_cli(context)
-            version = check_cli(path)
-        except CliError as e:
-            _say(self, "ERROR", str(e))
+        ok, line = detection(context, refresh=True)
+        if not ok:
+            _say(self, "ERROR", line)
             return {"CANCELLED"}
-        _say(self, "INFO", f"texsandwich {version_string(version)} at {path}")
+        _say(self, "INFO", line)
         return {"FINISHED"}
 
 

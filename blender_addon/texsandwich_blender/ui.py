@@ -22,8 +22,32 @@ class TexsandwichPreferences(bpy.types.AddonPreferences):
         row = col.row(align=True)
         row.prop(self, "cli_path")
         row.operator("texsandwich.test_cli", icon="CHECKMARK")
+        found = detection(context)
+        col.label(text=found[1], icon="CHECKMARK" if found[0] else "ERROR")
         col.label(text=f"Needs texsandwich {version_string(REQUIRED_VERSION)} or newer (pip install texsandwich, "
                        "or 'make' in a checkout of the project).")
+
+
+_DETECTED: dict[str, tuple[bool, str]] = {}
+"""CLI detection per preference value (running the CLI on every redraw would be slow); Test refreshes it."""
+
+
+def detection(context, refresh: bool = False) -> tuple[bool, str]:
+    """(found, one line) for the preferences: which CLI the add-on will run, or what is wrong."""
+    from .cli import CliError
+    from .operators import locate_cli
+
+    prefs = context.preferences.addons[__package__].preferences
+    key = prefs.cli_path
+    if refresh or key not in _DETECTED:
+        try:
+            from .cli import check_cli
+
+            path = locate_cli(context)
+            _DETECTED[key] = (True, f"Using texsandwich {version_string(check_cli(path))} at {path}")
+        except CliError as e:
+            _DETECTED[key] = (False, str(e))
+    return _DETECTED[key]
 
 
 class TexsandwichSettings(bpy.types.PropertyGroup):
