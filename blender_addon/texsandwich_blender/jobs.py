@@ -57,6 +57,11 @@ def _move_tree(src: Path, dst: Path, last_suffix: str = ".gltf") -> list[Path]:
     return moved
 
 
+def _has_option(op, name: str) -> bool:
+    """Whether an operator has a property (the glTF add-on's options differ across Blender versions)."""
+    return op.get_rna_type().properties.find(name) >= 0
+
+
 def _rmtree(path: Path | None) -> None:
     if path is not None and path.exists():
         shutil.rmtree(path, ignore_errors=True)
@@ -228,7 +233,9 @@ class ImportJob(Job):
         try:
             self.check_cli_result()
             before = set(bpy.data.images)
-            result = bpy.ops.import_scene.gltf(filepath=str(self.target), import_pack_images=True)
+            pack = _has_option(bpy.ops.import_scene.gltf, "import_pack_images")  # 3.6 packs below instead
+            options = {"import_pack_images": True} if pack else {}
+            result = bpy.ops.import_scene.gltf(filepath=str(self.target), **options)
             if "FINISHED" not in result:
                 raise CliError("Blender's glTF importer failed (see the console)")
             new = [i for i in bpy.data.images if i not in before]
