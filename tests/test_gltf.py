@@ -202,3 +202,19 @@ def test_target_psnr_picks_the_lowest_quality_that_reaches_it(capsys, tmp_path):
     assert code == 0 and "below the target 80 dB" in err  # unreachable: quality 100 and a warning
     code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "y"), "--target-psnr", "40", "--quality=5")
     assert code == 2 and "one of --quality, --step and --target-psnr" in err
+
+
+def test_banded_shaded_psnr_equals_the_evaluation_measure():
+    from texsandwich.assets import PBR8
+    from texsandwich.assets import Material as Mat
+    from texsandwich.distortion import measure
+    from texsandwich.gltf_compress import shaded_psnr
+
+    m = procedural_material(70, 50, seed=2)
+    rng = np.random.default_rng(0)
+    noisy = {k: np.clip(v.astype(int) + rng.integers(-6, 7, v.shape), 0, 255).astype(np.uint8)
+             for k, v in m.maps().items()}
+    rec = Mat.from_maps("r", noisy)
+    expected = measure("shaded", rec.stack(PBR8), m.stack(PBR8))["psnr"]
+    assert shaded_psnr(m, noisy, rows=16) == pytest.approx(expected, abs=1e-3)
+    assert shaded_psnr(m, m.maps()) == float("inf")

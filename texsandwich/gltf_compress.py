@@ -13,6 +13,7 @@ exactly as ``decompress`` will.
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 from collections.abc import Callable
@@ -20,16 +21,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from texsandwich.assets import PBR8, Material, assemble, decode_map
 from texsandwich.container import read_tsw
-from texsandwich.distortion import measure
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import GltfMaterial, image_bytes, read_gltf, role_maps, tsw_name, write_compressed_gltf
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.pipeline import decode_side
 from texsandwich.recipes import Recipe, get_recipe
+from texsandwich.shading.brdf import shade
+from texsandwich.shading.distortion import eval_directions
 from texsandwich.sources import from_material
 
 FULL_SET = ("albedo", "normal", "roughness")
@@ -222,13 +225,31 @@ def _channels_for(image: np.ndarray, recipe: Recipe) -> np.ndarray:
     return np.ascontiguousarray(image[..., :c])
 
 
-def shaded_psnr(source: Material, decoded: dict[str, np.ndarray]) -> float:
-    """PSNR of the shaded surface (texture space, fixed lights and views) of decoded vs source maps.
+def _band(x: np.ndarray, rows: slice) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(x[rows])).permute(2, 0, 1)[None].float()
+
+
+def shaded_psnr(source: Material, decoded: dict[str, np.ndarray], rows: int = 64) -> float:
+    """PSNR of the shaded surface (texture space, the 8 fixed light/view pairs of evaluation) of
+    decoded vs source maps: :class:`~texsandwich.shading.distortion.ShadedDistortion` without a mesh.
 
     Maps the decoded set lacks are the source's (a material coded per texture keeps its fills).
+    Computed in float32 over bands of ``rows`` texel rows: the same sum as one pass over the whole
+    map, without [K, 3, H, W] float64 intermediates (a 1K material took 9 s that way, 2K 35 s).
     """
     src = source.maps()
     dec = {n: decoded.get(n, v) for n, v in src.items()}
     rec = assemble(source.name, dec, warn_fill=False)
-    side = {"metallic": src["metallic"]} if "metallic" in src else None
-    return measure("shaded", rec.stack(PBR8), source.stack(PBR8), side)["psnr"]
+    a, b = rec.stack(PBR8), source.stack(PBR8)
+    metal = src.get("metallic")
+    light, view = eval_directions(8)
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for y in range(0, a.shape[0], rows):
+            band = slice(y, y + rows)
+            m = _band(metal, band) if metal is not None else None
+            err = (shade(_band(a, band), light, view, m) - shade(_band(b, band), light, view, m)) ** 2
+            total += float(err.sum(dtype=torch.float64))
+            count += err.numel()
+    mse = total / max(count, 1)
+    return math.inf if mse == 0.0 else 10.0 * math.log10(255.0**2 / mse)
