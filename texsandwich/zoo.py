@@ -54,6 +54,9 @@ ZOO: dict[str, ZooEntry] = {
                  summary="RGB over 4:4:4 (learned post-processor)"),
         ZooEntry("rgb-420-slim", "rgb-420", "slim", 30.0, 0, refine_steps=4200, refine_lr=5e-4,
                  summary="RGB over 4:2:0 (learned post-processor)"),
+        # Ids are stable: files name the weights they were coded with, so a better model gets a new id.
+        ZooEntry("rgb-420-slim-v2", "rgb-420", "slim", 30.0, 0, refine_steps=10000, refine_lr=5e-4,
+                 init="rgb-420-slim", summary="RGB over 4:2:0 (rgb-420-slim refined 10000 more steps)"),
         # pbr8: a proxy-trained slim pre-net (4000 steps) cost +49% BD-rate on HEIC (3 held-out materials);
         # the adapter (albedo YCbCr, normal n_x/n_y) with per-plane gains fitted on real HEIC encodes of
         # training crops, plus a post-net refined on real decodes, is what ships. See docs/ZOO.md.
@@ -79,7 +82,7 @@ ZOO: dict[str, ZooEntry] = {
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim", "rgb-444": "rgb-444-slim",
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-v2", "rgb-444": "rgb-444-slim",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim",
                             "rgb-hr2": "rgb-hr2-slim"}
 # hdr-444-slim is not hdr-444's default: it beats the plain adaptation on 3 of 4 held-out HDR images but
