@@ -96,7 +96,7 @@ def recipes(as_json: bool) -> None:
         return
     for r in RECIPES.values():
         images = "+".join(g.chroma for g in r.layout.groups)
-        click.echo(f"{r.id:10s} {r.layout.planes} plane(s) as {images:12s} default model {default_model(r):14s} "
+        click.echo(f"{r.id:10s} {r.layout.planes} plane(s) as {images:12s} default model {default_model(r):16s} "
                    f"{r.summary}")
 
 
