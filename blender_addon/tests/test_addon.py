@@ -310,24 +310,24 @@ class _Event:
         self.type = kind
 
 
-def _modal_runner():
+def _modal_export(cli, out: Path):
+    """An export begun as the operator begins it, and a runner about to receive modal events."""
+    from texsandwich_blender.jobs import ExportJob
     from texsandwich_blender.operators import JobRunner
 
-    runner = JobRunner()
+    scene.build_scene(procedural=False)
+    job, ctx, runner = ExportJob(cli, str(out), 60, "heic", "AUTO", False), _Context(), JobRunner()
     runner.reports = []
     runner.report = lambda level, msg: runner.reports.append((level, msg))
-    return runner
+    job.begin(ctx)
+    runner._job, runner._timer = job, "timer"
+    return job, ctx, runner
 
 
 def test_modal_path_reports_progress_then_finishes(addon, cli, tmp_path):
     """What an interactive export does on each timer tick: progress bar, status text, then the report."""
-    from texsandwich_blender.jobs import ExportJob
-
-    scene.build_scene(procedural=False)
     out = tmp_path / "modal" / "scene.gltf"
-    job, ctx, runner = ExportJob(cli, str(out), 60, "heic", "AUTO", False), _Context(), _modal_runner()
-    job.begin(ctx)
-    runner._job, runner._timer = job, "timer"
+    _, ctx, runner = _modal_export(cli, out)
     while (state := runner.modal(ctx, _Event("TIMER"))) == {"PASS_THROUGH"}:
         time.sleep(0.05)
     assert state == {"FINISHED"} and (out.parent / "scene.0.stone.tsw").is_file()
@@ -340,13 +340,8 @@ def test_modal_path_reports_progress_then_finishes(addon, cli, tmp_path):
 
 
 def test_modal_escape_cancels_and_leaves_nothing(addon, cli, tmp_path):
-    from texsandwich_blender.jobs import ExportJob
-
-    scene.build_scene(procedural=False)
     out = tmp_path / "esc" / "scene.gltf"
-    job, ctx, runner = ExportJob(cli, str(out), 60, "heic", "AUTO", False), _Context(), _modal_runner()
-    job.begin(ctx)
-    runner._job, runner._timer = job, "timer"
+    job, ctx, runner = _modal_export(cli, out)
     assert runner.modal(ctx, _Event("TIMER")) == {"PASS_THROUGH"}
     assert runner.modal(ctx, _Event("ESC")) == {"CANCELLED"}
     assert runner.reports == [({"WARNING"}, "texsandwich export cancelled; nothing was written")]

@@ -47,6 +47,19 @@ class JobRunner:
     _job = None  # the running Job (no annotation: Blender reads class annotations as properties)
     _timer = None
 
+    def run_with_cli(self, context, make_job):
+        """Find the CLI (one error line when it cannot be used), then :meth:`run` ``make_job(cli)``."""
+        try:
+            cli = locate_cli(context)
+        except CliError as e:
+            _say(self, "ERROR", str(e))
+            return {"CANCELLED"}
+        return self.run(context, make_job(cli))
+
+    def target(self) -> float | None:
+        """The PSNR target of operators with a Rate option (None: a fixed quality)."""
+        return self.target_psnr if self.rate == "TARGET" else None
+
     def run(self, context, job: Job):
         LAST["level"] = LAST["message"] = ""
         try:
@@ -146,14 +159,8 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
     use_selection: BoolProperty(name="Selected Objects", default=False)  # type: ignore[valid-type]
 
     def execute(self, context):
-        try:
-            cli = locate_cli(context)
-        except CliError as e:
-            _say(self, "ERROR", str(e))
-            return {"CANCELLED"}
-        target = self.target_psnr if self.rate == "TARGET" else None
-        return self.run(context, ExportJob(cli, self.filepath, self.quality, self.codec, self.recipe,
-                                           self.use_selection, target))
+        return self.run_with_cli(context, lambda cli: ExportJob(cli, self.filepath, self.quality, self.codec,
+                                                                self.recipe, self.use_selection, self.target()))
 
     def draw(self, context):
         layout = self.layout
@@ -175,12 +182,7 @@ class IMPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ImportHelp
     filter_glob: StringProperty(default="*.gltf", options={"HIDDEN"})  # type: ignore[valid-type]
 
     def execute(self, context):
-        try:
-            cli = locate_cli(context)
-        except CliError as e:
-            _say(self, "ERROR", str(e))
-            return {"CANCELLED"}
-        return self.run(context, ImportJob(cli, self.filepath))
+        return self.run_with_cli(context, lambda cli: ImportJob(cli, self.filepath))
 
 
 class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
@@ -209,13 +211,8 @@ class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
         return self.execute(context)
 
     def execute(self, context):
-        try:
-            cli = locate_cli(context)
-        except CliError as e:
-            _say(self, "ERROR", str(e))
-            return {"CANCELLED"}
-        target = self.target_psnr if self.rate == "TARGET" else None
-        return self.run(context, MaterialJob(cli, context.material, self.quality, self.codec, self.pack, target))
+        return self.run_with_cli(context, lambda cli: MaterialJob(cli, context.material, self.quality, self.codec,
+                                                                  self.pack, self.target()))
 
 
 class MATERIAL_OT_texsandwich_revert(bpy.types.Operator):
