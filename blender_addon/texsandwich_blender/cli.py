@@ -192,6 +192,8 @@ class CliJob:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+        for t in self.readers:  # the pipes close with the process group; let the readers see it
+            t.join(5)
 
     def error_line(self) -> str:
         """The CLI's own one-line error (the last 'texsandwich: error' line), or its exit status."""
