@@ -106,6 +106,25 @@ def test_init_starts_from_another_models_weights(tiny_model, example_dir, tmp_pa
         train(TrainConfig(**{**cfg.__dict__, "recipe": "rgb-420"}), tmp_path / "x.safetensors", progress=False)
 
 
+def test_a_model_can_name_another_adapter_and_keeps_it(example_dir, tmp_path, photo):
+    """An rgb-420 model on the least-squares chroma adapter: stored in its metadata, used on load."""
+    cfg = TrainConfig(recipe="rgb-420", data=str(example_dir), split="all", preset="lite", steps=0, crop=32,
+                      batch=2, refine_steps=1, refine_codecs="jpeg", adapter="ycbcr420ls")
+    out = tmp_path / "ls.safetensors"
+    train(cfg, out, progress=False)
+    m = load_sandwich(out)
+    assert m.metadata["adapter"] == "ycbcr420ls" and m.adapter_name == "ycbcr420ls"
+    from texsandwich.adapters import rgb_to_ycbcr420_ls
+
+    x = to_tensor(photo)
+    assert torch.allclose(m.pre(x), rgb_to_ycbcr420_ls(x), atol=1e-3)  # the pre-net's residual starts at 0
+    ft = tmp_path / "ft.safetensors"  # fine-tuning keeps the adapter of the model it starts from
+    train(TrainConfig(**{**cfg.__dict__, "adapter": None, "init": str(out)}), ft, progress=False)
+    assert load_sandwich(ft).adapter_name == "ycbcr420ls"
+    with pytest.raises(UsageError, match="unknown adapter"):
+        Sandwich(get_recipe("rgb-420"), "lite", adapter="nope")
+
+
 def test_learned_model_round_trips_through_tsw(tiny_model, photo):
     r = get_recipe("rgb-444")
     model = load_model(str(tiny_model), r)

@@ -407,18 +407,21 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT.ckpt when it exists.")
 @click.option("--init", "init", default=None, help="Start from this model (zoo id or .safetensors of the same "
               "recipe and preset), e.g. to fine-tune it for another --lambda.")
+@click.option("--adapter", type=click.Choice(sorted(ADAPTERS)), default=None,
+              help="Fixed maps the networks are residuals of (default: the recipe's plain adapter, or --init's); "
+              "e.g. ycbcr420ls for rgb-420.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @_quiet
 def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, refine_steps: int,
-              crop: int, batch: int, lr: float, seed: int, resume: bool, init: str | None, output: Path,
-              quiet: bool) -> None:
+              crop: int, batch: int, lr: float, seed: int, resume: bool, init: str | None, adapter: str | None,
+              output: Path, quiet: bool) -> None:
     """Train a sandwich through the codec proxy and write fp16 safetensors weights."""
     from texsandwich.train import TrainConfig, train
 
     get_recipe(recipe_id)
     config = TrainConfig(recipe=recipe_id, data=str(data), split=split, lmbda=lmbda, preset=preset, steps=steps,
                          refine_steps=refine_steps, crop=crop, batch=batch, lr=lr, seed=seed,
-                         init=str(ZOO[init].path) if init in ZOO else init)
+                         init=str(ZOO[init].path) if init in ZOO else init, adapter=adapter)
     summary = train(config, output, resume=resume, progress=not quiet)
     click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
                f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")

@@ -30,13 +30,19 @@ FORMAT = "texsandwich-model-1"
 
 
 class Sandwich(SandwichModel):
-    def __init__(self, recipe: Recipe, preset: str = "slim", step: float = 8.0, rate: str = "refit") -> None:
+    def __init__(self, recipe: Recipe, preset: str = "slim", step: float = 8.0, rate: str = "refit",
+                 adapter: str | None = None) -> None:
         super().__init__()
         if preset not in PRESETS:
             raise UsageError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
+        if adapter is not None and adapter not in ADAPTERS:
+            raise UsageError(f"unknown adapter {adapter!r}; known: {', '.join(ADAPTERS)}")
         self.recipe = recipe
         self.preset = preset
-        adapter = ADAPTERS[recipe.plain]
+        self.adapter_name = adapter or recipe.plain
+        """The fixed maps the networks are residuals of: the recipe's plain adapter unless the model
+        names another with the same planes (e.g. ``ycbcr420ls`` for ``rgb-420``), stored in its metadata."""
+        adapter = ADAPTERS[self.adapter_name]
         planes, channels = recipe.layout.planes, len(recipe.channels)
         self.pre_net = Processor(channels, planes, PRESETS[preset], adapter.pre, positional=adapter.positional)
         self.post_net = Processor(planes, channels, PRESETS[preset], adapter.post, positional=adapter.positional)
@@ -85,6 +91,7 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
         "format": FORMAT,
         "recipe": model.recipe.id,
         "preset": model.preset,
+        "adapter": model.adapter_name,
         "lambda": repr(float(lmbda)),
         "step": repr(model.step),
         "seed": str(config.get("seed", "")),
@@ -114,7 +121,10 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
         raise InputError(f"{path}: not a texsandwich model file (missing or unknown metadata)")
     if recipe is not None and meta["recipe"] != recipe.id:
         raise UsageError(f"model {path.name} is for recipe {meta['recipe']}, not {recipe.id}")
-    model = Sandwich(get_recipe(meta["recipe"]), meta["preset"], step=max(float(meta.get("step", 8.0)), 1.0))
+    if meta.get("adapter") is not None and meta["adapter"] not in ADAPTERS:
+        raise InputError(f"{path}: unknown adapter {meta.get('adapter')!r} (a newer texsandwich wrote it?)")
+    model = Sandwich(get_recipe(meta["recipe"]), meta["preset"], step=max(float(meta.get("step", 8.0)), 1.0),
+                     adapter=meta.get("adapter"))
     state = {k: v.float() for k, v in tensors.items()}
     state.setdefault("plane_gain", torch.ones(model.recipe.layout.planes))  # files from before the gains
     try:

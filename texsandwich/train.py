@@ -48,6 +48,10 @@ class TrainConfig:
     """First fit the per-plane gains with the real codec on training crops (:mod:`texsandwich.allocation`)."""
     black_crops: float = 0.0
     """Probability that a training crop gets a rectangle of exact black (see :func:`random_batch`)."""
+    plane_gains: tuple[float, ...] | None = None
+    """Fixed per-plane gains (e.g. chroma above luma), set before training; ``fit_gains`` searches them instead."""
+    adapter: str | None = None
+    """The fixed maps around the networks (default: the recipe's plain adapter, or the ``init`` model's)."""
     init: str | None = None
     """Start from these weights (a model of the same recipe and preset), e.g. to fine-tune another λ."""
 
@@ -136,12 +140,18 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     samples = sum(1.0 if i == 0 or g.chroma != "420" else 0.25
                   for g in recipe.layout.groups for i in range(len(g.planes)))
     step0 = config.step_init or initial_step(config.lmbda, samples)
-    model = Sandwich(recipe, config.preset, step=step0)
-    if config.init:  # fine-tuning: the weights of a model of the same recipe and preset
-        base = load_sandwich(Path(config.init), recipe)
+    base = load_sandwich(Path(config.init), recipe) if config.init else None
+    model = Sandwich(recipe, config.preset, step=step0,
+                     adapter=config.adapter or (base.adapter_name if base is not None else None))
+    if base is not None:  # fine-tuning: the weights of a model of the same recipe and preset
         if base.preset != config.preset:
             raise UsageError(f"--init {config.init} is preset {base.preset}, not {config.preset}")
         model.load_state_dict(base.state_dict())
+    if config.plane_gains is not None:
+        if len(config.plane_gains) != recipe.layout.planes or min(config.plane_gains) <= 0:
+            raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")
+        with torch.no_grad():
+            model.plane_gain.copy_(torch.tensor(config.plane_gains, dtype=torch.float32))
     model = model.to(device).to(memory_format=torch.channels_last)
     step_params = list(model.proxy.parameters())
     others = [p for n, p in model.named_parameters() if not n.startswith("proxy.")]

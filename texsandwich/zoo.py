@@ -28,6 +28,10 @@ class ZooEntry:
     refine_qualities: tuple[int, int] = (10, 90)
     summary: str = ""
     fit_gains: bool = False
+    plane_gains: tuple[float, ...] | None = None
+    """Fixed per-plane gains set before training (see ``TrainConfig.plane_gains``)."""
+    adapter: str | None = None
+    """Fixed maps around the networks when not the recipe's plain adapter (see ``Sandwich``)."""
     init: str | None = None
     """Zoo id this model is fine-tuned from (trained first)."""
     black_crops: float = 0.0
@@ -57,6 +61,17 @@ ZOO: dict[str, ZooEntry] = {
         # Ids are stable: files name the weights they were coded with, so a better model gets a new id.
         ZooEntry("rgb-420-slim-v2", "rgb-420", "slim", 30.0, 0, refine_steps=10000, refine_lr=5e-4,
                  init="rgb-420-slim", summary="RGB over 4:2:0 (rgb-420-slim refined 10000 more steps)"),
+        # least-squares chroma for the bilinear upsampling (adapter ycbcr420ls) instead of the 2x2 mean:
+        # +1-3 dB at high qualities with no network at all; chroma at 1.3x contrast (finer steps, as
+        # HEVC's own 4:2:0 chroma QP table gives at low rates; scanned 1/1.3/1.7 on training crops);
+        # the post-net is re-refined on these decodes.
+        ZooEntry("rgb-420-slim-ls", "rgb-420", "slim", 30.0, 0, refine_steps=6000, refine_lr=5e-4,
+                 init="rgb-420-slim-v2", adapter="ycbcr420ls", plane_gains=(1.0, 1.3, 1.3),
+                 summary="RGB over 4:2:0: least-squares chroma pre, post-net refined on its HEIC/JPEG decodes"),
+        # chroma at 1.3x contrast (see rgb-420-slim-ls) and a longer post-net refinement on its decodes
+        ZooEntry("rgb-444-slim-v2", "rgb-444", "slim", 30.0, 0, refine_steps=6000, refine_lr=5e-4,
+                 init="rgb-444-slim", plane_gains=(1.0, 1.3, 1.3),
+                 summary="RGB over 4:4:4 (rgb-444-slim with chroma gain 1.3, refined 6000 more steps)"),
         # pbr8: a proxy-trained slim pre-net (4000 steps) cost +49% BD-rate on HEIC (3 held-out materials);
         # the adapter (albedo YCbCr, normal n_x/n_y) with per-plane gains fitted on real HEIC encodes of
         # training crops, plus a post-net refined on real decodes, is what ships. See docs/ZOO.md.
@@ -82,7 +97,7 @@ ZOO: dict[str, ZooEntry] = {
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-v2", "rgb-444": "rgb-444-slim",
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls", "rgb-444": "rgb-444-slim",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim",
                             "rgb-hr2": "rgb-hr2-slim"}
 # hdr-444-slim is not hdr-444's default: it beats the plain adaptation on 3 of 4 held-out HDR images but
