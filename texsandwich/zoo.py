@@ -62,9 +62,9 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-420-slim-v2", "rgb-420", "slim", 30.0, 0, refine_steps=10000, refine_lr=5e-4,
                  init="rgb-420-slim", summary="RGB over 4:2:0 (rgb-420-slim refined 10000 more steps)"),
         # least-squares chroma for the bilinear upsampling (adapter ycbcr420ls) instead of the 2x2 mean:
-        # +1-3 dB at high qualities with no network at all; chroma at 1.3x contrast (finer steps, as
-        # HEVC's own 4:2:0 chroma QP table gives at low rates; scanned 1/1.3/1.7 on training crops);
-        # the post-net is re-refined on these decodes.
+        # +1-3 dB at high qualities with no network at all; chroma at 1.3x contrast (finer chroma steps
+        # at the one codec quality; scanned 1/1.3/1.7 on training crops, 1.3 best); the post-net is
+        # re-refined on these decodes.
         ZooEntry("rgb-420-slim-ls", "rgb-420", "slim", 30.0, 0, refine_steps=6000, refine_lr=5e-4,
                  init="rgb-420-slim-v2", adapter="ycbcr420ls", plane_gains=(1.0, 1.3, 1.3),
                  summary="RGB over 4:2:0: least-squares chroma pre, post-net refined on its HEIC/JPEG decodes"),

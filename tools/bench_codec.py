@@ -56,7 +56,7 @@ def main() -> None:
     dec = best_time(lambda: codec.decode(data, s), args.repeat)
     print(f"{'plain ' + args.codec + ' ycbcr-420':28s} encode {mp / enc:6.2f} MP/s  decode {mp / dec:6.2f} MP/s")
     for recipe in RECIPES.values():
-        if len(recipe.channels) != 3 or recipe.source_kind == "normal":
+        if recipe.source_kind not in ("rgb8", "rgb16"):
             print(f"{recipe.id:28s} (not an RGB image recipe: see tools/bench_textures.py)")
             continue
         for spec in dict.fromkeys([default_model(recipe), NONE]):
