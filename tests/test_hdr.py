@@ -140,3 +140,55 @@ def test_hdr_data_split_lists_exr_files(tmp_path):
     (tmp_path / "ldr.png").write_bytes(b"")  # not a 16-bit file: not a source
     assert [p.name for p in list_sources(tmp_path, get_recipe("hdr-444"), "eval")] == ["0.exr", "5.exr"]
     assert len(list_sources(Path(tmp_path), get_recipe("hdr-444"), "train")) == 4
+
+
+def test_tone_curve_at_strength_0_is_the_linear_map_and_inverts():
+    import torch
+
+    from texsandwich.hdr.tone import fit_tone_curve
+
+    signal = linear_to_pq16(_scene())
+    flat = fit_tone_curve(signal, 0.0)
+    v = torch.arange(0, 65536, 37, dtype=torch.float64)
+    assert torch.allclose(flat.forward(v), v / 257.0, atol=1e-9)
+    steep = fit_tone_curve(signal, 1 / 3)
+    assert torch.allclose(steep.inverse(steep.forward(v)), v, atol=1e-6)
+    assert bool((steep.forward(v).diff() > 0).all())  # strictly monotone: every code stays distinct
+
+
+def test_tone_curve_gives_a_narrow_histogram_more_levels_than_top8():
+    import torch
+
+    from texsandwich.hdr.tone import fit_tone_curve
+    from texsandwich.metrics import psnr
+    from texsandwich.pipeline import lossless
+
+    signal = linear_to_pq16(_scene() * 0.05)  # a dim scene: its PQ codes fill a small part of 0..65535
+    tone = fit_tone_curve(signal, 1 / 3)
+    back = tone.inverse(tone.forward(torch.tensor(signal, dtype=torch.float64)).round())
+    rounded = np.clip(back.round().numpy(), 0, 65535).astype(np.uint16)
+    assert psnr(rounded, signal) > psnr(lossless(signal, "top8"), signal) + 4
+
+
+def test_tone_curve_json_round_trip_and_validation():
+    from texsandwich.container import CorruptError, Manifest
+    from texsandwich.hdr.tone import SEGMENTS, ToneCurve, fit_tone_curve
+
+    tone = fit_tone_curve(linear_to_pq16(_scene()), 0.25)
+    assert ToneCurve.from_json(tone.to_json()) == tone
+    with pytest.raises(ValueError, match="strictly increasing"):
+        ToneCurve.from_json([0] + [255] * (SEGMENTS - 1))
+    from texsandwich.models import load_model
+    from texsandwich.pipeline import compress
+    from texsandwich.recipes import get_recipe
+
+    r = get_recipe("rgb-444")
+    d = compress(np.zeros((16, 16, 3), np.uint8), r, load_model("none", r), "heic", 50).manifest.to_json()
+    d["source"]["tone"] = tone.to_json()
+    with pytest.raises(CorruptError, match="16-bit"):
+        Manifest.from_json(d)
+    d = compress(linear_to_pq16(_scene()), get_recipe("hdr-444"), load_model("none", get_recipe("hdr-444")),
+                 "heic", 50).manifest.to_json()
+    d["source"]["tone"] = [1, 2, 3]
+    with pytest.raises(CorruptError, match="tone curve"):
+        Manifest.from_json(d)

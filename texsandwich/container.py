@@ -25,6 +25,7 @@ from typing import Any
 
 from texsandwich.codecs import CODECS, CodecSettings
 from texsandwich.errors import TexsandwichError, UsageError
+from texsandwich.hdr.tone import ToneCurve
 from texsandwich.layout import Layout
 from texsandwich.recipes import RECIPES
 
@@ -92,6 +93,9 @@ class Manifest:
     """16-bit sources: 'pq' (scene-linear EXR through ST 2084) or 'none' (the file's own 16-bit signal)."""
     source_format: str | None = None
     """16-bit sources: 'exr', 'png16' or 'tiff16' -- what ``decompress`` writes back."""
+    tone: ToneCurve | None = None
+    """16-bit sources coded at a quality where the recipe compands: the per-image curve from the 16-bit
+    signal to the bottleneck scale (:mod:`texsandwich.hdr.tone`); absent = the linear ``v / 257``."""
 
     def to_json(self) -> dict[str, Any]:
         settings = self.settings.to_json()
@@ -104,6 +108,7 @@ class Manifest:
                 "channels": list(self.channels), "bit_depth": self.bit_depth,
                 **({"transfer": self.transfer} if self.transfer else {}),
                 **({"format": self.source_format} if self.source_format else {}),
+                **({"tone": self.tone.to_json()} if self.tone else {}),
             },
             "layout": self.layout.to_json(),
             "codec": {"name": self.codec, **settings},
@@ -137,7 +142,7 @@ class Manifest:
         if not model_id or not _SHA.match(sha):
             raise ValueError("model id must be non-empty and sha256 64 hex digits or 'none'")
         src = dict(d["source"]) if isinstance(d["source"], dict) else d["source"]
-        hdr = {k: src.pop(k) for k in ("transfer", "format") if isinstance(src, dict) and k in src}
+        hdr = {k: src.pop(k) for k in ("transfer", "format", "tone") if isinstance(src, dict) and k in src}
         src = _keys(src, {"width", "height", "channels", "bit_depth"}, "source")
         if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in (
                 "exr", "png16", "tiff16"):
@@ -147,6 +152,8 @@ class Manifest:
         if not channels or not all(isinstance(c, str) and c for c in channels):
             raise ValueError("channels must be a non-empty list of names")
         bit_depth = _int(src["bit_depth"], 1, 32, "bit_depth")
+        if "tone" in hdr and bit_depth != 16:
+            raise ValueError("a tone curve maps 16-bit sources only")
         layout = Layout.from_json(d["layout"])
         codec = _keys(d["codec"], {"name", "mode", "quality", "step", "bit_depth"}, "codec")
         name = _typed(codec["name"], str, "codec name")
@@ -169,6 +176,7 @@ class Manifest:
             channels=tuple(channels), bit_depth=bit_depth, layout=layout, codec=name, settings=settings,
             streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
             transfer=hdr.get("transfer"), source_format=hdr.get("format"),
+            tone=ToneCurve.from_json(hdr["tone"]) if "tone" in hdr else None,
         )
 
 

@@ -20,6 +20,7 @@ from texsandwich.codecs import CodecSettings, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
+from texsandwich.hdr.tone import ToneCurve, fit_tone_curve, tone_strength
 from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
@@ -95,13 +96,15 @@ def compress(
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
     settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma)
-    source = to_tensor(image) / recipe.unit  # networks and adapters work on the 0..255 scale
+    tone = tone_for(image, recipe, settings)
+    # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
+    source = tone.forward(to_tensor(image)) if tone else to_tensor(image) / recipe.unit
     bottleneck = tiled(model.pre, source, multiple=model_multiple(model)) * code_scale(settings)
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
-        transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None,
+        transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None, tone=tone,
     )
     streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings)
     for name in manifest.side:
@@ -110,6 +113,12 @@ def compress(
     data = write_tsw(manifest, streams)
     tsw = read_tsw(data)
     return Compressed(data, tsw.manifest, reconstruct(tsw, model))
+
+
+def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> ToneCurve | None:
+    """The per-image tone curve the recipe's policy asks for at this quality (None: the linear map)."""
+    strength = tone_strength(recipe.tone, settings.quality) if recipe.bit_depth == 16 else 0.0
+    return fit_tone_curve(image, strength) if strength > 0 else None
 
 
 def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings) -> list[bytes]:
@@ -168,7 +177,8 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    return to_image(tiled(model.post, y, multiple=model_multiple(model)) * sample_unit(m.bit_depth), m.bit_depth)
+    out = tiled(model.post, y, multiple=model_multiple(model))
+    return to_image(m.tone.inverse(out) if m.tone else out * sample_unit(m.bit_depth), m.bit_depth)
 
 
 def array_bit_depth(image: np.ndarray) -> int:

@@ -66,6 +66,9 @@ class Recipe:
     baselines: tuple[Baseline, ...]
     ceiling: str | None = None
     """An adapter whose lossless round trip bounds every 8-bit transport (reported as a line, not a curve)."""
+    tone: tuple[tuple[int, float], ...] = ()
+    """16-bit recipes: ``(from quality, strength)`` steps of the per-image tone curve
+    (:mod:`texsandwich.hdr.tone`); empty = the linear map everywhere."""
 
     @property
     def unit(self) -> float:
