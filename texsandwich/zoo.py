@@ -94,6 +94,11 @@ ZOO: dict[str, ZooEntry] = {
         # of ../shared/data/hdr (EXR through PQ); every 5th file is held out.
         ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.05, 2500, crop=128, refine_steps=400,
                  refine_qualities=(60, 98), summary="16-bit (HDR, PQ) over 8-bit 4:4:4", data="hdr"),
+        # the post-net alone on real decodes of the plain adaptation (identity, round to 8 bits): no proxy
+        # pre-net to push black below the code range (hdr-444-slim's failure on a dark scene)
+        ZooEntry("hdr-444-post-slim", "hdr-444", "slim", 0.05, 0, crop=128, refine_steps=3000, refine_lr=5e-4,
+                 refine_qualities=(30, 95), black_crops=0.1, data="hdr",
+                 summary="16-bit (HDR, PQ) over 8-bit 4:4:4: learned post-processor on the plain adaptation"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
         # the same nets with per-plane gains: n_x (luma) 0.6, n_y (chroma) 1.2 -- HEVC's chroma tools code

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ class ToneCurve:
     def __post_init__(self) -> None:
         k = self.knots
         if len(k) != SEGMENTS + 1 or k[0] != 0 or k[-1] != 255 * KNOT_SCALE or any(
-                not isinstance(v, int) or isinstance(v, bool) for v in k) or any(b <= a for a, b in zip(k, k[1:])):
+                not isinstance(v, int) or isinstance(v, bool) for v in k) or any(b <= a for a, b in pairwise(k)):
             raise ValueError(f"a tone curve has {SEGMENTS + 1} strictly increasing integer knots from 0 to "
                              f"{255 * KNOT_SCALE}")
 
@@ -65,7 +66,7 @@ class ToneCurve:
 
     def to_json(self) -> list[int]:
         """Knot differences (small integers deflate well)."""
-        return [b - a for a, b in zip(self.knots, self.knots[1:])]
+        return [b - a for a, b in pairwise(self.knots)]
 
     @classmethod
     def from_json(cls, d: Any) -> ToneCurve:
