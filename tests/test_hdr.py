@@ -192,3 +192,21 @@ def test_tone_curve_json_round_trip_and_validation():
     d["source"]["tone"] = [1, 2, 3]
     with pytest.raises(CorruptError, match="tone curve"):
         Manifest.from_json(d)
+
+
+def test_hdr_training_augmentation_reexposes_and_compands_crops():
+    import torch
+
+    from texsandwich.hdr.tone import fit_tone_curve
+    from texsandwich.train import hdr_augment
+
+    codes = linear_to_pq16(_scene(32, 32)).astype(np.float32)
+    batch = torch.from_numpy(np.stack([codes, codes])).permute(0, 3, 1, 2).contiguous()
+    rng = np.random.default_rng(0)
+    darker = hdr_augment(batch, rng, (-2.0, -2.0), ())
+    expected = linear_to_pq16(pq16_to_linear(batch[0].numpy()) / 4)
+    assert np.array_equal(darker[0].numpy(), expected.astype(np.float32))
+    toned = hdr_augment(batch, rng, None, (0.25,))
+    curve = fit_tone_curve(batch[1].numpy(), 0.25)
+    assert torch.allclose(toned[1], curve.forward(batch[1]) * 257.0)
+    assert float(toned.min()) >= 0 and float(toned.max()) <= 65535

@@ -17,6 +17,8 @@ from tqdm import tqdm
 
 from texsandwich.distortion import MSEDistortion, make_distortion
 from texsandwich.errors import InputError, UsageError
+from texsandwich.hdr.tone import fit_tone_curve
+from texsandwich.hdr.transfer import PQ_PEAK_NITS, WHITE_NITS, linear_to_pq16, pq16_to_linear
 from texsandwich.losses import RateDistortionLoss
 from texsandwich.pipeline import code_bottleneck, codec_settings
 from texsandwich.recipes import Recipe, get_recipe
@@ -54,6 +56,12 @@ class TrainConfig:
     """The fixed maps around the networks (default: the recipe's plain adapter, or the ``init`` model's)."""
     init: str | None = None
     """Start from these weights (a model of the same recipe and preset), e.g. to fine-tune another λ."""
+    exposure: tuple[float, float] | None = None
+    """16-bit (PQ) recipes: scale each crop's linear light by 2^k, k uniform in this range of stops, so
+    a few training EXRs stand for dark and bright scenes alike (see :func:`hdr_augment`)."""
+    tone_strengths: tuple[float, ...] = ()
+    """16-bit recipes: code each crop through a tone curve of a strength drawn from these (0 = linear),
+    fitted to the crop, as the pipeline does at qualities where the recipe compands."""
 
 
 def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
@@ -105,6 +113,27 @@ def random_batch(images: list[np.ndarray], rng: np.random.Generator, batch: int,
             y0, x0 = rng.integers(0, crop - h0 + 1), rng.integers(0, crop - w0 + 1)
             out[i, y0 : y0 + h0, x0 : x0 + w0] = 0
     return torch.from_numpy(out).permute(0, 3, 1, 2).float()
+
+
+def hdr_augment(batch: torch.Tensor, rng: np.random.Generator, exposure: tuple[float, float] | None,
+                tone_strengths: tuple[float, ...]) -> torch.Tensor:
+    """16-bit PQ crops ``[B, C, H, W]`` (codes 0..65535) re-exposed and companded, still on the 16-bit scale.
+
+    Exposure: the crop's linear light times 2^k (PQ is absolute, so a darker exposure is a different
+    signal, not a scaled one); a model trained on 14 EXRs otherwise fails on scenes darker than all of
+    them. Tone: the per-image curve of :mod:`texsandwich.hdr.tone`, fitted to the crop, so the post-net
+    learns the companded bottleneck it gets at high qualities.
+    """
+    out = batch.clone()
+    for i in range(batch.shape[0]):
+        codes = batch[i].numpy()
+        if exposure is not None:
+            k = float(rng.uniform(*exposure))
+            codes = linear_to_pq16(np.minimum(pq16_to_linear(codes) * 2.0**k, PQ_PEAK_NITS / WHITE_NITS))
+        strength = float(rng.choice(tone_strengths)) if tone_strengths else 0.0
+        t = torch.from_numpy(codes.astype(np.float32))
+        out[i] = fit_tone_curve(codes, strength).forward(t) * 257.0 if strength > 0 else t
+    return out
 
 
 def split_side(x: torch.Tensor, recipe: Recipe) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -203,6 +232,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     stats: dict[str, float] = {}
     for step in bar:
         batch_x = random_batch(images, rng, config.batch, config.crop, flip, config.black_crops)
+        if recipe.bit_depth == 16 and (config.exposure or config.tone_strengths):
+            batch_x = hdr_augment(batch_x, rng, config.exposure, config.tone_strengths)
         x, side = split_side(batch_x.to(device) / recipe.unit, recipe)
         if step >= config.steps:
             stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng, loss_fn.distortion, side)
