@@ -228,11 +228,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     suffixes = HDR_SUFFIXES if recipe.source_kind == "rgb16" else IMAGE_SUFFIXES
     jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, suffixes)
     _check_outputs(jobs, batch, dst, force)
-    # the quality the codec will use (50 when none of --quality/--step/--target-psnr is given) picks
-    # the recipe's quality specialist, if it has them
-    q = quality if quality is not None else (50 if step is None and target_psnr is None else None)
-    model = load_model(model_spec, recipe, q)
-    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r, q))
+    model = load_model(model_spec, recipe)
+    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r))
 
     def work_gltf(j: Job) -> Result:
         if forced is not None and not materials:

@@ -56,32 +56,24 @@ class PlainModel(SandwichModel):
         return self.adapter.post(y)
 
 
-def default_model(recipe: Recipe, quality: int | None = None) -> str:
-    """The zoo model a recipe uses when ``--model`` is not given (``none`` if it has none).
-
-    Some recipes have quality specialists (``zoo.BY_QUALITY``): given the codec quality, the model
-    for that band; without one (a flat JPEG step, a PSNR target) the all-round default.
-    """
-    from texsandwich.zoo import BY_QUALITY, DEFAULTS, ZOO
+def default_model(recipe: Recipe) -> str:
+    """The zoo model a recipe uses when ``--model`` is not given (``none`` if it has none)."""
+    from texsandwich.zoo import DEFAULTS, ZOO
 
     zid = DEFAULTS.get(recipe.id)
-    if quality is not None:
-        for q, band_id in BY_QUALITY.get(recipe.id, ()):
-            if quality >= q:
-                zid = band_id
     return zid if zid and ZOO[zid].available else NONE
 
 
-def load_model(spec: str | None, recipe: Recipe, quality: int | None = None) -> SandwichModel:
+def load_model(spec: str | None, recipe: Recipe) -> SandwichModel:
     """Resolve ``--model``: ``none`` (the plain adaptation), a zoo id, or a ``.safetensors`` file.
 
-    ``None`` means the recipe's default zoo model (for ``quality``, where the recipe has quality
-    specialists). A model made for another recipe is refused with a message naming both.
+    ``None`` means the recipe's default zoo model. A model made for another recipe is refused with a
+    message naming both.
     """
     from texsandwich.sandwich import load_sandwich
     from texsandwich.zoo import ZOO
 
-    spec = spec or default_model(recipe, quality)
+    spec = spec or default_model(recipe)
     if spec == NONE:
         return PlainModel(recipe)
     if spec in ZOO:

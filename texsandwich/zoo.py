@@ -127,8 +127,5 @@ ZOO: dict[str, ZooEntry] = {
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls2", "rgb-444": "rgb-444-slim-v2",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g",
                             "rgb-hr2": "rgb-hr2-slim"}
-BY_QUALITY: dict[str, tuple[tuple[int, str], ...]] = {}
-"""Quality specialists: ``(from quality, zoo id)`` steps that replace a recipe's default when
-``compress`` knows the codec quality (see :func:`texsandwich.models.default_model`)."""
 # hdr-444-slim is not hdr-444's default: it beats the plain adaptation on 3 of 4 held-out HDR images but
 # fails on one (a dark scene: -14 dB), so --model must name it (docs/ZOO.md).
