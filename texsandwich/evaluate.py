@@ -56,6 +56,14 @@ class Curve:
         psnr = np.array([self.per_image_render[n] for n in names], dtype=float).mean(axis=0)
         return [(float(r), float(d)) for r, d in zip(bpp, psnr, strict=True)]
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Curve:
+        """A curve as :meth:`to_json` wrote it into ``report.json`` (to rescore a report without re-encoding)."""
+        c = cls(d["name"], d["kind"], list(d["qualities"]))
+        c.per_image = {k: [(float(p["bpp"]), float(p["psnr"])) for p in v] for k, v in d["images"].items()}
+        c.per_image_render = {k: list(v) for k, v in d.get("render_images", {}).items()}
+        return c
+
     def to_json(self) -> dict[str, Any]:
         out = {
             "name": self.name, "kind": self.kind, "qualities": self.qualities,
@@ -130,20 +138,12 @@ def evaluate(
                 curve.per_image[name] = pts
     if rendered is not None:
         rendered.close()
-    sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
-    baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     report: dict[str, Any] = {
         "recipe": recipe.id, "codec": codec, "distortion": recipe.distortion, "images": names,
         "qualities": qualities,
         "bpp_range": list(bpp_range) if bpp_range else None,
         "curves": [c.to_json() for c in curves],
-        "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
-        "baseline_front": pareto([p for c in baseline_curves for p in c]),
-        "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
-        "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
-        # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
-        "pairwise": {f"{a.name} vs {b.name}": _summary([b.mean()], [a.mean()], bpp_range)
-                     for a in curves for b in curves if a.kind == b.kind == "sandwich" and a is not b},
+        **_scores(curves, bpp_range),
         "extras": {name: {k: float(np.mean(v)) for k, v in d.items()} for name, d in extras.items()},
         "render": _render_summary(curves, bpp_range, render),
         "bottleneck_bit_depth": bit_depth,
@@ -152,6 +152,35 @@ def evaluate(
         "seconds": time.monotonic() - started,
     }
     return report
+
+
+def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[str, Any]:
+    """Fronts and BD numbers of a report, from its curves."""
+    sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
+    baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
+    return {
+        "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
+        "baseline_front": pareto([p for c in baseline_curves for p in c]),
+        "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
+        "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
+        # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
+        "pairwise": {f"{a.name} vs {b.name}": _summary([b.mean()], [a.mean()], bpp_range)
+                     for a in curves for b in curves if a.kind == b.kind == "sandwich" and a is not b},
+    }
+
+
+def rescore(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with its fronts and BD numbers recomputed from its stored points (no encoding).
+
+    For when the scoring (``metrics``) changes: the points are real encodes and stay valid.
+    """
+    curves = [Curve.from_json(c) for c in report["curves"]]
+    bpp_range = tuple(report["bpp_range"]) if report.get("bpp_range") else None
+    out = {**report, **_scores(curves, bpp_range)}  # type: ignore[arg-type]
+    if report.get("render"):
+        out["render"] = {**report["render"], **(_render_summary(
+            curves, bpp_range, RenderOptions(**report["render"]["options"])) or {})}
+    return out
 
 
 def _render_summary(curves: list[Curve], bpp_range: tuple[float, float] | None,
@@ -178,7 +207,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
     render = report.get("render") or {}
     ylabel = {"shaded": "PSNR (dB, shaded, texture space)", "hdr": "PSNR (dB, 16-bit signal, peak 65535)"}.get(
-        report["distortion"], "PSNR (dB, RGB)")
+        report.get("distortion", "mse"), "PSNR (dB, RGB)")
     panels = [("mean", ylabel,
                report["summary"])]
     if render.get("summary"):

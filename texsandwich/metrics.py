@@ -9,10 +9,11 @@ overlapping range only (optionally narrowed to a bpp window), on log rate. Sever
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy.integrate import quad
+from scipy.integrate import IntegrationWarning, quad
 from scipy.interpolate import PchipInterpolator
 
 
@@ -54,6 +55,9 @@ class _Envelope:
 
     Taking the envelope of the interpolated curves, not the Pareto front of their pooled points, keeps
     two nearly coincident points of different models from pulling the interpolation under both curves.
+    A curve also counts beyond its ends, as the Pareto front does: below its lowest PSNR it offers its
+    lowest rate (it gives more quality for that), above its highest rate its highest PSNR. Without
+    that, a model dominated everywhere but reaching lower qualities would pull the envelope down there.
     """
 
     def __init__(self, curves: Sequence[Curve]) -> None:
@@ -64,10 +68,20 @@ class _Envelope:
         self.d_range = (min(p[0] for p in self.r_of_d), max(p[1] for p in self.r_of_d))
 
     def psnr(self, logr: float) -> float:
-        return max(float(f(logr)) for lo, hi, f in self.d_of_r if lo <= logr <= hi)
+        return max(float(f(logr)) if logr <= hi else float(d.max())
+                   for (lo, hi, f), (_, d) in zip(self.d_of_r, self.parts, strict=True) if lo <= logr)
 
     def log_rate(self, d: float) -> float:
-        return min(float(f(d)) for lo, hi, f in self.r_of_d if lo <= d <= hi)
+        return min(float(f(d)) if lo <= d else float(r.min())
+                   for (lo, hi, f), (r, _) in zip(self.r_of_d, self.parts, strict=True) if d <= hi)
+
+
+def _integrate(f: Callable[[float], float], lo: float, hi: float) -> float:
+    """Mean of ``f`` over [lo, hi]. Envelopes have kinks (where curves cross or one ends) that make
+    ``quad`` warn about roundoff; its answer is still good to far below the numbers' printed precision."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IntegrationWarning)
+        return float(quad(f, lo, hi, limit=200)[0] / (hi - lo))
 
 
 def _curves(c: Curve | Sequence[Curve]) -> list[Curve]:
@@ -90,7 +104,7 @@ def bd_rate(anchor: Curve | Sequence[Curve], test: Curve | Sequence[Curve],
             hi = min(hi, e.psnr(min(whi, e.r_range[1])))
     if hi <= lo:
         raise ValueError("the curves do not overlap in quality")
-    diff = quad(lambda d: et.log_rate(d) - ea.log_rate(d), lo, hi, limit=200)[0] / (hi - lo)
+    diff = _integrate(lambda d: et.log_rate(d) - ea.log_rate(d), lo, hi)
     return float((10.0**diff - 1.0) * 100.0)
 
 
@@ -103,4 +117,4 @@ def bd_psnr(anchor: Curve | Sequence[Curve], test: Curve | Sequence[Curve],
         lo, hi = max(lo, np.log10(bpp_range[0])), min(hi, np.log10(bpp_range[1]))
     if hi <= lo:
         raise ValueError("the curves do not overlap in rate")
-    return float(quad(lambda r: et.psnr(r) - ea.psnr(r), lo, hi, limit=200)[0] / (hi - lo))
+    return _integrate(lambda r: et.psnr(r) - ea.psnr(r), lo, hi)

@@ -116,8 +116,13 @@ def compress(
 
 
 def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> ToneCurve | None:
-    """The per-image tone curve the recipe's policy asks for at this quality (None: the linear map)."""
-    strength = tone_strength(recipe.tone, settings.quality) if recipe.bit_depth == 16 else 0.0
+    """The per-image tone curve the recipe's policy asks for at this quality (None: the linear map).
+
+    Only for 8-bit bottlenecks: a 10-bit one rounds 4x finer, and there the curve's extra bits cost more
+    than the rounding it saves (held-out HDR: -15.5 % BD-rate vs top-8 with it, -18.8 % without).
+    """
+    strength = tone_strength(recipe.tone, settings.quality) if recipe.bit_depth == 16 and settings.bit_depth == 8 \
+        else 0.0
     return fit_tone_curve(image, strength) if strength > 0 else None
 
 

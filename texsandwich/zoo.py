@@ -77,15 +77,6 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-444-slim-v2", "rgb-444", "slim", 30.0, 0, refine_steps=4000, refine_lr=5e-4,
                  init="rgb-444-slim", plane_gains=(1.0, 1.3, 1.3),
                  summary="RGB over 4:4:4 (rgb-444-slim with chroma gain 1.3, refined 4000 more steps)"),
-        # quality specialists (the eval reports the Pareto front of a recipe's models, and the default
-        # picks the model by quality): the same post-net refined on the high (55-95, chroma gain 1: at
-        # high rates the 1.3 gain costs more bits than it saves) or low (5-35) end of the range
-        ZooEntry("rgb-444-slim-hi", "rgb-444", "slim", 30.0, 0, refine_steps=3000, refine_lr=5e-4,
-                 refine_qualities=(55, 95), init="rgb-444-slim-v2", plane_gains=(1.0, 1.0, 1.0),
-                 summary="RGB over 4:4:4, post-net for qualities 55-95"),
-        ZooEntry("rgb-444-slim-lo", "rgb-444", "slim", 30.0, 0, refine_steps=3000, refine_lr=5e-4,
-                 refine_qualities=(5, 35), init="rgb-444-slim-v2", plane_gains=(1.0, 1.3, 1.3),
-                 summary="RGB over 4:4:4, post-net for qualities 5-35"),
         # pbr8: a proxy-trained slim pre-net (4000 steps) cost +49% BD-rate on HEIC (3 held-out materials);
         # the adapter (albedo YCbCr, normal n_x/n_y) with per-plane gains fitted on real HEIC encodes of
         # training crops, plus a post-net refined on real decodes, is what ships. See docs/ZOO.md.
@@ -106,13 +97,6 @@ ZOO: dict[str, ZooEntry] = {
         # of ../shared/data/hdr (EXR through PQ); every 5th file is held out.
         ZooEntry("hdr-444-slim", "hdr-444", "slim", 0.05, 2500, crop=128, refine_steps=400,
                  refine_qualities=(60, 98), summary="16-bit (HDR, PQ) over 8-bit 4:4:4", data="hdr"),
-        # the post-net alone on real decodes of the plain adaptation (identity, round to 8 bits): no proxy
-        # pre-net to push black below the code range (hdr-444-slim's failure on a dark scene)
-        # (trained first without exposure / tone augmentation, it lost 12 dB on the dark held-out scene)
-        ZooEntry("hdr-444-post-slim", "hdr-444", "slim", 0.05, 0, crop=128, refine_steps=3000, refine_lr=5e-4,
-                 refine_qualities=(30, 95), black_crops=0.1, data="hdr", exposure=(-4.0, 1.0),
-                 tone_strengths=(0.0, 0.15),
-                 summary="16-bit (HDR, PQ) over 8-bit 4:4:4: learned post-processor on the plain adaptation"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
                  summary="tangent-space normal map over 4:4:4", data="materials"),
         # the same nets with per-plane gains: n_x (luma) 0.6, n_y (chroma) 1.2 -- HEVC's chroma tools code
