@@ -107,6 +107,10 @@ def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, caps
                 "--recipe", "hdr-444", "--model", "none", "--quality", "95", "--quiet") == 0
     assert _cli("decompress", str(tmp_path / "t"), "-o", str(tmp_path / "d"), "--quiet") == 0
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["p.png", "s.exr"]
+    capsys.readouterr()
+    assert _cli("info", str(tmp_path / "t" / "s.tsw")) == 0
+    shown = capsys.readouterr().out
+    assert "transfer pq, exr" in shown and "per-image curve, 65 knots" in shown  # q95: the tone curve is on
     back, src = read_hdr(tmp_path / "d" / "s.exr")
     assert src.format == "exr" and back.shape == signal.shape
     assert psnr(back, signal) > 45

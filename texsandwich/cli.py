@@ -352,7 +352,10 @@ def info(source: Path, as_json: bool) -> None:
         ("file", f"{source} ({total:,} bytes, {8 * total / (m.width * m.height):.3f} bpp)"),
         ("recipe", m.recipe),
         ("model", m.model_id if m.model_sha256 == NONE else f"{m.model_id} (sha256 {m.model_sha256[:16]}…)"),
-        ("source", f"{m.width}x{m.height}, {','.join(m.channels)}, {m.bit_depth}-bit"),
+        ("source", f"{m.width}x{m.height}, {','.join(m.channels)}, {m.bit_depth}-bit"
+                   + (f", transfer {m.transfer}" if m.transfer else "")
+                   + (f", {m.source_format}" if m.source_format else "")),
+        *([("tone", f"per-image curve, {len(m.tone.knots)} knots (16-bit signal -> bottleneck)")] if m.tone else []),
         ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]
