@@ -17,7 +17,7 @@ from texsandwich.layout import Layout
 from texsandwich.metrics import psnr
 from texsandwich.models import load_model
 from texsandwich.nets import PRESETS, Processor, macs_per_pixel, parameter_count
-from texsandwich.pipeline import codec_settings, compress, encode_bottleneck, reconstruct, to_tensor
+from texsandwich.pipeline import codec_settings, compress, encode_bottleneck, reconstruct, to_image, to_tensor
 from texsandwich.recipes import get_recipe
 from texsandwich.sandwich import Sandwich, load_sandwich
 from texsandwich.train import TrainConfig, train
@@ -227,3 +227,30 @@ def test_black_crops_put_exact_black_rectangles_in_some_crops():
         black = (crop == 0).all(dim=0)
         assert int(black.sum()) >= 64  # a rectangle of at least 8x8 texels (crop // 4 a side)
     assert (random_batch([img], rng, 8, 32, black=0.0) > 0).all()
+
+
+def test_residual_scale_weights_the_post_net_by_codec_quality_and_survives_saving(tiny_model, tmp_path, photo):
+    """A repackaged model (init, no steps) with a table: full residual below q60 on HEIC, none from q60."""
+    from texsandwich.pipeline import code_bottleneck, codec_settings
+
+    r = get_recipe("rgb-444")
+    cfg = TrainConfig(recipe="rgb-444", data=str(tmp_path), preset="lite", steps=0, refine_steps=0,
+                      init=str(tiny_model), residual_scale={"heic": ((0, 1.0), (60, 0.0))})
+    out = tmp_path / "scaled.safetensors"
+    train(cfg, out, progress=False)
+    m = load_sandwich(out, r)
+    assert m.residual_scale == {"heic": ((0, 1.0), (60, 0.0))}
+    y = code_bottleneck(m.pre(to_tensor(photo)), r.layout, "heic", codec_settings("heic", 70, None))
+    with torch.no_grad():
+        full = m.post(y)  # no codec named: the whole residual
+        base = m.post_net.base(y + (1.0 / m.plane_gain.view(1, -1, 1, 1) - 1.0) * (y - 128.0))
+        assert torch.equal(m.post(y, "heic", 50), full) and torch.equal(m.post(y, "jpeg", 90), full)
+        assert torch.equal(m.post(y, "heic", 70), base)
+    c = compress(photo, r, m, "heic", 70)  # the decoder reads codec and quality from the manifest
+    assert np.array_equal(c.reconstruction, to_image(base))
+    with pytest.raises(UsageError, match="not both 0"):
+        train(TrainConfig(recipe="rgb-444", data=str(tmp_path), steps=0, refine_steps=0), out, progress=False)
+    with pytest.raises(ValueError, match="ascending"):
+        from texsandwich.sandwich import parse_residual_scale
+
+        parse_residual_scale({"heic": [[50, 1.0], [10, 0.5]]})

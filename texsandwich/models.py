@@ -35,7 +35,8 @@ class SandwichModel(nn.Module):
     def pre(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def post(self, y: torch.Tensor) -> torch.Tensor:
+    def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None) -> torch.Tensor:
+        """``codec`` / ``quality`` (from the manifest when decoding) let a model adapt to the setting."""
         raise NotImplementedError
 
 
@@ -52,7 +53,7 @@ class PlainModel(SandwichModel):
     def pre(self, x: torch.Tensor) -> torch.Tensor:
         return self.adapter.pre(x)
 
-    def post(self, y: torch.Tensor) -> torch.Tensor:
+    def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None) -> torch.Tensor:
         return self.adapter.post(y)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -182,7 +183,7 @@ def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    out = tiled(model.post, y, multiple=model_multiple(model))
+    out = tiled(partial(model.post, codec=m.codec, quality=m.settings.quality), y, multiple=model_multiple(model))
     return to_image(m.tone.inverse(out) if m.tone else out * sample_unit(m.bit_depth), m.bit_depth)
 
 

@@ -50,6 +50,11 @@ class Sandwich(SandwichModel):
         self.model_id = f"{recipe.id}-{preset}"
         self.sha256 = "0" * 64
         self.metadata: dict[str, str] = {}
+        self.residual_scale: dict[str, tuple[tuple[int, float], ...]] = {}
+        """Per codec, ``(from quality, weight)`` steps scaling the post-net's residual at decode time.
+        A slim post-net trained over all qualities adds error of its own where the decode is already
+        good (docs/ZOO.md, ``tools/post_residual.py``); the manifest's quality says where. Fitted on
+        images outside both the training and the evaluation set (``tools/fit_residual_scale.py``)."""
         self.plane_gain = nn.Parameter(torch.ones(planes))
         """Per-plane contrast around mid-gray before the codec (undone after it): with one codec quality
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
@@ -61,8 +66,21 @@ class Sandwich(SandwichModel):
         y = self.pre_net(x)
         return y + (self._gain() - 1.0) * (y - 128.0)  # written so that a gain of 1 is exactly the identity
 
-    def post(self, y: torch.Tensor) -> torch.Tensor:
-        return self.post_net(y + (1.0 / self._gain() - 1.0) * (y - 128.0))
+    def residual_weight(self, codec: str | None, quality: int | None) -> float:
+        """How much of the post-net's residual to apply for this codec setting (1 without a table)."""
+        a = 1.0
+        for q, w in self.residual_scale.get(codec or "", ()):
+            if quality is not None and quality >= q:
+                a = w
+        return a
+
+    def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None) -> torch.Tensor:
+        z = y + (1.0 / self._gain() - 1.0) * (y - 128.0)
+        a = self.residual_weight(codec, quality)
+        if a == 1.0:
+            return self.post_net(z)
+        base = self.post_net.base(z)
+        return base if a == 0.0 else base + a * (self.post_net(z) - base)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training pass through the proxy: ``x_hat`` (reconstruction), ``bits`` per image, and the rest."""
@@ -84,6 +102,20 @@ def git_commit() -> str:
         return "unknown"
 
 
+def parse_residual_scale(d: object) -> dict[str, tuple[tuple[int, float], ...]]:
+    """Validate ``{codec: [[from_quality, weight], ...]}`` (qualities 0-100 ascending, weights 0-1)."""
+    if not isinstance(d, dict):
+        raise TypeError("residual_scale must map codec names to steps")
+    out: dict[str, tuple[tuple[int, float], ...]] = {}
+    for codec, steps in d.items():
+        rows = tuple((int(q), float(w)) for q, w in steps)
+        if any(not 0 <= q <= 100 or not 0.0 <= w <= 1.0 for q, w in rows) or [q for q, _ in rows] != sorted(
+                {q for q, _ in rows}):
+            raise ValueError(f"{codec}: steps need ascending qualities 0-100 and weights 0-1")
+        out[str(codec)] = rows
+    return out
+
+
 def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, Any]) -> str:
     """Write fp16 safetensors with metadata atomically; returns the file's SHA-256."""
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
@@ -97,6 +129,8 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
         "seed": str(config.get("seed", "")),
         "git_commit": git_commit(),
         "config": json.dumps(config, sort_keys=True),
+        **({"residual_scale": json.dumps({c: [list(t) for t in v] for c, v in model.residual_scale.items()})}
+           if model.residual_scale else {}),
     }
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(tensors, str(tmp), metadata=meta)
@@ -131,6 +165,10 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
         model.load_state_dict(state)
     except RuntimeError as e:
         raise InputError(f"{path}: weights do not fit preset {meta['preset']} ({e})") from None
+    try:
+        model.residual_scale = parse_residual_scale(json.loads(meta.get("residual_scale", "{}")))
+    except (ValueError, TypeError) as e:
+        raise InputError(f"{path}: bad residual_scale metadata ({e})") from None
     model.eval()
     model.sha256 = hashlib.sha256(data).hexdigest()
     model.model_id = model_id or Path(path).stem

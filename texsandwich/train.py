@@ -59,6 +59,9 @@ class TrainConfig:
     exposure: tuple[float, float] | None = None
     """16-bit (PQ) recipes: scale each crop's linear light by 2^k, k uniform in this range of stops, so
     a few training EXRs stand for dark and bright scenes alike (see :func:`hdr_augment`)."""
+    residual_scale: dict[str, tuple[tuple[int, float], ...]] | None = None
+    """Decode-time weights of the post-net's residual per codec and quality (``Sandwich.residual_scale``),
+    set on the model before it is saved; with ``init`` and no steps, the init model repackaged."""
     tone_strengths: tuple[float, ...] = ()
     """16-bit recipes: code each crop through a tone curve of a strength drawn from these (0 = linear),
     fitted to the crop, as the pipeline does at qualities where the recipe compands."""
@@ -156,13 +159,15 @@ def initial_step(lmbda: float, samples_per_pixel: float) -> float:
 def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True) -> dict[str, float]:
     """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end."""
     recipe = get_recipe(config.recipe)
-    if config.steps < 0 or config.refine_steps < 0 or config.steps + config.refine_steps < 1:
-        raise UsageError("steps and refine steps must be >= 0, and not both 0")
+    if config.steps < 0 or config.refine_steps < 0 or (config.steps + config.refine_steps < 1 and not config.init):
+        raise UsageError("steps and refine steps must be >= 0, and not both 0 (unless fine-tuning from --init)")
     if config.batch < 1 or config.crop < 16 or config.lmbda < 0:
         raise UsageError("batch must be >= 1, crop >= 16, lambda >= 0")
     torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    images = load_images(Path(config.data), config.split, config.crop, recipe)
+    # repackaging a model (init, no steps) needs no data
+    busy = config.steps + config.refine_steps > 0
+    images = load_images(Path(config.data), config.split, config.crop, recipe) if busy else []
     flip = tuple(i for i, ch in enumerate(recipe.channels) if ch == "normal.x")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -260,6 +265,10 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         stats = {**stats, "plane_gains": fit["gains"], "gain_fit_bd_rate_train": fit["bd_rate_train"]}
     summary = {**stats, "train_seconds": elapsed, "threads": torch.get_num_threads(), "device": str(device),
                "cpu": _cpu_name()}
+    if config.residual_scale is not None:
+        from texsandwich.sandwich import parse_residual_scale
+
+        model.residual_scale = parse_residual_scale(config.residual_scale)
     save_sandwich(model.cpu(), output, config.lmbda, {**dataclasses.asdict(config), "result": summary})
     return summary
 

@@ -35,6 +35,8 @@ class ZooEntry:
     init: str | None = None
     """Zoo id this model is fine-tuned from (trained first)."""
     black_crops: float = 0.0
+    residual_scale: dict[str, tuple[tuple[int, float], ...]] | None = None
+    """Decode-time post-net residual weights per codec and quality (``tools/fit_residual_scale.py``)."""
     exposure: tuple[float, float] | None = None
     tone_strengths: tuple[float, ...] = ()
     """16-bit training augmentation (see ``TrainConfig.exposure`` / ``tone_strengths``)."""

@@ -51,8 +51,9 @@ def main() -> None:
         x = to_tensor(img)
         with torch.no_grad():
             y = model.pre(x)
-            if q is None:
-                d = y.round().clamp(0, 255)
+            if q is None:  # the layout without the codec: 8-bit planes (chroma subsampled where it is)
+                d = recipe.layout.merge([[p.round().clamp(0, 255) for p in g] for g in recipe.layout.split(y)],
+                                        *y.shape[-2:])
             else:
                 d = code_bottleneck(y, recipe.layout, args.codec, codec_settings(args.codec, q, None, 8,
                                                                                   recipe.layout.chroma))

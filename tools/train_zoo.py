@@ -36,7 +36,8 @@ def main() -> None:
                              fit_gains=e.fit_gains, refine_qualities=e.refine_qualities,
                              init=str(ZOO[e.init].path) if e.init else None, black_crops=e.black_crops,
                              adapter=e.adapter, plane_gains=e.plane_gains,
-                             exposure=e.exposure, tone_strengths=e.tone_strengths)
+                             exposure=e.exposure, tone_strengths=e.tone_strengths,
+                             residual_scale=e.residual_scale)
         e.path.parent.mkdir(parents=True, exist_ok=True)
         print(f"== {zid}: {config}", flush=True)
         summary = train(config, e.path, resume=True)
