@@ -79,6 +79,12 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-444-slim-v2", "rgb-444", "slim", 30.0, 0, refine_steps=4000, refine_lr=5e-4,
                  init="rgb-444-slim", plane_gains=(1.0, 1.3, 1.3),
                  summary="RGB over 4:4:4 (rgb-444-slim with chroma gain 1.3, refined 4000 more steps)"),
+        # the same weights with a residual-scale table: how much of the post-net's residual to apply per
+        # codec and quality, fitted by tools/fit_residual_scale.py on material albedos (neither training
+        # nor evaluation photos). The slim post-nets add error of their own at high HEIC qualities.
+        ZooEntry("rgb-444-slim-v3", "rgb-444", "slim", 30.0, 0, init="rgb-444-slim-v2",
+                 residual_scale={"heic": ((0, 1.0), (25, 0.5), (75, 0.25)), "jpeg": ((0, 1.0), (85, 0.75))},
+                 summary="rgb-444-slim-v2 with its post-net residual weighted by codec quality"),
         # pbr8: a proxy-trained slim pre-net (4000 steps) cost +49% BD-rate on HEIC (3 held-out materials);
         # the adapter (albedo YCbCr, normal n_x/n_y) with per-plane gains fitted on real HEIC encodes of
         # training crops, plus a post-net refined on real decodes, is what ships. See docs/ZOO.md.
@@ -110,7 +116,7 @@ ZOO: dict[str, ZooEntry] = {
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls2", "rgb-444": "rgb-444-slim-v2",
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls2", "rgb-444": "rgb-444-slim-v3",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g",
                             "rgb-hr2": "rgb-hr2-slim"}
 # hdr-444-slim is not hdr-444's default: it beats the plain adaptation on 3 of 4 held-out HDR images but
