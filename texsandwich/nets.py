@@ -121,15 +121,18 @@ class Processor(nn.Module):
         self.s = nn.Parameter(torch.zeros(()))
         self.multiple = 1 << len(preset.encoder)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def residual(self, x: torch.Tensor) -> torch.Tensor:
+        """What the networks add to ``base(x)``."""
         h, w = x.shape[-2:]
         z = (x - 127.5) / 127.5
         if self.positional:
             z = torch.cat([z, carriers(h, w, z).expand(z.shape[0], -1, -1, -1)], dim=1)
         ph, pw = (-h) % self.multiple, (-w) % self.multiple
         zp = F.pad(z, (0, pw, 0, ph), mode="replicate") if ph or pw else z
-        residual = self.mlp(z) + self.s * self.unet(zp)[..., :h, :w]
-        return self.base(x) + self.scale * residual
+        return self.scale * (self.mlp(z) + self.s * self.unet(zp)[..., :h, :w])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.base(x) + self.residual(x)
 
 
 def macs_per_pixel(module: nn.Module, cin: int, size: int = 64) -> float:

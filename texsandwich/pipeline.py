@@ -17,11 +17,11 @@ import torch
 
 from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
-from texsandwich.codecs import CodecSettings, get_codec
+from texsandwich.codecs import CodecSettings, at_quality, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
-from texsandwich.hdr.tone import ToneCurve, fit_tone_curve, tone_strength
+from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
 from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.proxy.quant import clip_round
@@ -122,8 +122,9 @@ def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> Tone
     Only for 8-bit bottlenecks: a 10-bit one rounds 4x finer, and there the curve's extra bits cost more
     than the rounding it saves (held-out HDR: -15.5 % BD-rate vs top-8 with it, -18.8 % without).
     """
-    strength = tone_strength(recipe.tone, settings.quality) if recipe.bit_depth == 16 and settings.bit_depth == 8 \
-        else 0.0
+    if recipe.bit_depth != 16 or settings.bit_depth != 8:
+        return None
+    strength = at_quality(recipe.tone, settings.quality, 0.0)
     return fit_tone_curve(image, strength) if strength > 0 else None
 
 

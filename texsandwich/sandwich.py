@@ -19,6 +19,7 @@ from safetensors.torch import load, save_file
 from torch import nn
 
 from texsandwich.adapters import ADAPTERS
+from texsandwich.codecs import at_quality
 from texsandwich.errors import InputError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.models import SandwichModel
@@ -68,19 +69,24 @@ class Sandwich(SandwichModel):
 
     def residual_weight(self, codec: str | None, quality: int | None) -> float:
         """How much of the post-net's residual to apply for this codec setting (1 without a table)."""
-        a = 1.0
-        for q, w in self.residual_scale.get(codec or "", ()):
-            if quality is not None and quality >= q:
-                a = w
-        return a
+        return at_quality(self.residual_scale.get(codec or "", ()), quality, 1.0)
+
+    def _ungain(self, y: torch.Tensor) -> torch.Tensor:
+        return y + (1.0 / self._gain() - 1.0) * (y - 128.0)
+
+    def post_parts(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The post-processor as its fixed base (the adapter, plane gains undone) and the networks' residual."""
+        z = self._ungain(y)
+        return self.post_net.base(z), self.post_net.residual(z)
 
     def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None) -> torch.Tensor:
-        z = y + (1.0 / self._gain() - 1.0) * (y - 128.0)
         a = self.residual_weight(codec, quality)
         if a == 1.0:
-            return self.post_net(z)
-        base = self.post_net.base(z)
-        return base if a == 0.0 else base + a * (self.post_net(z) - base)
+            return self.post_net(self._ungain(y))
+        if a == 0.0:  # the networks are not run at all
+            return self.post_net.base(self._ungain(y))
+        base, residual = self.post_parts(y)
+        return base + a * residual
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training pass through the proxy: ``x_hat`` (reconstruction), ``bits`` per image, and the rest."""

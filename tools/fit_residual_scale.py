@@ -67,9 +67,7 @@ def main() -> None:
                     y = model.pre(to_tensor(img))
                     settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
                     d = code_bottleneck(y, recipe.layout, codec, settings)
-                    z = d + (1.0 / model._gain() - 1.0) * (d - 128.0)
-                    base = model.post_net.base(z)
-                    res = model.post_net(z) - base
+                    base, res = model.post_parts(d)
                 scores += [psnr(to_image(base + a * res), img) for a in WEIGHTS]
             scores /= len(crops)
             best.append(WEIGHTS[int(np.argmax(scores))])

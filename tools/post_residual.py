@@ -57,9 +57,8 @@ def main() -> None:
             else:
                 d = code_bottleneck(y, recipe.layout, args.codec, codec_settings(args.codec, q, None, 8,
                                                                                   recipe.layout.chroma))
-            d = d + (1.0 / model._gain() - 1.0) * (d - 128.0)  # what Sandwich.post feeds its post-net
-            full, base = model.post_net(d), model.post_net.base(d)
-        return x, base, full - base
+            base, residual = model.post_parts(d)
+        return x, base, residual
 
     train = list_images(folder, "train")[:: max(1, 120 // args.images)][: args.images]
     held = list_images(folder, "eval")[: args.images]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from texsandwich.codecs.base import CHROMAS, MODES, Codec, CodecSettings, plane_shapes, planes_per_image
+from texsandwich.codecs.base import CHROMAS, MODES, Codec, CodecSettings, at_quality, plane_shapes, planes_per_image
 from texsandwich.codecs.heic import HeicCodec
 from texsandwich.codecs.jpeg import JpegCodec, quality_to_step
 from texsandwich.errors import UsageError
@@ -24,6 +24,7 @@ __all__ = [
     "MODES",
     "Codec",
     "CodecSettings",
+    "at_quality",
     "get_codec",
     "plane_shapes",
     "planes_per_image",

@@ -152,3 +152,13 @@ def upsample_nearest(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     so this hands them half-resolution planes exactly.
     """
     return np.repeat(np.repeat(plane, 2, axis=0), 2, axis=1)[: shape[0], : shape[1]]
+
+
+def at_quality(steps: Sequence[tuple[int, float]], quality: int | None, default: float) -> float:
+    """The value of ``(from quality, value)`` steps (ascending) at a codec quality: the last step at or
+    below it; ``default`` below the first step or without a quality (a flat JPEG step)."""
+    value = default
+    for q, v in steps:
+        if quality is not None and quality >= q:
+            value = v
+    return value

@@ -17,7 +17,6 @@ manifest, ~0.1 KB deflated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -95,11 +94,3 @@ def fit_tone_curve(signal: np.ndarray, strength: float) -> ToneCurve:
     widths[np.argmax(widths)] += total - int(widths.sum())
     return ToneCurve(tuple(int(v) for v in np.concatenate([[0], np.cumsum(widths)])))
 
-
-def tone_strength(policy: Sequence[tuple[int, float]], quality: int | None) -> float:
-    """The strength a recipe's ``tone`` policy gives a codec quality: the last step at or below it."""
-    s = 0.0
-    for q, v in policy:
-        if quality is not None and quality >= q:
-            s = v
-    return s
