@@ -232,3 +232,31 @@ def test_hdr444_compands_at_high_quality_and_beats_the_ldr_saturation_line():
     assert psnr(high.reconstruction, signal) > psnr(lossless(signal, "top8"), signal) + 1
     assert read_tsw(compress(signal, r, model, "heic", 30).data).manifest.tone is None  # codec-limited: linear
     assert read_tsw(compress(signal, r, model, "heic", 95, bit_depth=10).data).manifest.tone is None
+
+
+def test_hdr444_default_codes_ycbcr_with_finer_chroma_and_both_top8_baselines_run():
+    import torch
+
+    from texsandwich.adapters import rgb_to_ycbcr
+    from texsandwich.metrics import psnr
+    from texsandwich.models import default_model, load_model
+    from texsandwich.pipeline import baseline, compress
+    from texsandwich.recipes import get_recipe
+
+    r = get_recipe("hdr-444")
+    assert default_model(r) == "hdr-444-ycc"
+    ycc, plain = load_model(None, r), load_model("none", r)
+    x = torch.rand(1, 3, 8, 12, dtype=torch.float32) * 255
+    expect = rgb_to_ycbcr(x)
+    expect[:, 1:] = (expect[:, 1:] - 128) * 1.5 + 128  # chroma at 1.5x contrast, luma as it is
+    with torch.no_grad():
+        assert torch.allclose(ycc.pre(x), expect, atol=1e-3)
+        assert torch.allclose(ycc.post(ycc.pre(x)), x, atol=1e-3)  # identity networks: exact inverse
+    signal = linear_to_pq16(_scene(64, 96) * 0.05)
+    a, b = compress(signal, r, ycc, "heic", 30), compress(signal, r, plain, "heic", 30)
+    # decorrelated colour: better at about the same size than the RGB planes as they are
+    assert psnr(a.reconstruction, signal) > psnr(b.reconstruction, signal) + 1 and len(a.data) < 1.1 * len(b.data)
+    assert [base.name for base in r.baselines] == ["top8", "top8-ycbcr"]
+    for base in r.baselines:
+        data, rec = baseline(signal, base, "heic", 30)
+        assert rec.dtype == np.uint16 and psnr(rec, signal) > 40 and len(data) > 0

@@ -250,6 +250,15 @@ def test_residual_scale_weights_the_post_net_by_codec_quality_and_survives_savin
     assert np.array_equal(c.reconstruction, to_image(base))
     with pytest.raises(UsageError, match="not both 0"):
         train(TrainConfig(recipe="rgb-444", data=str(tmp_path), steps=0, refine_steps=0), out, progress=False)
+    # fixed maps alone (an adapter and plane gains) package with no steps and no data: identity networks
+    fixed = tmp_path / "fixed.safetensors"
+    train(TrainConfig(recipe="rgb-444", data=str(tmp_path / "nowhere"), preset="lite", steps=0, refine_steps=0,
+                      adapter="ycbcr", plane_gains=(1.0, 1.5, 1.5)), fixed, progress=False)
+    f = load_sandwich(fixed, r)
+    assert f.adapter_name == "ycbcr" and f.plane_gain.tolist() == [1.0, 1.5, 1.5]
+    x = to_tensor(photo)
+    with torch.no_grad():
+        assert torch.allclose(f.post(f.pre(x)), x, atol=1e-3)
     with pytest.raises(ValueError, match="ascending"):
         from texsandwich.sandwich import parse_residual_scale
 

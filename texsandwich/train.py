@@ -159,13 +159,16 @@ def initial_step(lmbda: float, samples_per_pixel: float) -> float:
 def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True) -> dict[str, float]:
     """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end."""
     recipe = get_recipe(config.recipe)
-    if config.steps < 0 or config.refine_steps < 0 or (config.steps + config.refine_steps < 1 and not config.init):
+    # no steps at all is only meaningful when something else defines the model: an --init to repackage,
+    # or fixed maps (an adapter, plane gains) packaged around networks that stay the identity
+    fixed = config.init or config.adapter or config.plane_gains is not None
+    if config.steps < 0 or config.refine_steps < 0 or (config.steps + config.refine_steps < 1 and not fixed):
         raise UsageError("steps and refine steps must be >= 0, and not both 0 (unless fine-tuning from --init)")
     if config.batch < 1 or config.crop < 16 or config.lmbda < 0:
         raise UsageError("batch must be >= 1, crop >= 16, lambda >= 0")
     torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    # repackaging a model (init, no steps) needs no data
+    # repackaging a model (no steps) needs no data
     busy = config.steps + config.refine_steps > 0
     images = load_images(Path(config.data), config.split, config.crop, recipe) if busy else []
     flip = tuple(i for i, ch in enumerate(recipe.channels) if ch == "normal.x")

@@ -39,6 +39,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None, help="materials folder (default: <data root>/materials)")
     ap.add_argument("--images", type=int, default=12)
     ap.add_argument("--crop", type=int, default=384)
+    ap.add_argument("--weights", default=",".join(f"{a:g}" for a in WEIGHTS),
+                    help="candidate residual weights (comma-separated; >1 amplifies the residual)")
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     recipe = get_recipe(args.recipe)
@@ -57,21 +59,22 @@ def main() -> None:
         h, w, c = a.shape[0], a.shape[1], min(args.crop, *a.shape[:2])
         crops.append(np.ascontiguousarray(a[(h - c) // 2 : (h + c) // 2, (w - c) // 2 : (w + c) // 2]))
     qualities = [int(q) for q in args.qualities.split(",")]
+    weights = tuple(float(a) for a in args.weights.split(","))
     table: dict[str, list[list[float]]] = {}
     for codec in args.codecs.split(","):
         best = []
         for q in qualities:
-            scores = np.zeros(len(WEIGHTS))
+            scores = np.zeros(len(weights))
             for img in crops:
                 with torch.no_grad():
                     y = model.pre(to_tensor(img))
                     settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
                     d = code_bottleneck(y, recipe.layout, codec, settings)
                     base, res = model.post_parts(d)
-                scores += [psnr(to_image(base + a * res), img) for a in WEIGHTS]
+                scores += [psnr(to_image(base + a * res), img) for a in weights]
             scores /= len(crops)
-            best.append(WEIGHTS[int(np.argmax(scores))])
-            print(f"{codec} q{q}: " + "  ".join(f"a={a:g} {s:.2f}" for a, s in zip(WEIGHTS, scores, strict=True)),
+            best.append(weights[int(np.argmax(scores))])
+            print(f"{codec} q{q}: " + "  ".join(f"a={a:g} {s:.2f}" for a, s in zip(weights, scores, strict=True)),
                   flush=True)
         steps = [[0, best[0]]]
         for (q0, q1), a in zip(pairwise(qualities), best[1:], strict=True):

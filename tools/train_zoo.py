@@ -12,11 +12,26 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import fields
 from pathlib import Path
 
 from texsandwich.data import data_root
 from texsandwich.train import TrainConfig, train
-from texsandwich.zoo import ZOO
+from texsandwich.zoo import ZOO, ZooEntry
+
+
+def entry_config(e: ZooEntry, root: Path, steps: int | None = None) -> TrainConfig:
+    """The training run a zoo entry describes: every field the two dataclasses share, copied.
+
+    Only three differ in meaning: ``data`` (a folder under ``root``), ``init`` (a zoo id, here its
+    weights' path) and the *train* split, which every zoo model uses.
+    """
+    shared = {f.name for f in fields(TrainConfig)} & {f.name for f in fields(ZooEntry)}
+    kwargs = {name: getattr(e, name) for name in shared}
+    kwargs.update(data=str(root / e.data), split="train", init=str(ZOO[e.init].path) if e.init else None)
+    if steps is not None:
+        kwargs["steps"] = steps
+    return TrainConfig(**kwargs)
 
 
 def main() -> None:
@@ -30,14 +45,7 @@ def main() -> None:
         ap.error("no data folder: pass --data or set TEXSANDWICH_DATA")
     for zid in args.only:
         e = ZOO[zid]
-        config = TrainConfig(recipe=e.recipe, data=str(args.data / e.data), split="train", lmbda=e.lmbda,
-                             preset=e.preset, steps=e.steps if args.steps is None else args.steps, crop=e.crop,
-                             batch=e.batch, lr=e.lr, seed=e.seed, refine_steps=e.refine_steps, refine_lr=e.refine_lr,
-                             fit_gains=e.fit_gains, refine_qualities=e.refine_qualities,
-                             init=str(ZOO[e.init].path) if e.init else None, black_crops=e.black_crops,
-                             adapter=e.adapter, plane_gains=e.plane_gains,
-                             exposure=e.exposure, tone_strengths=e.tone_strengths,
-                             residual_scale=e.residual_scale)
+        config = entry_config(e, args.data, args.steps)
         e.path.parent.mkdir(parents=True, exist_ok=True)
         print(f"== {zid}: {config}", flush=True)
         summary = train(config, e.path, resume=True)
