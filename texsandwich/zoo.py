@@ -103,6 +103,12 @@ ZOO: dict[str, ZooEntry] = {
         # decorrelation to a slim pre-net, and RGB planes cost ~28 % more bits in x265 (HDR measurements)
         ZooEntry("rgb-hr2-ycc-slim", "rgb-hr2", "slim", 16.0, 3000, crop=128, refine_steps=400, adapter="ycbcr",
                  plane_gains=(1.0, 1.3, 1.3), summary="RGB at 2x the codec's resolution, coded as YCbCr"),
+        ZooEntry("rgb-hr2-ycc-lowrate-slim", "rgb-hr2", "slim", 64.0, 1000, crop=128, refine_steps=200, lr=2e-4,
+                 init="rgb-hr2-ycc-slim", summary="RGB at 2x the codec's resolution as YCbCr, tuned for low rates"),
+        # its control: the same post-net on the same YCbCr bottleneck with no pre-net training
+        ZooEntry("rgb-hr2-ycc-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800,
+                 refine_lr=5e-4, adapter="ycbcr", plane_gains=(1.0, 1.3, 1.3),
+                 summary="rgb-hr2-ycc's post-net alone (super-resolution of the plain YCbCr bicubic bottleneck)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
@@ -130,6 +136,6 @@ ZOO: dict[str, ZooEntry] = {
 
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls2", "rgb-444": "rgb-444-slim-v3",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g",
-                            "rgb-hr2": "rgb-hr2-slim", "hdr-444": "hdr-444-ycc"}
+                            "rgb-hr2": "rgb-hr2-ycc-lowrate-slim", "hdr-444": "hdr-444-ycc"}
 # hdr-444-slim is not a default: it beats the plain linear map on 3 of 4 held-out HDR images but fails on
 # one (a dark scene: -14 dB), and hdr-444-ycc beats both everywhere (docs/ZOO.md).
