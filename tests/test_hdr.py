@@ -242,13 +242,14 @@ def test_hdr444_default_codes_ycbcr_with_finer_chroma_and_both_top8_baselines_ru
     from texsandwich.models import default_model, load_model
     from texsandwich.pipeline import baseline, compress
     from texsandwich.recipes import get_recipe
+    from texsandwich.sandwich import knee_gain
 
     r = get_recipe("hdr-444")
     assert default_model(r) == "hdr-444-ycc"
     ycc, plain = load_model(None, r), load_model("none", r)
     x = torch.rand(1, 3, 8, 12, dtype=torch.float32) * 255
     expect = rgb_to_ycbcr(x)
-    expect[:, 1:] = (expect[:, 1:] - 128) * 1.5 + 128  # chroma at 1.5x contrast, luma as it is
+    expect[:, 1:] = knee_gain(expect[:, 1:], torch.tensor([1.5, 1.5]).view(1, 2, 1, 1))  # chroma x1.5, luma as is
     with torch.no_grad():
         assert torch.allclose(ycc.pre(x), expect, atol=1e-3)
         assert torch.allclose(ycc.post(ycc.pre(x)), x, atol=1e-3)  # identity networks: exact inverse

@@ -263,3 +263,32 @@ def test_residual_scale_weights_the_post_net_by_codec_quality_and_survives_savin
         from texsandwich.sandwich import parse_residual_scale
 
         parse_residual_scale({"heic": [[50, 1.0], [10, 0.5]]})
+
+
+def test_gain_knee_bends_instead_of_clipping_and_inverts_exactly():
+    from texsandwich.sandwich import KNEE, knee_gain
+
+    g = torch.tensor([1.0, 1.3, 1.5, 0.7]).view(1, 4, 1, 1)
+    y = torch.linspace(0, 255, 256, dtype=torch.float64).view(1, 1, 1, -1).expand(1, 4, 1, -1)
+    out = knee_gain(y, g)
+    assert torch.allclose(knee_gain(out, g, inverse=True), y, atol=1e-9)
+    assert float(out.min()) >= -0.5 and float(out.max()) <= 255.6  # every 8-bit input stays codable
+    plain = y + (g - 1.0) * (y - 128.0)
+    near = (y - 128.0).abs() <= KNEE * 127.5 / g.clamp_min(1.0)  # inside the knee: the plain gain
+    assert torch.allclose(out[near.expand_as(out)], plain[near.expand_as(out)], atol=1e-9)
+    assert torch.equal(out[:, 3], plain[:, 3]) and torch.equal(out[:, 0], y[:, 0])  # gains <= 1 never bend
+    assert bool((out[:, 1:3].diff(dim=-1) > 0).all())  # monotone
+
+
+def test_default_rgb444_keeps_saturated_colours_and_old_models_decode_as_coded(tmp_path):
+    from texsandwich.metrics import psnr
+    from texsandwich.models import load_model
+    from texsandwich.pipeline import compress
+
+    r = get_recipe("rgb-444")
+    bars = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]], np.uint8)
+    img = np.ascontiguousarray(np.repeat(np.repeat(bars[None], 32, 0), 32, 1))
+    new, old = load_model(None, r), load_model("rgb-444-slim-v3", r)
+    assert new.gain_knee and not old.gain_knee  # v3's files were coded with the plain gain: it stays
+    assert psnr(compress(img, r, new, "heic", 90).reconstruction, img) > 45
+    assert psnr(compress(img, r, old, "heic", 90).reconstruction, img) < 30  # chroma x1.3 clipped blue by 53

@@ -60,11 +60,17 @@ class Sandwich(SandwichModel):
         """Per-plane contrast around mid-gray before the codec (undone after it): with one codec quality
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
 
+        self.gain_knee = False
+        """Gains above 1 bend over near the code range's ends instead of clipping there (see
+        :func:`knee_gain`). Off for models saved before it existed, so their files decode as coded."""
+
     def _gain(self) -> torch.Tensor:
         return self.plane_gain.view(1, -1, 1, 1)
 
     def pre(self, x: torch.Tensor) -> torch.Tensor:
         y = self.pre_net(x)
+        if self.gain_knee:
+            return knee_gain(y, self._gain())
         return y + (self._gain() - 1.0) * (y - 128.0)  # written so that a gain of 1 is exactly the identity
 
     def residual_weight(self, codec: str | None, quality: int | None) -> float:
@@ -72,6 +78,8 @@ class Sandwich(SandwichModel):
         return at_quality(self.residual_scale.get(codec or "", ()), quality, 1.0)
 
     def _ungain(self, y: torch.Tensor) -> torch.Tensor:
+        if self.gain_knee:
+            return knee_gain(y, self._gain(), inverse=True)
         return y + (1.0 / self._gain() - 1.0) * (y - 128.0)
 
     def post_parts(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,6 +105,38 @@ class Sandwich(SandwichModel):
     @property
     def step(self) -> float:
         return float(self.proxy.step().detach())
+
+
+KNEE = 0.85
+"""Fraction of the half code range (127.5) a gained plane reaches linearly before the knee."""
+
+
+def knee_gain(y: torch.Tensor, gain: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+    """Contrast ``gain`` around mid-gray that bends over instead of clipping (and its exact inverse).
+
+    A plain gain g > 1 sends every value further than 127.5/g from 128 out of the code range, where the
+    codec clips it: saturated colours (chroma of a pure blue is 127.5 from mid-gray) or steep normals
+    came back tens of levels wrong. Here the gain is linear up to ``KNEE * 127.5`` on the output side and
+    then maps the rest of the input half range (up to 127.5 from mid-gray) onto the rest of the output
+    half range, so every 8-bit input stays codable; the outer part is coded with a coarser step
+    (slope 0.35-0.5 for gains 1.2-1.5). Planes with gain <= 1 are plain gains. Piecewise linear, so
+    training gets gradients everywhere.
+    """
+    d = y - 128.0
+    g = gain.to(y.dtype)
+    bent = g > 1.0
+    g_safe = torch.where(bent, g, torch.ones_like(g))
+    o_knee = KNEE * 127.5
+    i_knee = o_knee / g_safe
+    outer = (127.5 - o_knee) / (127.5 - i_knee)  # slope beyond the knee
+    a, sign = d.abs(), torch.sign(d)
+    if not inverse:
+        curved = torch.where(a <= i_knee, g_safe * d, sign * (o_knee + outer * (a - i_knee)))
+        plain = g * d
+    else:
+        curved = torch.where(a <= o_knee, d / g_safe, sign * (i_knee + (a - o_knee) / outer))
+        plain = d / g
+    return 128.0 + torch.where(bent, curved, plain)
 
 
 def git_commit() -> str:
@@ -137,6 +177,7 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
         "config": json.dumps(config, sort_keys=True),
         **({"residual_scale": json.dumps({c: [list(t) for t in v] for c, v in model.residual_scale.items()})}
            if model.residual_scale else {}),
+        **({"gain_knee": repr(KNEE)} if model.gain_knee else {}),
     }
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(tensors, str(tmp), metadata=meta)
@@ -175,6 +216,9 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
         model.residual_scale = parse_residual_scale(json.loads(meta.get("residual_scale", "{}")))
     except (ValueError, TypeError) as e:
         raise InputError(f"{path}: bad residual_scale metadata ({e})") from None
+    if "gain_knee" in meta and meta["gain_knee"] != repr(KNEE):
+        raise InputError(f"{path}: unknown gain knee {meta['gain_knee']!r} (a newer texsandwich wrote it?)")
+    model.gain_knee = "gain_knee" in meta
     model.eval()
     model.sha256 = hashlib.sha256(data).hexdigest()
     model.model_id = model_id or Path(path).stem

@@ -59,6 +59,8 @@ class TrainConfig:
     exposure: tuple[float, float] | None = None
     """16-bit (PQ) recipes: scale each crop's linear light by 2^k, k uniform in this range of stops, so
     a few training EXRs stand for dark and bright scenes alike (see :func:`hdr_augment`)."""
+    gain_knee: bool = False
+    """Plane gains above 1 bend over near the code range's ends instead of clipping (``knee_gain``)."""
     residual_scale: dict[str, tuple[tuple[int, float], ...]] | None = None
     """Decode-time weights of the post-net's residual per codec and quality (``Sandwich.residual_scale``),
     set on the model before it is saved; with ``init`` and no steps, the init model repackaged."""
@@ -184,6 +186,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         if base.preset != config.preset:
             raise UsageError(f"--init {config.init} is preset {base.preset}, not {config.preset}")
         model.load_state_dict(base.state_dict())
+    model.gain_knee = config.gain_knee or (base is not None and base.gain_knee)
     if config.plane_gains is not None:
         if len(config.plane_gains) != recipe.layout.planes or min(config.plane_gains) <= 0:
             raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")

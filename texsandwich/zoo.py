@@ -35,6 +35,8 @@ class ZooEntry:
     init: str | None = None
     """Zoo id this model is fine-tuned from (trained first)."""
     black_crops: float = 0.0
+    gain_knee: bool = False
+    """Plane gains above 1 bend over instead of clipping saturated values (``sandwich.knee_gain``)."""
     residual_scale: dict[str, tuple[tuple[int, float], ...]] | None = None
     """Decode-time post-net residual weights per codec and quality (``tools/fit_residual_scale.py``)."""
     exposure: tuple[float, float] | None = None
@@ -75,6 +77,8 @@ ZOO: dict[str, ZooEntry] = {
                  summary="RGB over 4:2:0: least-squares chroma pre, post-net refined on its HEIC/JPEG decodes"),
         ZooEntry("rgb-420-slim-ls2", "rgb-420", "slim", 30.0, 0, refine_steps=5000, refine_lr=2e-4,
                  init="rgb-420-slim-ls", summary="rgb-420-slim-ls refined 5000 more steps (lr 2e-4)"),
+        ZooEntry("rgb-420-slim-ls3", "rgb-420", "slim", 30.0, 0, init="rgb-420-slim-ls2", gain_knee=True,
+                 summary="rgb-420-slim-ls2 whose chroma gain does not clip saturated colours"),
         # chroma at 1.3x contrast (see rgb-420-slim-ls) and a longer post-net refinement on its decodes
         ZooEntry("rgb-444-slim-v2", "rgb-444", "slim", 30.0, 0, refine_steps=4000, refine_lr=5e-4,
                  init="rgb-444-slim", plane_gains=(1.0, 1.3, 1.3),
@@ -85,6 +89,11 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-444-slim-v3", "rgb-444", "slim", 30.0, 0, init="rgb-444-slim-v2",
                  residual_scale={"heic": ((0, 1.0), (25, 0.5), (75, 0.25)), "jpeg": ((0, 1.0), (85, 0.75))},
                  summary="rgb-444-slim-v2 with its post-net residual weighted by codec quality"),
+        # the same with the chroma gain bending over near the code range's ends: v2/v3 clip saturated
+        # colours (colour bars at q90: 21.8 dB, pure blue 53 levels off); identical elsewhere
+        ZooEntry("rgb-444-slim-v4", "rgb-444", "slim", 30.0, 0, init="rgb-444-slim-v3", gain_knee=True,
+                 residual_scale={"heic": ((0, 1.0), (25, 0.5), (75, 0.25)), "jpeg": ((0, 1.0), (85, 0.75))},
+                 summary="rgb-444-slim-v3 whose chroma gain does not clip saturated colours"),
         # pbr8: a proxy-trained slim pre-net (4000 steps) cost +49% BD-rate on HEIC (3 held-out materials);
         # the adapter (albedo YCbCr, normal n_x/n_y) with per-plane gains fitted on real HEIC encodes of
         # training crops, plus a post-net refined on real decodes, is what ships. See docs/ZOO.md.
@@ -102,12 +111,13 @@ ZOO: dict[str, ZooEntry] = {
         # the same training on YCbCr planes (chroma 1.3x, as rgb-444): the identity adapter left colour
         # decorrelation to a slim pre-net, and RGB planes cost ~28 % more bits in x265 (HDR measurements)
         ZooEntry("rgb-hr2-ycc-slim", "rgb-hr2", "slim", 16.0, 3000, crop=128, refine_steps=400, adapter="ycbcr",
-                 plane_gains=(1.0, 1.3, 1.3), summary="RGB at 2x the codec's resolution, coded as YCbCr"),
+                 plane_gains=(1.0, 1.3, 1.3), gain_knee=True,
+                 summary="RGB at 2x the codec's resolution, coded as YCbCr"),
         ZooEntry("rgb-hr2-ycc-lowrate-slim", "rgb-hr2", "slim", 64.0, 1000, crop=128, refine_steps=200, lr=2e-4,
                  init="rgb-hr2-ycc-slim", summary="RGB at 2x the codec's resolution as YCbCr, tuned for low rates"),
         # its control: the same post-net on the same YCbCr bottleneck with no pre-net training
         ZooEntry("rgb-hr2-ycc-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800,
-                 refine_lr=5e-4, adapter="ycbcr", plane_gains=(1.0, 1.3, 1.3),
+                 refine_lr=5e-4, adapter="ycbcr", plane_gains=(1.0, 1.3, 1.3), gain_knee=True,
                  summary="rgb-hr2-ycc's post-net alone (super-resolution of the plain YCbCr bicubic bottleneck)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
@@ -121,6 +131,7 @@ ZOO: dict[str, ZooEntry] = {
         # the recipe's per-image tone curve from q50. Its networks are the identity (lite preset, no
         # steps): every HDR post-net trained so far cost 0.8-1.5 dB (docs/ZOO.md).
         ZooEntry("hdr-444-ycc", "hdr-444", "lite", 0.0, 0, adapter="ycbcr", plane_gains=(1.0, 1.5, 1.5),
+                 gain_knee=True,
                  summary="16-bit (HDR, PQ) over 8-bit 4:4:4 as YCbCr, chroma finer; identity networks",
                  data="hdr"),
         ZooEntry("normal-444-slim", "normal-444", "slim", 30.0, 4000, refine_steps=600,
@@ -131,11 +142,13 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("normal-444-slim-g", "normal-444", "slim", 30.0, 0, refine_steps=300, init="normal-444-slim",
                  plane_gains=(0.6, 1.2, 1.0), summary="tangent-space normal map over 4:4:4, n_y finer than n_x",
                  data="materials"),
+        ZooEntry("normal-444-slim-g2", "normal-444", "slim", 30.0, 0, init="normal-444-slim-g", gain_knee=True,
+                 summary="normal-444-slim-g whose n_y gain does not clip steep normals", data="materials"),
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls2", "rgb-444": "rgb-444-slim-v3",
-                            "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g",
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v4",
+                            "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g2",
                             "rgb-hr2": "rgb-hr2-ycc-lowrate-slim", "hdr-444": "hdr-444-ycc"}
 # hdr-444-slim is not a default: it beats the plain linear map on 3 of 4 held-out HDR images but fails on
 # one (a dark scene: -14 dB), and hdr-444-ycc beats both everywhere (docs/ZOO.md).
