@@ -78,9 +78,10 @@ class Curve:
         return out
 
 
-def _summary(
+def bd_summary(
     anchor: list[list[Point]], test: list[list[Point]], bpp_range: tuple[float, float] | None
 ) -> dict[str, float | None]:
+    """BD-rate (%) and BD-PSNR (dB) of ``test`` vs ``anchor`` (fronts of several curves); None without overlap."""
     out: dict[str, float | None] = {}
     for key, fn in (("bd_rate_percent", bd_rate), ("bd_psnr_db", bd_psnr)):
         try:
@@ -161,10 +162,11 @@ def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[
     return {
         "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
         "baseline_front": pareto([p for c in baseline_curves for p in c]),
-        "summary": _summary(baseline_curves, sandwich_curves, bpp_range),
-        "per_model": {c.name: _summary(baseline_curves, [c.mean()], bpp_range) for c in curves if c.kind == "sandwich"},
+        "summary": bd_summary(baseline_curves, sandwich_curves, bpp_range),
+        "per_model": {c.name: bd_summary(baseline_curves, [c.mean()], bpp_range)
+                      for c in curves if c.kind == "sandwich"},
         # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
-        "pairwise": {f"{a.name} vs {b.name}": _summary([b.mean()], [a.mean()], bpp_range)
+        "pairwise": {f"{a.name} vs {b.name}": bd_summary([b.mean()], [a.mean()], bpp_range)
                      for a in curves for b in curves if a.kind == b.kind == "sandwich" and a is not b},
     }
 
@@ -193,8 +195,8 @@ def _render_summary(curves: list[Curve], bpp_range: tuple[float, float] | None,
     assets = sorted({n for c in curves for n in c.per_image_render})
     out: dict[str, Any] = {"options": asdict(options), "sources": assets}
     if sand and base:
-        out["summary"] = _summary(base, sand, bpp_range)
-        out["per_model"] = {c.name: _summary(base, [c.mean_render()], bpp_range)
+        out["summary"] = bd_summary(base, sand, bpp_range)
+        out["per_model"] = {c.name: bd_summary(base, [c.mean_render()], bpp_range)
                             for c in curves if c.kind == "sandwich" and c.mean_render()}
     return out
 

@@ -67,32 +67,27 @@ class Sandwich(SandwichModel):
     def _gain(self) -> torch.Tensor:
         return self.plane_gain.view(1, -1, 1, 1)
 
+    def _apply_gain(self, y: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+        return (knee_gain if self.gain_knee else plain_gain)(y, self._gain(), inverse=inverse)
+
     def pre(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.pre_net(x)
-        if self.gain_knee:
-            return knee_gain(y, self._gain())
-        return y + (self._gain() - 1.0) * (y - 128.0)  # written so that a gain of 1 is exactly the identity
+        return self._apply_gain(self.pre_net(x))
 
     def residual_weight(self, codec: str | None, quality: int | None) -> float:
         """How much of the post-net's residual to apply for this codec setting (1 without a table)."""
         return at_quality(self.residual_scale.get(codec or "", ()), quality, 1.0)
 
-    def _ungain(self, y: torch.Tensor) -> torch.Tensor:
-        if self.gain_knee:
-            return knee_gain(y, self._gain(), inverse=True)
-        return y + (1.0 / self._gain() - 1.0) * (y - 128.0)
-
     def post_parts(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The post-processor as its fixed base (the adapter, plane gains undone) and the networks' residual."""
-        z = self._ungain(y)
+        z = self._apply_gain(y, inverse=True)
         return self.post_net.base(z), self.post_net.residual(z)
 
     def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None) -> torch.Tensor:
         a = self.residual_weight(codec, quality)
         if a == 1.0:
-            return self.post_net(self._ungain(y))
+            return self.post_net(self._apply_gain(y, inverse=True))
         if a == 0.0:  # the networks are not run at all
-            return self.post_net.base(self._ungain(y))
+            return self.post_net.base(self._apply_gain(y, inverse=True))
         base, residual = self.post_parts(y)
         return base + a * residual
 
@@ -109,6 +104,12 @@ class Sandwich(SandwichModel):
 
 KNEE = 0.85
 """Fraction of the half code range (127.5) a gained plane reaches linearly before the knee."""
+
+
+def plain_gain(y: torch.Tensor, gain: torch.Tensor, inverse: bool = False) -> torch.Tensor:
+    """Contrast ``gain`` around mid-gray (or its inverse), written so that a gain of 1 is exactly the identity."""
+    g = gain.to(y.dtype)
+    return y + ((1.0 / g if inverse else g) - 1.0) * (y - 128.0)
 
 
 def knee_gain(y: torch.Tensor, gain: torch.Tensor, inverse: bool = False) -> torch.Tensor:
@@ -132,11 +133,9 @@ def knee_gain(y: torch.Tensor, gain: torch.Tensor, inverse: bool = False) -> tor
     a, sign = d.abs(), torch.sign(d)
     if not inverse:
         curved = torch.where(a <= i_knee, g_safe * d, sign * (o_knee + outer * (a - i_knee)))
-        plain = g * d
     else:
         curved = torch.where(a <= o_knee, d / g_safe, sign * (i_knee + (a - o_knee) / outer))
-        plain = d / g
-    return 128.0 + torch.where(bent, curved, plain)
+    return torch.where(bent, 128.0 + curved, plain_gain(y, gain, inverse))
 
 
 def git_commit() -> str:

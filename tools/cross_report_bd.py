@@ -8,6 +8,7 @@ report's baselines) is above ``rgb-hr2``'s half-resolution baseline on the same 
 
 A side is ``REPORT_DIR:SELECTOR``: ``baseline`` or ``sandwich`` (every curve of that kind, compared
 through their Pareto front, as ``eval`` does) or one curve's name. Both reports must cover the same images.
+A number is null where the two sides do not overlap.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ import argparse
 import json
 from pathlib import Path
 
-from texsandwich.metrics import bd_psnr, bd_rate
-
-Curve = list[tuple[float, float]]
+from texsandwich.evaluate import Curve, bd_summary
 
 
-def load_side(spec: str) -> tuple[list[Curve], set[str], list[str]]:
-    """The curves a ``REPORT_DIR:SELECTOR`` names, the images they cover, and their names."""
+def load_side(spec: str) -> tuple[list[Curve], set[str]]:
+    """The curves a ``REPORT_DIR:SELECTOR`` names, and the images they cover."""
     folder, _, selector = spec.rpartition(":")
     if not folder:
         raise SystemExit(f"error: {spec!r}: expected REPORT_DIR:SELECTOR")
@@ -31,12 +30,11 @@ def load_side(spec: str) -> tuple[list[Curve], set[str], list[str]]:
         report = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         raise SystemExit(f"error: {path}: {e}") from None
-    chosen = [c for c in report["curves"] if selector in (c["kind"], c["name"])]
+    chosen = [Curve.from_json(c) for c in report["curves"] if selector in (c["kind"], c["name"])]
     if not chosen:
         names = ", ".join(c["name"] for c in report["curves"])
         raise SystemExit(f"error: {path}: no curve {selector!r} (kinds: baseline, sandwich; names: {names})")
-    images = set().union(*(c["images"] for c in chosen))
-    return [[(m["bpp"], m["psnr"]) for m in c["mean"]] for c in chosen], images, [c["name"] for c in chosen]
+    return chosen, set().union(*(c.per_image for c in chosen))
 
 
 def main() -> None:
@@ -45,17 +43,14 @@ def main() -> None:
     ap.add_argument("--test", required=True, help="REPORT_DIR:SELECTOR")
     ap.add_argument("--bpp-range", nargs=2, type=float, default=None, metavar=("LO", "HI"))
     args = ap.parse_args()
-    anchor, a_images, a_names = load_side(args.anchor)
-    test, t_images, t_names = load_side(args.test)
+    anchor, a_images = load_side(args.anchor)
+    test, t_images = load_side(args.test)
     if a_images != t_images:
         raise SystemExit(f"error: the reports cover different images ({len(a_images ^ t_images)} differ)")
     window = tuple(args.bpp_range) if args.bpp_range else None
-    out = {"anchor": a_names, "test": t_names, "images": len(a_images), "bpp_range": window}
-    for key, fn in (("bd_rate_percent", bd_rate), ("bd_psnr_db", bd_psnr)):
-        try:
-            out[key] = round(fn(anchor, test, bpp_range=window), 3)
-        except ValueError as e:  # no overlap in quality or in rate
-            out[key] = str(e)
+    scores = bd_summary([c.mean() for c in anchor], [c.mean() for c in test], window)
+    out = {"anchor": [c.name for c in anchor], "test": [c.name for c in test], "images": len(a_images),
+           "bpp_range": window, **{k: None if v is None else round(v, 3) for k, v in scores.items()}}
     print(json.dumps(out, indent=2))
 
 
