@@ -190,6 +190,9 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
               help="glTF: per material, the lowest quality whose shaded PSNR reaches DB (instead of --quality).")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample (10: HEIC only).")
+@click.option("--normal-filter/--no-normal-filter", default=True, show_default=True,
+              help="Normal-map and material recipes: fit the integrability post-filter and send its gains "
+                   "(about 70 bytes); off gives the networks' output as it is.")
 @click.option("--model", "model_spec", default=None,
               help="Zoo id, a .safetensors file, or 'none' (the plain-codec adaptation) "
                    "[default: the recipe's zoo model].")
@@ -198,8 +201,8 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @_quiet
 @_progress
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
-             step: int | None, target_psnr: float | None, bit_depth: str, model_spec: str | None, jobs_n: int,
-             force: bool, quiet: bool, progress_mode: str) -> None:
+             step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, model_spec: str | None,
+             jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
     SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
@@ -254,7 +257,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             raise UsageError(f"{j.source}: --target-psnr works on glTF materials; use --quality here")
         src = read_source(j.source, recipe)
         image = src.array
-        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr)
+        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
+                           normal_filter=normal_filter)
         j.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(j.output, c.data)
         h, w = image.shape[:2]
@@ -478,6 +482,9 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Use the first N images only.")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample of the sandwich's bottleneck (10: HEIC only).")
+@click.option("--normal-filter", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
+              help="Recipes with a normal map: the encoder's integrability post-filter on, off, or both ways "
+                   "(each model twice, the control as 'ID (no filter)').")
 @click.option("--render", "with_render", is_flag=True,
               help="Also render every point of glTF sources (materials of a mesh) and report rendered PSNR.")
 @click.option("--render-views", type=click.IntRange(1, 256), default=8, show_default=True)
@@ -488,7 +495,8 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True)
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
-             bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, with_render: bool,
+             bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, normal_filter: str,
+             with_render: bool,
              render_views: int, render_lights: int, render_size: int, backend: str, output: Path,
              quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
@@ -512,7 +520,7 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
-                      progress=not quiet, render=render_opts, bit_depth=int(bit_depth))
+                      progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter)
     write_report(report, output)
     click.echo(format_summary(report))
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")

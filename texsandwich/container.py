@@ -27,6 +27,7 @@ from texsandwich.codecs import CODECS, CodecSettings
 from texsandwich.errors import TexsandwichError, UsageError
 from texsandwich.hdr.tone import ToneCurve
 from texsandwich.layout import Layout
+from texsandwich.postfilter import NormalFilter
 from texsandwich.recipes import RECIPES
 
 MAGIC = b"\x89TSW\r\n\x1a\n"
@@ -96,6 +97,9 @@ class Manifest:
     tone: ToneCurve | None = None
     """16-bit sources coded at a quality where the recipe compands: the per-image curve from the 16-bit
     signal to the bottleneck scale (:mod:`texsandwich.hdr.tone`); absent = the linear ``v / 257``."""
+    postfilter: NormalFilter | None = None
+    """Recipes with a normal map: the per-band gains of the integrability filter the encoder fitted
+    (:mod:`texsandwich.postfilter`), applied after the post-net; absent = none."""
 
     def to_json(self) -> dict[str, Any]:
         settings = self.settings.to_json()
@@ -115,6 +119,7 @@ class Manifest:
             "streams": [{"bytes": s.size, "crc32": f"{s.crc32:08x}"} for s in self.streams],
             "encoder": self.encoder,
             **({"side": list(self.side)} if self.side else {}),
+            **({"postfilter": self.postfilter.to_json()} if self.postfilter else {}),
         }
 
     @classmethod
@@ -131,11 +136,13 @@ class Manifest:
         if not all(isinstance(n, str) and re.fullmatch(r"[a-z][a-z0-9_]{0,31}", n) for n in side) or (
                 len(set(side)) != len(side)) or ("side" in d and not side):
             raise ValueError("side must be a non-empty list of distinct lower-case map names")
-        _keys({k: v for k, v in d.items() if k != "side"},
+        _keys({k: v for k, v in d.items() if k not in ("side", "postfilter")},
               {"recipe", "model", "source", "layout", "codec", "streams", "encoder"}, "manifest")
         recipe = _typed(d["recipe"], str, "recipe")
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r} (written by a newer texsandwich?)")
+        if "postfilter" in d and RECIPES[recipe].normal_at is None:
+            raise ValueError(f"recipe {recipe} has no normal map to post-filter")
         model = _keys(d["model"], {"id", "sha256"}, "model")
         model_id = _typed(model["id"], str, "model id")
         sha = _typed(model["sha256"], str, "model sha256")
@@ -177,6 +184,7 @@ class Manifest:
             streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
             transfer=hdr.get("transfer"), source_format=hdr.get("format"),
             tone=ToneCurve.from_json(hdr["tone"]) if "tone" in hdr else None,
+            postfilter=NormalFilter.from_json(d["postfilter"]) if "postfilter" in d else None,
         )
 
 

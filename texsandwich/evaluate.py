@@ -94,11 +94,22 @@ def bd_summary(
 def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
-    bit_depth: int = 8,
+    bit_depth: int = 8, normal_filter: str = "on",
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
-    for sources that are materials of a glTF (the asset is rendered with the reconstruction in place)."""
-    curves = [Curve(m.model_id, "sandwich", qualities) for m in models]
+    for sources that are materials of a glTF (the asset is rendered with the reconstruction in place).
+
+    ``normal_filter`` ('on', 'off', 'both'): recipes with a normal map are measured with the encoder's
+    integrability post-filter, without it, or both ways (the second as ``ID (no filter)``, the control
+    that shows what the filter alone adds).
+    """
+    if normal_filter not in ("on", "off", "both"):
+        raise ValueError(f"normal_filter must be 'on', 'off' or 'both', not {normal_filter!r}")
+    flags = {"on": (True,), "off": (False,), "both": (True, False)}[normal_filter] if recipe.normal_at is not None \
+        else (True,)
+    runs = [(m, f) for m in models for f in flags]
+    curves = [Curve(m.model_id if f or len(flags) == 1 else f"{m.model_id} (no filter)", "sandwich", qualities)
+              for m, f in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
@@ -123,15 +134,15 @@ def evaluate(
             names.append(name)
             image = src.array
             pixels = image.shape[0] * image.shape[1]
-            for curve, model in zip(curves, models, strict=False):
+            for curve, (model, filt) in zip(curves, runs, strict=False):
                 pts = []
                 for q in qualities:
-                    c = compress(image, recipe, model, codec, q, bit_depth=bit_depth)
+                    c = compress(image, recipe, model, codec, q, bit_depth=bit_depth, normal_filter=filt)
                     pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
                 curve.per_image[name] = pts
             if recipe.ceiling:
                 ceiling[name] = measure(recipe.distortion, lossless(image, recipe.ceiling), image, src.side)["psnr"]
-            for curve, base in zip(curves[len(models):], recipe.baselines, strict=True):
+            for curve, base in zip(curves[len(runs):], recipe.baselines, strict=True):
                 pts = []
                 for q in qualities:
                     data, rec = baseline(image, base, codec, q)
@@ -148,6 +159,7 @@ def evaluate(
         "extras": {name: {k: float(np.mean(v)) for k, v in d.items()} for name, d in extras.items()},
         "render": _render_summary(curves, bpp_range, render),
         "bottleneck_bit_depth": bit_depth,
+        **({"normal_filter": normal_filter} if recipe.normal_at is not None else {}),
         "ceiling": ({"name": f"{recipe.ceiling} lossless (the best any 8-bit transport of this kind can do)",
                      "psnr": float(np.mean(list(ceiling.values()))), "images": ceiling} if ceiling else None),
         "seconds": time.monotonic() - started,

@@ -9,13 +9,13 @@ else is the same code.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 import torch
 
-from texsandwich import __version__
+from texsandwich import __version__, postfilter
 from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import CodecSettings, at_quality, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
@@ -24,8 +24,9 @@ from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
 from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
+from texsandwich.postfilter import NormalFilter
 from texsandwich.proxy.quant import clip_round
-from texsandwich.recipes import Baseline, Recipe, sample_unit
+from texsandwich.recipes import RECIPES, Baseline, Recipe, sample_unit
 from texsandwich.resample import downscale2, pad_to_multiple, upscale2
 from texsandwich.tiling import tiled
 
@@ -85,13 +86,14 @@ def code_scale(settings: CodecSettings) -> float:
 def compress(
     image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
-    side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None,
+    side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None, normal_filter: bool = True,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
     ``side`` maps (``[H, W, 1]`` uint8, e.g. a material's metallic) ride along as plain raw 4:0:0
     images of the same codec and settings: not part of the recipe, but not lost either. ``hdr`` (16-bit
     sources) records the source's file kind and transfer function so ``decompress`` writes it back.
+    ``normal_filter``: fit and send the integrability filter for recipes with a normal map (the default).
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
@@ -113,7 +115,28 @@ def compress(
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
     data = write_tsw(manifest, streams)
     tsw = read_tsw(data)
-    return Compressed(data, tsw.manifest, reconstruct(tsw, model))
+    decoded = decode_float(tsw, model)
+    if normal_filter and recipe.normal_at is not None:
+        f = fit_postfilter(source, decoded, recipe.normal_at)
+        if f is not None:
+            data = write_tsw(replace(manifest, postfilter=f), streams)
+            tsw = read_tsw(data)
+    return Compressed(data, tsw.manifest, finish(decoded, tsw.manifest))
+
+
+def fit_postfilter(source: torch.Tensor, decoded: torch.Tensor, at: int) -> NormalFilter | None:
+    """The integrability filter for this decode, or None where it would not lower the map's error.
+
+    Least squares fits the gains to n_x, n_y; clamping and rebuilding n_z after it can in principle
+    undo a tiny gain, so the encoder checks the real error of all three channels before sending it.
+    """
+    f = postfilter.fit(source[:, at : at + 3], decoded[:, at : at + 3])
+    if f.identity:
+        return None
+    ref = source[:, at : at + 3]
+    before = float(((decoded[:, at : at + 3].clamp(0, 255).round() - ref) ** 2).mean())
+    after = float(((postfilter.apply(f, decoded, at)[:, at : at + 3].clamp(0, 255).round() - ref) ** 2).mean())
+    return f if after < before else None
 
 
 def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> ToneCurve | None:
@@ -181,10 +204,22 @@ def decode_side(tsw: Tsw) -> dict[str, np.ndarray]:
 @torch.no_grad()
 def reconstruct(tsw: Tsw, model: SandwichModel) -> np.ndarray:
     """Decode a parsed ``.tsw`` with ``model`` (checked against the manifest) into a source image."""
+    return finish(decode_float(tsw, model), tsw.manifest)
+
+
+@torch.no_grad()
+def decode_float(tsw: Tsw, model: SandwichModel) -> torch.Tensor:
+    """The post-net's output ``[1, C, H, W]`` on the 0..255 scale (before any post-filter and rounding)."""
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    out = tiled(partial(model.post, codec=m.codec, quality=m.settings.quality), y, multiple=model_multiple(model))
+    return tiled(partial(model.post, codec=m.codec, quality=m.settings.quality), y, multiple=model_multiple(model))
+
+
+def finish(out: torch.Tensor, m: Manifest) -> np.ndarray:
+    """Post-filter (when the manifest has one), undo the tone curve or scale, round: the source image."""
+    if m.postfilter is not None:
+        out = postfilter.apply(m.postfilter, out, RECIPES[m.recipe].normal_at or 0)
     return to_image(m.tone.inverse(out) if m.tone else out * sample_unit(m.bit_depth), m.bit_depth)
 
 

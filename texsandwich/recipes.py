@@ -69,6 +69,10 @@ class Recipe:
     tone: tuple[tuple[int, float], ...] = ()
     """16-bit recipes: ``(from quality, strength)`` steps of the per-image tone curve
     (:mod:`texsandwich.hdr.tone`); empty = the linear map everywhere."""
+    normal_at: int | None = None
+    """Index of the source's normal.x channel (normal.y, normal.z follow) for recipes that carry a
+    tangent-space normal map: the encoder fits the integrability post-filter on it
+    (:mod:`texsandwich.postfilter`). None: no normal map, no post-filter."""
 
     @property
     def unit(self) -> float:
@@ -82,6 +86,8 @@ class Recipe:
             "source": {"kind": self.source_kind, "channels": list(self.channels), "bit_depth": self.bit_depth},
             "bottleneck": {**self.layout.to_json(), "codec_images": [g.chroma for g in self.layout.groups]},
             "distortion": self.distortion,
+            **({"postfilter": {"kind": "integrable", "normal_at": self.normal_at}}
+               if self.normal_at is not None else {}),
             "plain_adapter": self.plain,
             "baselines": [b.to_json() for b in self.baselines],
             **({"ceiling": self.ceiling} if self.ceiling else {}),
@@ -154,22 +160,22 @@ RECIPES: dict[str, Recipe] = {
         Recipe(
             "pbr8-400",
             "PBR material (albedo 3, normal 3, roughness, occlusion) over eight grayscale (4:0:0) images",
-            "material", _PBR8, 8, Layout("400", 8), "shaded", "pbr8", _PBR_BASELINES,
+            "material", _PBR8, 8, Layout("400", 8), "shaded", "pbr8", _PBR_BASELINES, normal_at=3,
         ),
         Recipe(
             "normal-444",
             "tangent-space normal map over a 4:4:4 codec: three full-resolution planes",
-            "normal", _NORMAL, 8, Layout("444", 3), "normal", "normal_xy_flat", _NORMAL_BASELINES,
+            "normal", _NORMAL, 8, Layout("444", 3), "normal", "normal_xy_flat", _NORMAL_BASELINES, normal_at=0,
         ),
         Recipe(
             "normal-420",
             "tangent-space normal map over a 4:2:0 codec: one full- and two half-resolution planes",
-            "normal", _NORMAL, 8, Layout("420", 3), "normal", "ycbcr", _NORMAL_BASELINES,
+            "normal", _NORMAL, 8, Layout("420", 3), "normal", "ycbcr", _NORMAL_BASELINES, normal_at=0,
         ),
         Recipe(
             "normal-400",
             "tangent-space normal map over a grayscale (4:0:0) codec: one plane",
-            "normal", _NORMAL, 8, Layout("400", 1), "normal", "composite", _NORMAL_BASELINES,
+            "normal", _NORMAL, 8, Layout("400", 1), "normal", "composite", _NORMAL_BASELINES, normal_at=0,
         ),
     )
 }
