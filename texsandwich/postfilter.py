@@ -92,11 +92,11 @@ def _extend(u: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tenso
 def _parts(u: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """Spectra of the curl-free (cu, cv) and divergence-free (du, dv) parts, and each bin's band."""
     h, w = u.shape[-2:]
-    fy = torch.fft.fftfreq(h, dtype=torch.float64)[:, None]
-    fx = torch.fft.rfftfreq(w, dtype=torch.float64)[None, :]
+    fy = torch.fft.fftfreq(h, dtype=torch.float32)[:, None]
+    fx = torch.fft.rfftfreq(w, dtype=torch.float32)[None, :]
     k2 = fx * fx + fy * fy
     k2[0, 0] = 1.0
-    uf, vf = torch.fft.rfft2(u.double()), torch.fft.rfft2(v.double())
+    uf, vf = torch.fft.rfft2(u.float()), torch.fft.rfft2(v.float())
     along = (fx * uf + fy * vf) / k2
     cu, cv = fx * along, fy * along
     cu[..., 0, 0], cv[..., 0, 0] = uf[..., 0, 0], vf[..., 0, 0]  # the mean belongs to neither: keep it whole
@@ -113,7 +113,7 @@ def _field(normal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _weights(h: int, w: int) -> torch.Tensor:
     """How many times each rfft bin stands for itself in the full spectrum (Parseval for real fields)."""
-    c = torch.full((w // 2 + 1,), 2.0, dtype=torch.float64)
+    c = torch.full((w // 2 + 1,), 2.0, dtype=torch.float32)
     c[0] = 1.0
     if w % 2 == 0:
         c[-1] = 1.0
@@ -141,7 +141,7 @@ def fit(source: torch.Tensor, decoded: torch.Tensor) -> NormalFilter:
             den = wt * dx.abs() ** 2
             for k in range(BANDS):
                 m = band == k
-                nk, dk = float(num[m].sum()), float(den[m].sum())
+                nk, dk = float(num[m].double().sum()), float(den[m].double().sum())
                 g = nk / dk if dk > 1e-9 else 1.0
                 gains.append(round(min(max(g, 0.0), MAX_GAIN / GAIN_SCALE) * GAIN_SCALE))
     return NormalFilter(tuple(gains))
@@ -151,7 +151,7 @@ def _apply_tile(f: NormalFilter, x: torch.Tensor) -> torch.Tensor:
     """The filtered normal field of a tile ``[B, 3, H, W]`` (n_z rebuilt from the filtered n_x, n_y)."""
     h, w = x.shape[-2:]
     cu, cv, du, dv, band = _parts(*_extend(*_field(x)))
-    g = torch.tensor(f.gains, dtype=torch.float64) / GAIN_SCALE
+    g = torch.tensor(f.gains, dtype=torch.float32) / GAIN_SCALE
     gcu, gcv, gdu, gdv = (g[i * BANDS:(i + 1) * BANDS][band] for i in range(4))
     gcu[0, 0] = gcv[0, 0] = 1.0
     u = torch.fft.irfft2(gcu * cu + gdu * du, s=(2 * h, 2 * w))[..., :h, :w]
