@@ -119,16 +119,27 @@ def compress(
     if normal_filter and recipe.normal_at is not None:
         f = fit_postfilter(source, decoded, recipe.normal_at)
         if f is not None:
-            data = write_tsw(replace(manifest, postfilter=f), streams)
-            tsw = read_tsw(data)
+            filtered = write_tsw(replace(manifest, postfilter=f[0]), streams)
+            if worth_it(f[1], len(data), len(filtered)):
+                data, tsw = filtered, read_tsw(filtered)
     return Compressed(data, tsw.manifest, finish(decoded, tsw.manifest))
 
 
-def fit_postfilter(source: torch.Tensor, decoded: torch.Tensor, at: int) -> NormalFilter | None:
-    """The integrability filter for this decode, or None where it would not lower the map's error.
+FILTER_SLOPE_DB = 8.0
+"""dB per decade of rate that the post-filter's side information must buy: normal maps gain 5-11 dB
+per decade of HEIC rate over q 10-90, so at this slope the filter's ~75 bytes pay wherever it is kept."""
+
+
+def worth_it(gain_db: float, before: int, after: int) -> bool:
+    """Whether a gain of ``gain_db`` is worth growing the file from ``before`` to ``after`` bytes."""
+    return gain_db > FILTER_SLOPE_DB * float(np.log10(after / before))
+
+
+def fit_postfilter(source: torch.Tensor, decoded: torch.Tensor, at: int) -> tuple[NormalFilter, float] | None:
+    """The integrability filter for this decode and its gain in dB on the normal map, or None.
 
     Least squares fits the gains to n_x, n_y; clamping and rebuilding n_z after it can in principle
-    undo a tiny gain, so the encoder checks the real error of all three channels before sending it.
+    undo a tiny gain, so the encoder measures the real error of all three channels.
     """
     f = postfilter.fit(source[:, at : at + 3], decoded[:, at : at + 3])
     if f.identity:
@@ -136,7 +147,9 @@ def fit_postfilter(source: torch.Tensor, decoded: torch.Tensor, at: int) -> Norm
     ref = source[:, at : at + 3]
     before = float(((decoded[:, at : at + 3].clamp(0, 255).round() - ref) ** 2).mean())
     after = float(((postfilter.apply(f, decoded, at)[:, at : at + 3].clamp(0, 255).round() - ref) ** 2).mean())
-    return f if after < before else None
+    if not after < before:
+        return None
+    return f, 10.0 * float(np.log10(before / after)) if after > 0 else float("inf")
 
 
 def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> ToneCurve | None:

@@ -154,7 +154,7 @@ ZOO: dict[str, ZooEntry] = {
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v4",
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v5",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g2",
                             "rgb-hr2": "rgb-hr2-ycc-lowrate-slim", "hdr-444": "hdr-444-ycc"}
 # hdr-444-slim is not a default: it beats the plain linear map on 3 of 4 held-out HDR images but fails on
