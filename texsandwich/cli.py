@@ -91,7 +91,8 @@ def recipes(as_json: bool) -> None:
         for r in RECIPES.values():
             zoo = {z: {"preset": e.preset, "lambda": e.lmbda, "available": e.available}
                    for z, e in ZOO.items() if e.recipe == r.id}
-            rows.append({**r.to_json(), "networks": network_costs(r), "zoo": zoo, "default_model": default_model(r)})
+            rows.append({**r.to_json(), "networks": network_costs(r), "zoo": zoo, "default_model": default_model(r),
+                         "default_model_by_codec": {c: default_model(r, c) for c in sorted(CODECS)}})
         click.echo(json.dumps(rows, indent=2))
         return
     for r in RECIPES.values():
@@ -231,8 +232,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     suffixes = HDR_SUFFIXES if recipe.source_kind == "rgb16" else IMAGE_SUFFIXES
     jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, suffixes)
     _check_outputs(jobs, batch, dst, force)
-    model = load_model(model_spec, recipe)
-    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r))
+    model = load_model(model_spec, recipe, codec)
+    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r, codec))
 
     def work_gltf(j: Job) -> Result:
         if forced is not None and not materials:
@@ -515,7 +516,7 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     files = list_sources(data, recipe, split)[:limit]
     if not files:
         raise InputError(f"{data}: no sources for recipe {recipe.id} (split {split})")
-    models = [load_model(s, recipe) for s in (model_specs or [None])]
+    models = [load_model(s, recipe, codec) for s in (model_specs or [None])]
     render_opts = RenderOptions(render_views, render_lights, render_size, backend) if with_render else None
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")

@@ -57,24 +57,28 @@ class PlainModel(SandwichModel):
         return self.adapter.post(y)
 
 
-def default_model(recipe: Recipe) -> str:
-    """The zoo model a recipe uses when ``--model`` is not given (``none`` if it has none)."""
-    from texsandwich.zoo import DEFAULTS, ZOO
+def default_model(recipe: Recipe, codec: str | None = None) -> str:
+    """The zoo model a recipe uses when ``--model`` is not given (``none`` if it has none).
 
-    zid = DEFAULTS.get(recipe.id)
+    A recipe may name another default for one codec (``zoo.CODEC_DEFAULTS``): one set of weights
+    serves every codec, but plane gains that suit HEIC can cost bits with JPEG's flat tables.
+    """
+    from texsandwich.zoo import CODEC_DEFAULTS, DEFAULTS, ZOO
+
+    zid = CODEC_DEFAULTS.get((recipe.id, codec or "")) or DEFAULTS.get(recipe.id)
     return zid if zid and ZOO[zid].available else NONE
 
 
-def load_model(spec: str | None, recipe: Recipe) -> SandwichModel:
+def load_model(spec: str | None, recipe: Recipe, codec: str | None = None) -> SandwichModel:
     """Resolve ``--model``: ``none`` (the plain adaptation), a zoo id, or a ``.safetensors`` file.
 
-    ``None`` means the recipe's default zoo model. A model made for another recipe is refused with a
-    message naming both.
+    ``None`` means the recipe's default zoo model for ``codec``. A model made for another recipe is
+    refused with a message naming both.
     """
     from texsandwich.sandwich import load_sandwich
     from texsandwich.zoo import ZOO
 
-    spec = spec or default_model(recipe)
+    spec = spec or default_model(recipe, codec)
     if spec == NONE:
         return PlainModel(recipe)
     if spec in ZOO:
