@@ -99,3 +99,28 @@ def test_a_filter_on_a_recipe_without_normals_is_a_corrupt_file(photo: np.ndarra
     bad = write_tsw(replace(t.manifest, postfilter=NormalFilter((GAIN_SCALE,) * (4 * BANDS))), t.streams)
     with pytest.raises(CorruptError, match="no normal map"):
         read_tsw(bad)
+
+
+def test_cli_sends_the_filter_by_default_and_skips_it_when_asked(tmp_path, capsys) -> None:
+    from PIL import Image
+
+    from texsandwich.cli import main
+
+    def run(*argv: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as e:
+            main(list(argv))
+        return e.value.code, capsys.readouterr().out
+
+    src = tmp_path / "n.png"
+    Image.fromarray(_normal(128, 96, seed=2)).save(src)
+    assert run("compress", str(src), "-o", str(tmp_path / "on.tsw"), "--recipe", "normal-444", "--quality", "40",
+               "--model", "none")[0] == 0
+    assert run("compress", str(src), "-o", str(tmp_path / "off.tsw"), "--recipe", "normal-444", "--quality", "40",
+               "--model", "none", "--no-normal-filter")[0] == 0
+    code, on = run("info", str(tmp_path / "on.tsw"))
+    assert code == 0 and "postfilter" in on and f"{4 * BANDS} band gains" in on
+    assert "postfilter" not in run("info", str(tmp_path / "off.tsw"))[1]
+    assert run("decompress", str(tmp_path / "on.tsw"), "-o", str(tmp_path / "d.png"))[0] == 0
+    decoded = np.asarray(Image.open(tmp_path / "d.png"))
+    assert np.array_equal(decoded, reconstruct(read_tsw((tmp_path / "on.tsw").read_bytes()),
+                                               load_model("none", get_recipe("normal-444"))))

@@ -361,6 +361,8 @@ def info(source: Path, as_json: bool) -> None:
                    + (f", transfer {m.transfer}" if m.transfer else "")
                    + (f", {m.source_format}" if m.source_format else "")),
         *([("tone", f"per-image curve, {len(m.tone.knots)} knots (16-bit signal -> bottleneck)")] if m.tone else []),
+        *([("postfilter", f"normal-map integrability filter, {len(m.postfilter.gains)} band gains")]
+          if m.postfilter else []),
         ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]
