@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -143,7 +144,7 @@ def test_cli_missing_or_too_old_is_one_clear_message(addon, tmp_path, monkeypatc
     finally:
         prefs.cli_path = ""
     assert bpy.ops.texsandwich.test_cli() == {"FINISHED"}
-    assert addon.operators.LAST["message"].startswith("Using texsandwich 0.2")
+    assert re.match(r"Using texsandwich \d+\.\d+\.\d+ at ", addon.operators.LAST["message"])
 
 
 def test_udim_unwritable_folder_and_untextured_scenes(addon, tmp_path):
@@ -400,4 +401,4 @@ def test_panel_and_preferences_draw(addon, tmp_path):
     prefs = bpy.context.preferences.addons["texsandwich_blender"].preferences
     texts = [kw.get("text", "") for _, _, kw in _draw(TexsandwichPreferences, SimpleNamespace(
         preferences=bpy.context.preferences))]
-    assert prefs.cli_path == "" and any(t.startswith("Using texsandwich 0.2") for t in texts)
+    assert prefs.cli_path == "" and any(re.match(r"Using texsandwich \d+\.\d+\.\d+ at ", t) for t in texts)
