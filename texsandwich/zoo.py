@@ -107,12 +107,6 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("pbr8-400-slim", "pbr8-400", "slim", 30.0, 0, refine_steps=204, fit_gains=True,
                  summary="PBR material over eight 4:0:0 images, trained on texture-space shaded error",
                  data="materials"),
-        # normals at 1.6x their fitted gain, with the knee: ~90 % of the shaded error is the normals', and with
-        # the integrability post-filter (0.3.0) finer normal steps pay: on 512^2 crops of 8 training materials
-        # normal gain x1.0 / x1.3 / x1.6 scored -14.6 / -17.8 / -19.3 % vs the per-component envelope there
-        ZooEntry("pbr8-400-slim-n16", "pbr8-400", "slim", 30.0, 0, init="pbr8-400-slim", gain_knee=True,
-                 plane_gains=(1.0, 0.7, 0.7, 1.6, 1.6, 1.0, 1.0, 0.49), data="materials",
-                 summary="pbr8-400-slim with normals at 1.6x (gain knee) for the normal post-filter"),
         # 2x resolution through a half-resolution codec: the sandwich (pre-net learns what survives the
         # bicubic down / Lanczos3 up, post-net restores) and, as its control, the same post-net trained
         # alone on the plain bicubic bottleneck (no proxy steps: the pre-net stays the identity).
