@@ -165,9 +165,11 @@ ZOO: dict[str, ZooEntry] = {
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v5",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g2",
                             "rgb-hr2": "rgb-hr2-ycc-lowrate-c19-slim", "hdr-444": "hdr-444-ycc"}
-CODEC_DEFAULTS: dict[tuple[str, str], str] = {("rgb-444", "jpeg"): "rgb-444-slim-v4"}
-"""(recipe, codec) -> a different default for that codec. rgb-444-slim-v5's chroma x1.9 suits HEIC but
-costs bits through JPEG's flat tables: on 10 training photos its JPEG BD-rate is -8.0 % at its own gain
-and -10.6 % at 1.3; v4 (chroma x1.3) -10.3 %."""
+CODEC_DEFAULTS: dict[tuple[str, str], str] = {("rgb-444", "jpeg"): "rgb-444-slim-v4",
+                                              ("rgb-hr2", "jpeg"): "rgb-hr2-ycc-lowrate-slim"}
+"""(recipe, codec) -> a different default for that codec. Chroma x1.9 suits HEIC but costs bits through
+JPEG's flat tables: rgb-444-slim-v5's JPEG BD-rate on 10 training photos is -8.0 % at its own gain and
+-10.6 % at 1.3 (v4, chroma x1.3: -10.3 %); rgb-hr2-ycc-lowrate-c19-slim is -0.22 dB vs
+rgb-hr2-ycc-lowrate-slim with JPEG on 10 held-out photos (measured after choosing the HEIC default)."""
 # hdr-444-slim is not a default: it beats the plain linear map on 3 of 4 held-out HDR images but fails on
 # one (a dark scene: -14 dB), and hdr-444-ycc beats both everywhere (docs/ZOO.md).
