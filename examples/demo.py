@@ -64,7 +64,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     photos = sorted(IMAGES.glob("*.png"))
     print(f"HEIC quality {QUALITY} for the sandwich; plain HEIC at the quality giving the closest file size.\n")
-    print(f"{'image':10s} {'recipe':8s} {'model':16s} {'bpp':>6s} {'PSNR':>6s} | {'plain':22s} {'bpp':>6s} "
+    print(f"{'image':10s} {'recipe':8s} {'model':28s} {'bpp':>6s} {'PSNR':>6s} | {'plain':22s} {'bpp':>6s} "
           f"{'PSNR':>6s} | {'gain dB':>7s}")
     for path in photos:
         image = np.asarray(Image.open(path).convert("RGB"))
@@ -75,7 +75,7 @@ def main() -> None:
             c = compress(image, recipe, model, CODEC, QUALITY)
             size, rec, name, q = plain_at_size(image, recipe, len(c.data))
             ps, pp = psnr(c.reconstruction, image), psnr(rec, image)
-            print(f"{path.stem:10s} {recipe.id:8s} {spec:16s} {8 * len(c.data) / px:6.3f} {ps:6.2f} | "
+            print(f"{path.stem:10s} {recipe.id:8s} {spec:28s} {8 * len(c.data) / px:6.3f} {ps:6.2f} | "
                   f"{name + f' q{q}':22s} {8 * size / px:6.3f} {pp:6.2f} | {ps - pp:+7.2f}")
             stem = f"{path.stem}.{recipe.id}"
             (OUT / f"{stem}.tsw").write_bytes(c.data)
