@@ -139,14 +139,16 @@ def fit_postfilter(source: torch.Tensor, decoded: torch.Tensor, at: int) -> tupl
     """The integrability filter for this decode and its gain in dB on the normal map, or None.
 
     Least squares fits the gains to n_x, n_y; clamping and rebuilding n_z after it can in principle
-    undo a tiny gain, so the encoder measures the real error of all three channels.
+    undo a tiny gain, so the encoder measures the real error of all three channels -- on the centre
+    crop the gains were fitted on (at most 1024²), so a 4K map costs no full-size copies here.
     """
     f = postfilter.fit(source[:, at : at + 3], decoded[:, at : at + 3])
     if f.identity:
         return None
-    ref = source[:, at : at + 3]
-    before = float(((decoded[:, at : at + 3].clamp(0, 255).round() - ref) ** 2).mean())
-    after = float(((postfilter.apply(f, decoded, at)[:, at : at + 3].clamp(0, 255).round() - ref) ** 2).mean())
+    rows, cols = postfilter.centre(source)
+    ref, dec = source[:, at : at + 3, rows, cols], decoded[:, at : at + 3, rows, cols]
+    before = float(((dec.clamp(0, 255).round() - ref) ** 2).mean())
+    after = float(((postfilter.apply(f, dec).clamp(0, 255).round() - ref) ** 2).mean())
     if not after < before:
         return None
     return f, 10.0 * float(np.log10(before / after)) if after > 0 else float("inf")
@@ -232,7 +234,7 @@ def decode_float(tsw: Tsw, model: SandwichModel) -> torch.Tensor:
 def finish(out: torch.Tensor, m: Manifest) -> np.ndarray:
     """Post-filter (when the manifest has one), undo the tone curve or scale, round: the source image."""
     if m.postfilter is not None:
-        out = postfilter.apply(m.postfilter, out, RECIPES[m.recipe].normal_at or 0)
+        out = postfilter.apply(m.postfilter, out, RECIPES[m.recipe].normal_at or 0, inplace=True)
     return to_image(m.tone.inverse(out) if m.tone else out * sample_unit(m.bit_depth), m.bit_depth)
 
 

@@ -44,7 +44,7 @@ MAX_GAIN = 128
 """2.0: gains above 1 only make sense where the decoder lost contrast."""
 FIT_SIDE = 1024
 """Gains are fitted on the centre crop of at most this side: 16 numbers need far fewer samples."""
-TILE, HALO = 1024, 96
+TILE, HALO = 512, 96
 
 
 @dataclass(frozen=True)
@@ -120,16 +120,23 @@ def _weights(h: int, w: int) -> torch.Tensor:
     return c.expand(h, -1)
 
 
+def centre(x: torch.Tensor) -> tuple[slice, slice]:
+    """The centre crop (at most ``FIT_SIDE`` square) that gains are fitted and judged on."""
+    h, w = x.shape[-2:]
+    ch, cw = min(h, FIT_SIDE), min(w, FIT_SIDE)
+    y0, x0 = (h - ch) // 2, (w - cw) // 2
+    return slice(y0, y0 + ch), slice(x0, x0 + cw)
+
+
 def fit(source: torch.Tensor, decoded: torch.Tensor) -> NormalFilter:
     """Least-squares gains that bring ``decoded``'s normal field closest to ``source``'s.
 
     Both are ``[3, H, W]`` (or ``[1, 3, H, W]``) on the 0..255 scale, channels n_x, n_y, n_z.
     """
     source, decoded = source.reshape(-1, *source.shape[-2:])[:3], decoded.reshape(-1, *decoded.shape[-2:])[:3]
-    h, w = source.shape[-2:]
-    ch, cw = min(h, FIT_SIDE), min(w, FIT_SIDE)
-    y0, x0 = (h - ch) // 2, (w - cw) // 2
-    crop = (slice(None), slice(y0, y0 + ch), slice(x0, x0 + cw))
+    rows, cols = centre(source)
+    crop = (slice(None), rows, cols)
+    ch, cw = rows.stop - rows.start, cols.stop - cols.start
     s, d = _parts(*_extend(*_field(source[crop]))), _parts(*_extend(*_field(decoded[crop])))
     band = s[4]
     wt = _weights(2 * ch, 2 * cw)
@@ -161,10 +168,14 @@ def _apply_tile(f: NormalFilter, x: torch.Tensor) -> torch.Tensor:
     return (torch.stack([nx, ny, nz], -3) * 127.5 + 127.5).clamp(0, 255).to(x.dtype)
 
 
-def apply(f: NormalFilter | None, x: torch.Tensor, first: int = 0) -> torch.Tensor:
-    """``x`` ``[B, C, H, W]`` (0..255 scale) with its normal channels ``first..first+2`` filtered."""
+def apply(f: NormalFilter | None, x: torch.Tensor, first: int = 0, inplace: bool = False) -> torch.Tensor:
+    """``x`` ``[B, C, H, W]`` (0..255 scale) with its normal channels ``first..first+2`` filtered.
+
+    ``inplace`` writes into ``x`` (the decoder's own buffer: a 4K material is 0.5 GB of float32, not
+    worth copying).
+    """
     if f is None or f.identity:
         return x
-    out = x.clone()
+    out = x if inplace else x.clone()
     out[:, first : first + 3] = tiled(lambda t: _apply_tile(f, t), x[:, first : first + 3], tile=TILE, halo=HALO)
     return out
