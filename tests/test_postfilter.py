@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from texsandwich import postfilter
 from texsandwich.container import CorruptError, read_tsw, write_tsw
@@ -94,16 +97,12 @@ def test_a_filter_on_a_recipe_without_normals_is_a_corrupt_file(photo: np.ndarra
     recipe = get_recipe("rgb-444")
     c = compress(photo, recipe, load_model("none", recipe), "heic", 50)
     t = read_tsw(c.data)
-    from dataclasses import replace
-
     bad = write_tsw(replace(t.manifest, postfilter=NormalFilter((GAIN_SCALE,) * (4 * BANDS))), t.streams)
     with pytest.raises(CorruptError, match="no normal map"):
         read_tsw(bad)
 
 
 def test_cli_sends_the_filter_by_default_and_skips_it_when_asked(tmp_path, capsys) -> None:
-    from PIL import Image
-
     from texsandwich.cli import main
 
     def run(*argv: str) -> tuple[int, str]:

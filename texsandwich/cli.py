@@ -193,7 +193,7 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
               help="Bits per coded sample (10: HEIC only).")
 @click.option("--normal-filter/--no-normal-filter", default=True, show_default=True,
               help="Normal-map and material recipes: fit the integrability post-filter and send its gains "
-                   "(about 70 bytes); off gives the networks' output as it is.")
+                   "(about 75 bytes); off gives the networks' output as it is.")
 @click.option("--model", "model_spec", default=None,
               help="Zoo id, a .safetensors file, or 'none' (the plain-codec adaptation) "
                    "[default: the recipe's zoo model].")

@@ -115,14 +115,17 @@ def compress(
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
     data = write_tsw(manifest, streams)
     tsw = read_tsw(data)
+    manifest = tsw.manifest
     decoded = decode_float(tsw, model)
-    if normal_filter and recipe.normal_at is not None:
-        f = fit_postfilter(source, decoded, recipe.normal_at)
-        if f is not None:
-            filtered = write_tsw(replace(manifest, postfilter=f[0]), streams)
-            if worth_it(f[1], len(data), len(filtered)):
-                data, tsw = filtered, read_tsw(filtered)
-    return Compressed(data, tsw.manifest, finish(decoded, tsw.manifest))
+    fitted = fit_postfilter(source, decoded, recipe.normal_at) if normal_filter and recipe.normal_at is not None \
+        else None
+    if fitted is not None:
+        f, gain_db = fitted
+        candidate = replace(manifest, postfilter=f)
+        filtered = write_tsw(candidate, streams)
+        if worth_it(gain_db, len(data), len(filtered)):
+            data, manifest = filtered, candidate
+    return Compressed(data, manifest, finish(decoded, manifest))
 
 
 FILTER_SLOPE_DB = 8.0
