@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import struct
 import zlib
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from texsandwich.container import (
+    FORMAT_VERSION,
     MAGIC,
     ChecksumError,
     CorruptError,
@@ -22,8 +24,10 @@ from texsandwich.container import (
     VersionError,
     check_model,
     deflate,
+    fingerprint,
     inflate,
     read_tsw,
+    write_tsw,
 )
 from texsandwich.models import load_model
 from texsandwich.pipeline import compress
@@ -36,13 +40,17 @@ def tsw_bytes(photo) -> bytes:
     return compress(photo[:48, :64], r, load_model("none", r), "jpeg", 60).data
 
 
-def rewrite_manifest(data: bytes, edit) -> bytes:
+def rewrite_manifest(data: bytes, edit, version: int = 1) -> bytes:
     """Apply ``edit`` to the manifest JSON and re-seal it with a valid header and CRC."""
     length = struct.unpack_from(">I", data, 12)[0]
     manifest = json.loads(inflate(data[20 : 20 + length]))
     edit(manifest)
     body = deflate(json.dumps(manifest, separators=(",", ":")).encode())
-    return struct.pack(">8sHHII", MAGIC, 1, 0, len(body), zlib.crc32(body)) + body + data[20 + length :]
+    return struct.pack(">8sHHII", MAGIC, version, 0, len(body), zlib.crc32(body)) + body + data[20 + length :]
+
+
+def stored_manifest(data: bytes) -> dict:
+    return json.loads(inflate(data[20 : 20 + struct.unpack_from(">I", data, 12)[0]]))
 
 
 def test_round_trip(tsw_bytes):
@@ -62,7 +70,7 @@ def test_each_failure_has_its_error(tsw_bytes):
     with pytest.raises(TruncatedError):
         read_tsw(tsw_bytes[:-1])
     with pytest.raises(VersionError):
-        read_tsw(tsw_bytes[:8] + struct.pack(">H", 2) + tsw_bytes[10:])
+        read_tsw(tsw_bytes[:8] + struct.pack(">H", FORMAT_VERSION + 1) + tsw_bytes[10:])
     flipped = bytearray(tsw_bytes)
     flipped[-100] ^= 0x01
     with pytest.raises(ChecksumError):
@@ -99,6 +107,27 @@ def test_model_mismatch_is_refused(tsw_bytes):
     check_model(m, "none", "none")
     with pytest.raises(ModelMismatchError):
         check_model(m, "rgb-444-slim", "ab" * 32)
+
+
+def test_manifest_names_a_model_by_a_64_bit_fingerprint_and_reads_version_1_full_hashes(tsw_bytes):
+    """Version 2 stores 16 hex digits of the weights' SHA-256 (~35 bytes less per file); version-1 files
+    with all 64 still read, and both refuse a model whose hash differs within what they store."""
+    sha = hashlib.sha256(b"weights").hexdigest()
+    v2 = rewrite_manifest(tsw_bytes, lambda m: m["model"].update(id="x", sha256=sha[:16]), version=2)
+    v1 = rewrite_manifest(tsw_bytes, lambda m: m["model"].update(id="x", sha256=sha), version=1)
+    for blob in (v1, v2):
+        m = read_tsw(blob).manifest
+        check_model(m, "x", sha)
+        with pytest.raises(ModelMismatchError):
+            check_model(m, "x", ("0" if sha[0] != "0" else "1") + sha[1:])
+        with pytest.raises(ModelMismatchError):
+            check_model(m, "x", "none")
+    with pytest.raises(ModelMismatchError):  # the bits a version-1 file stores beyond the fingerprint count
+        check_model(read_tsw(v1).manifest, "x", sha[:-1] + ("0" if sha[-1] != "0" else "1"))
+    rewritten = write_tsw(read_tsw(v1).manifest, read_tsw(v1).streams)  # re-saving writes version 2
+    assert struct.unpack_from(">H", rewritten, 8)[0] == FORMAT_VERSION == 2
+    assert stored_manifest(rewritten)["model"]["sha256"] == sha[:16] and len(rewritten) < len(v1) - 25
+    assert fingerprint(sha) == sha[:16] and fingerprint("none") == "none"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -130,7 +130,7 @@ def test_learned_model_round_trips_through_tsw(tiny_model, photo):
     model = load_model(str(tiny_model), r)
     c = compress(photo, r, model, "heic", 50)
     tsw = read_tsw(c.data)
-    assert tsw.manifest.model_sha256 == model.sha256 and tsw.manifest.model_id == "tiny"
+    assert tsw.manifest.model_sha256 == model.sha256[:16] and tsw.manifest.model_id == "tiny"
     assert np.array_equal(reconstruct(tsw, model), c.reconstruction)
     assert psnr(c.reconstruction, photo) > 25
 
