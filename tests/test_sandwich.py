@@ -17,9 +17,19 @@ from texsandwich.layout import Layout
 from texsandwich.metrics import psnr
 from texsandwich.models import load_model
 from texsandwich.nets import PRESETS, Processor, macs_per_pixel, parameter_count
-from texsandwich.pipeline import codec_settings, compress, encode_bottleneck, reconstruct, to_image, to_tensor
+from texsandwich.pipeline import (
+    code_bottleneck,
+    codec_settings,
+    compress,
+    decode_bottleneck,
+    encode_bottleneck,
+    merge_decoded,
+    reconstruct,
+    to_image,
+    to_tensor,
+)
 from texsandwich.recipes import get_recipe
-from texsandwich.sandwich import Sandwich, load_sandwich
+from texsandwich.sandwich import Sandwich, load_sandwich, parse_band_table
 from texsandwich.train import TrainConfig, train
 
 
@@ -242,7 +252,6 @@ def test_black_crops_put_exact_black_rectangles_in_some_crops():
 
 def test_residual_scale_weights_the_post_net_by_codec_quality_and_survives_saving(tiny_model, tmp_path, photo):
     """A repackaged model (init, no steps) with a table: full residual below q60 on HEIC, none from q60."""
-    from texsandwich.pipeline import code_bottleneck, codec_settings
 
     r = get_recipe("rgb-444")
     cfg = TrainConfig(recipe="rgb-444", data=str(tmp_path), preset="lite", steps=0, refine_steps=0,
@@ -303,3 +312,41 @@ def test_default_rgb444_keeps_saturated_colours_and_old_models_decode_as_coded(t
     assert new.gain_knee and not old.gain_knee  # v3's files were coded with the plain gain: it stays
     assert psnr(compress(img, r, new, "heic", 90).reconstruction, img) > 45
     assert psnr(compress(img, r, old, "heic", 90).reconstruction, img) < 30  # chroma x1.3 clipped blue by 53
+
+
+def test_post_bands_refine_one_copy_per_quality_band_and_decode_with_it(tiny_model, tmp_path, photo, example_dir):
+    """Stage three: copies of the post-net, each refined on one band's real decodes; the manifest's codec
+    and quality pick the copy at decode time, every other setting keeps the first post-net."""
+    r = get_recipe("rgb-444")
+    cfg = TrainConfig(recipe="rgb-444", data=str(example_dir), split="all", preset="lite", steps=0, crop=32,
+                      batch=2, init=str(tiny_model), refine_lr=1e-2, checkpoint_seconds=0,
+                      post_bands=(("heic", 10, 25, 2), ("heic", 26, 55, 2)))
+    out = tmp_path / "banded.safetensors"
+    train(cfg, out, progress=False)
+    m = load_sandwich(out, r)
+    base = load_sandwich(tiny_model, r)
+    assert m.band_table == {"heic": ((10, 1), (26, 2), (56, 0))} and len(m.post_bands) == 2
+    assert [m.post_index("heic", q) for q in (5, 10, 25, 26, 55, 56, 90)] == [0, 1, 1, 2, 2, 0, 0]
+    assert m.post_index("jpeg", 20) == 0 and m.post_index(None, None) == 0
+    same = [all(torch.equal(a, b) for a, b in zip(m.post_net_at(k).state_dict().values(),
+                                                    base.post_net.state_dict().values(), strict=True))
+            for k in range(3)]
+    assert same == [True, False, False], "only the band copies were refined"
+    y = code_bottleneck(m.pre(to_tensor(photo)), r.layout, "heic", codec_settings("heic", 20, None))
+    with torch.no_grad():
+        assert torch.equal(m.post(y, "heic", 20), m.post(y, index=1))
+        assert not torch.equal(m.post(y, "heic", 20), m.post(y, "heic", 60))
+    c = compress(photo, r, m, "heic", 20)  # decode picks the band net from the manifest
+    tsw = read_tsw(c.data)
+    assert np.array_equal(reconstruct(tsw, m), c.reconstruction)
+    decoded = merge_decoded(decode_bottleneck(tsw), r.layout, *photo.shape[:2])
+    with torch.no_grad():
+        assert np.array_equal(c.reconstruction, to_image(m.post(decoded, index=1)))
+    # a banded model is a valid --init (its bands come along) and bad tables are refused on load
+    again = tmp_path / "again.safetensors"
+    train(TrainConfig(**{**cfg.__dict__, "post_bands": (), "init": str(out)}), again, progress=False)
+    assert load_sandwich(again, r).band_table == m.band_table
+    with pytest.raises(ValueError, match="each of the 2"):
+        parse_band_table({"heic": [[10, 1], [56, 0]]}, 2)
+    with pytest.raises(UsageError, match="overlap"):
+        Sandwich(r, "lite").set_post_bands([("heic", 10, 30), ("heic", 20, 40)])

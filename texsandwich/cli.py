@@ -8,6 +8,7 @@ are never overwritten, and existing outputs are only replaced with ``--force``.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -398,6 +399,17 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
     click.echo(str(manifest_path))
 
 
+def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple:
+    """Parse ``CODEC:LO-HI:STEPS`` options into ``(codec, lo, hi, steps)``."""
+    out = []
+    for v in values:
+        m = re.fullmatch(r"([a-z0-9]+):(\d{1,3})-(\d{1,3}):(\d+)", v)
+        if not m or m[1] not in CODECS or not 0 <= int(m[2]) <= int(m[3]) <= 100:
+            raise click.BadParameter(f"{v!r} is not CODEC:LO-HI:STEPS with a known codec and 0 <= LO <= HI <= 100")
+        out.append((m[1], int(m[2]), int(m[3]), int(m[4])))
+    return tuple(out)
+
+
 @cli.command("train")
 @click.option("--recipe", "recipe_id", required=True)
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), required=True, help="Folder of images.")
@@ -410,6 +422,9 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
               help="Steps through the proxy (pre- and post-net together).")
 @click.option("--refine-steps", type=click.IntRange(min=0), default=0, show_default=True,
               help="Then steps of the post-net alone on real HEIC/JPEG decodes.")
+@click.option("--post-band", "post_bands", multiple=True, callback=_post_band, metavar="CODEC:LO-HI:STEPS",
+              help="Then refine a copy of the post-net for STEPS on CODEC's decodes at qualities LO..HI; it decodes "
+              "those settings (repeat for several bands, e.g. heic:10-25:2000).")
 @click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=5e-4, show_default=True)
@@ -423,14 +438,14 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @_quiet
 def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, refine_steps: int,
-              crop: int, batch: int, lr: float, seed: int, resume: bool, init: str | None, adapter: str | None,
-              output: Path, quiet: bool) -> None:
+              post_bands: tuple[tuple[str, int, int, int], ...], crop: int, batch: int, lr: float, seed: int,
+              resume: bool, init: str | None, adapter: str | None, output: Path, quiet: bool) -> None:
     """Train a sandwich through the codec proxy and write fp16 safetensors weights."""
     from texsandwich.train import TrainConfig, train
 
     get_recipe(recipe_id)
     config = TrainConfig(recipe=recipe_id, data=str(data), split=split, lmbda=lmbda, preset=preset, steps=steps,
-                         refine_steps=refine_steps, crop=crop, batch=batch, lr=lr, seed=seed,
+                         refine_steps=refine_steps, post_bands=post_bands, crop=crop, batch=batch, lr=lr, seed=seed,
                          init=str(ZOO[init].path) if init in ZOO else init, adapter=adapter)
     summary = train(config, output, resume=resume, progress=not quiet)
     click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "

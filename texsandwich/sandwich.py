@@ -7,8 +7,10 @@ step and training configuration in the metadata; a model's identity is the SHA-2
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,13 @@ class Sandwich(SandwichModel):
         A slim post-net trained over all qualities adds error of its own where the decode is already
         good (docs/ZOO.md, ``tools/post_residual.py``); the manifest's quality says where. Fitted on
         images outside both the training and the evaluation set (``tools/fit_residual_scale.py``)."""
+        self.post_bands = nn.ModuleList()
+        """Extra post-nets, each refined on real decodes of one codec's quality band (see ``band_table``)."""
+        self.band_table: dict[str, tuple[tuple[int, int], ...]] = {}
+        """Per codec, ``(from quality, post-net)`` steps: 0 is ``post_net``, k >= 1 is ``post_bands[k - 1]``.
+        One slim post-net refined over qualities 10-90 has to undo both the blocking of q10 and the fine
+        ringing of q80; a copy refined on a band's decodes alone does better on that band (docs/ZOO.md).
+        The decoder knows the quality from the manifest, so it costs no bits."""
         self.plane_gain = nn.Parameter(torch.ones(planes))
         """Per-plane contrast around mid-gray before the codec (undone after it): with one codec quality
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
@@ -77,19 +86,47 @@ class Sandwich(SandwichModel):
         """How much of the post-net's residual to apply for this codec setting (1 without a table)."""
         return at_quality(self.residual_scale.get(codec or "", ()), quality, 1.0)
 
-    def post_parts(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The post-processor as its fixed base (the adapter, plane gains undone) and the networks' residual."""
-        z = self._apply_gain(y, inverse=True)
-        return self.post_net.base(z), self.post_net.residual(z)
+    def post_index(self, codec: str | None, quality: int | None) -> int:
+        """Which post-net decodes this codec setting: 0 (``post_net``) unless a band covers it."""
+        return int(at_quality(self.band_table.get(codec or "", ()), quality, 0))
 
-    def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None) -> torch.Tensor:
+    def post_net_at(self, index: int) -> Processor:
+        return self.post_net if index == 0 else self.post_bands[index - 1]  # type: ignore[return-value]
+
+    def set_post_bands(self, bands: list[tuple[str, int, int]]) -> None:
+        """Give the model one post-net per ``(codec, lo, hi)`` band (copies of ``post_net``) and its table.
+
+        A band's net decodes qualities lo..hi of its codec; every other setting keeps ``post_net``.
+        """
+        table: dict[str, list[tuple[int, int]]] = {}
+        for k, (codec, lo, hi) in enumerate(sorted(bands), start=1):
+            steps = table.setdefault(codec, [])
+            if steps and steps[-1][0] > lo:
+                raise UsageError(f"post-net bands of {codec} overlap at quality {lo}")
+            if steps and steps[-1] == (lo, 0):
+                steps.pop()
+            steps += [(lo, k), (hi + 1, 0)]
+        self.post_bands = nn.ModuleList(copy.deepcopy(self.post_net) for _ in bands)
+        self.band_table = {c: tuple(v) for c, v in table.items()}
+
+    def post_parts(self, y: torch.Tensor, codec: str | None = None,
+                   quality: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The post-processor as its fixed base (the adapter, plane gains undone) and the networks' residual."""
+        net = self.post_net_at(self.post_index(codec, quality))
+        z = self._apply_gain(y, inverse=True)
+        return net.base(z), net.residual(z)
+
+    def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None,
+             index: int | None = None) -> torch.Tensor:
+        """Decode side: the post-net for this codec setting (or post-net ``index``), its residual weighted."""
+        net = self.post_net_at(self.post_index(codec, quality) if index is None else index)
         a = self.residual_weight(codec, quality)
+        z = self._apply_gain(y, inverse=True)
         if a == 1.0:
-            return self.post_net(self._apply_gain(y, inverse=True))
+            return net(z)
         if a == 0.0:  # the networks are not run at all
-            return self.post_net.base(self._apply_gain(y, inverse=True))
-        base, residual = self.post_parts(y)
-        return base + a * residual
+            return net.base(z)
+        return net.base(z) + a * net.residual(z)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Training pass through the proxy: ``x_hat`` (reconstruction), ``bits`` per image, and the rest."""
@@ -161,6 +198,22 @@ def parse_residual_scale(d: object) -> dict[str, tuple[tuple[int, float], ...]]:
     return out
 
 
+def parse_band_table(d: object, nets: int) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Validate ``{codec: [[from_quality, net], ...]}`` against the number of band nets in the file."""
+    if not isinstance(d, dict):
+        raise TypeError("post_bands must map codec names to steps")
+    out = {}
+    for codec, steps in d.items():
+        rows = tuple((int(q), int(k)) for q, k in steps)
+        if any(not 0 <= q <= 101 or not 0 <= k <= nets for q, k in rows) or [q for q, _ in rows] != sorted(
+                {q for q, _ in rows}):
+            raise ValueError(f"{codec}: steps need ascending qualities 0-101 and nets 0-{nets}")
+        out[str(codec)] = rows
+    if {k for steps in out.values() for _, k in steps} - {0} != set(range(1, nets + 1)):
+        raise ValueError(f"the table does not use each of the {nets} band post-nets")
+    return out
+
+
 def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, Any]) -> str:
     """Write fp16 safetensors with metadata atomically; returns the file's SHA-256."""
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
@@ -177,6 +230,8 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
         **({"residual_scale": json.dumps({c: [list(t) for t in v] for c, v in model.residual_scale.items()})}
            if model.residual_scale else {}),
         **({"gain_knee": repr(KNEE)} if model.gain_knee else {}),
+        **({"post_bands": json.dumps({c: [list(t) for t in v] for c, v in model.band_table.items()})}
+           if model.band_table else {}),
     }
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(tensors, str(tmp), metadata=meta)
@@ -205,6 +260,15 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
         raise InputError(f"{path}: unknown adapter {meta.get('adapter')!r} (a newer texsandwich wrote it?)")
     model = Sandwich(get_recipe(meta["recipe"]), meta["preset"], step=max(float(meta.get("step", 8.0)), 1.0),
                      adapter=meta.get("adapter"))
+    try:
+        bands = parse_band_table(json.loads(meta.get("post_bands", "{}")),
+                                 sum(1 for k in tensors if re.fullmatch(r"post_bands\.\d+\.s", k)))
+    except (ValueError, TypeError) as e:
+        raise InputError(f"{path}: bad post_bands metadata ({e})") from None
+    if bands:
+        model.post_bands = nn.ModuleList(copy.deepcopy(model.post_net) for _ in range(max(
+            k for steps in bands.values() for _, k in steps)))
+        model.band_table = bands
     state = {k: v.float() for k, v in tensors.items()}
     state.setdefault("plane_gain", torch.ones(model.recipe.layout.planes))  # files from before the gains
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -46,6 +47,9 @@ class TrainConfig:
     refine_codecs: str = "heic,jpeg"
     refine_qualities: tuple[int, int] = (10, 90)
     refine_lr: float = 2e-4
+    post_bands: tuple[tuple[str, int, int, int], ...] = ()
+    """Third stage: ``(codec, lo, hi, steps)`` -- a copy of the post-net refined for ``steps`` on that codec's
+    decodes at qualities lo..hi only, which then decodes exactly those settings (``Sandwich.band_table``)."""
     fit_gains: bool = False
     """First fit the per-plane gains with the real codec on training crops (:mod:`texsandwich.allocation`)."""
     black_crops: float = 0.0
@@ -164,14 +168,16 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     # no steps at all is only meaningful when something else defines the model: an --init to repackage,
     # or fixed maps (an adapter, plane gains) packaged around networks that stay the identity
     fixed = config.init or config.adapter or config.plane_gains is not None
-    if config.steps < 0 or config.refine_steps < 0 or (config.steps + config.refine_steps < 1 and not fixed):
+    band_steps = [int(b[3]) for b in config.post_bands]
+    if config.steps < 0 or config.refine_steps < 0 or min(band_steps, default=0) < 0 or (
+            config.steps + config.refine_steps + sum(band_steps) < 1 and not fixed):
         raise UsageError("steps and refine steps must be >= 0, and not both 0 (unless fine-tuning from --init)")
     if config.batch < 1 or config.crop < 16 or config.lmbda < 0:
         raise UsageError("batch must be >= 1, crop >= 16, lambda >= 0")
     torch.set_num_threads(os.cpu_count() or 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     # repackaging a model (no steps) needs no data
-    busy = config.steps + config.refine_steps > 0
+    busy = config.steps + config.refine_steps + sum(band_steps) > 0
     images = load_images(Path(config.data), config.split, config.crop, recipe) if busy else []
     flip = tuple(i for i, ch in enumerate(recipe.channels) if ch == "normal.x")
     torch.manual_seed(config.seed)
@@ -185,6 +191,9 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     if base is not None:  # fine-tuning: the weights of a model of the same recipe and preset
         if base.preset != config.preset:
             raise UsageError(f"--init {config.init} is preset {base.preset}, not {config.preset}")
+        if base.band_table:  # a banded model: the same band nets, then its weights
+            model.post_bands = torch.nn.ModuleList(copy.deepcopy(model.post_net) for _ in base.post_bands)
+            model.band_table = dict(base.band_table)
         model.load_state_dict(base.state_dict())
     model.gain_knee = config.gain_knee or (base is not None and base.gain_knee)
     if config.plane_gains is not None:
@@ -192,6 +201,10 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")
         with torch.no_grad():
             model.plane_gain.copy_(torch.tensor(config.plane_gains, dtype=torch.float32))
+    if config.post_bands:
+        model.set_post_bands([(str(c), int(lo), int(hi)) for c, lo, hi, _ in config.post_bands])
+        band_index = {(str(c), int(lo), int(hi)): k for k, (c, lo, hi) in enumerate(sorted(
+            (str(c), int(lo), int(hi)) for c, lo, hi, _ in config.post_bands), start=1)}
     model = model.to(device).to(memory_format=torch.channels_last)
     step_params = list(model.proxy.parameters())
     others = [p for n, p in model.named_parameters() if not n.startswith("proxy.")]
@@ -199,6 +212,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     opt = torch.optim.Adam([{"params": others, "lr": config.lr}, {"params": step_params, "lr": config.step_lr}])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
     opt_post = torch.optim.Adam(model.post_net.parameters(), lr=config.refine_lr)
+    # one optimiser over every band net: only the band being refined gets gradients, Adam skips the rest
+    opt_bands = torch.optim.Adam(model.post_bands.parameters(), lr=config.refine_lr) if config.post_bands else None
     loss_fn = RateDistortionLoss(config.lmbda, make_distortion(recipe.distortion, training=True))
     codecs = [c for c in config.refine_codecs.split(",") if c]
     ckpt = output.with_name(output.name + ".ckpt")
@@ -211,6 +226,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         opt.load_state_dict(state["opt"])
         if "opt_post" in state:
             opt_post.load_state_dict(state["opt_post"])
+        if opt_bands is not None and "opt_bands" in state:
+            opt_bands.load_state_dict(state["opt_bands"])
         sched.load_state_dict(state["sched"])
         rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])
@@ -220,6 +237,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         tmp = ckpt.with_name(ckpt.name + ".part")
         torch.save({"config": dataclasses.asdict(config), "model": model.state_dict(), "opt": opt.state_dict(),
                     "opt_post": opt_post.state_dict(), "sched": sched.state_dict(), "rng": rng.bit_generator.state,
+                    **({"opt_bands": opt_bands.state_dict()} if opt_bands is not None else {}),
                     "torch_rng": torch.get_rng_state(), "step": step, "elapsed": elapsed}, tmp)
         os.replace(tmp, ckpt)
 
@@ -238,7 +256,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     model.train()
     last_save = time.monotonic()
     t0 = time.monotonic() - elapsed
-    total = config.steps + config.refine_steps
+    total = config.steps + config.refine_steps + sum(band_steps)
+    band_starts = list(np.cumsum([config.steps + config.refine_steps, *band_steps[:-1]]))
     bar = tqdm(range(start, total), initial=start, total=total, disable=not progress, unit="step")
     stats: dict[str, float] = {}
     for step in bar:
@@ -246,7 +265,17 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         if recipe.bit_depth == 16 and (config.exposure or config.tone_strengths):
             batch_x = hdr_augment(batch_x, rng, config.exposure, config.tone_strengths)
         x, side = split_side(batch_x.to(device) / recipe.unit, recipe)
-        if step >= config.steps:
+        if step >= config.steps + config.refine_steps:  # a band: its own copy of the post-net, its qualities
+            b = max(i for i, s0 in enumerate(band_starts) if step >= s0)
+            codec, lo, hi, _ = config.post_bands[b]
+            k = band_index[(str(codec), int(lo), int(hi))]
+            if step == band_starts[b]:  # the band starts from the post-net as the earlier stages left it
+                model.post_bands[k - 1].load_state_dict(model.post_net.state_dict())
+            stats = refine_step(model, opt_bands, x, [str(codec)], (int(lo), int(hi)), rng, loss_fn.distortion, side,
+                                index=k)
+            if step % 10 == 0:
+                bar.set_postfix(stage=f"band {codec} {lo}-{hi}", psnr=f"{stats['psnr']:.2f}")
+        elif step >= config.steps:
             stats = refine_step(model, opt_post, x, codecs, config.refine_qualities, rng, loss_fn.distortion, side)
             if step % 10 == 0:
                 bar.set_postfix(stage="refine", psnr=f"{stats['psnr']:.2f}")
@@ -291,8 +320,10 @@ def _compatible(old: dict, new: dict) -> bool:
 def refine_step(
     model: Sandwich, opt: torch.optim.Optimizer, x: torch.Tensor, codecs: list[str], qualities: tuple[int, int],
     rng: np.random.Generator, distortion: torch.nn.Module | None = None, side: dict[str, torch.Tensor] | None = None,
+    index: int = 0,
 ) -> dict[str, float]:
-    """One post-net update on real decodes: each crop through a random codec at a random quality.
+    """One post-net update (``index``: which, see ``Sandwich.post_net_at``) on real decodes: each crop
+    through a random codec at a random quality.
 
     The real codec needs no gradient here (the pre-net is frozen), so the post-net learns the actual
     artefacts of HEVC and libjpeg instead of the proxy's -- the same weights then serve both codecs.
@@ -307,7 +338,7 @@ def refine_step(
             settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
             decoded.append(code_bottleneck(y[i : i + 1], recipe.layout, codec, settings))
         y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
-    per_crop = (distortion or MSEDistortion())(model.post(y_hat), x, **(side or {}))["per_item"]
+    per_crop = (distortion or MSEDistortion())(model.post(y_hat, index=index), x, **(side or {}))["per_item"]
     # log-MSE per crop (= mean PSNR): with plain MSE the low-quality crops (MSE ~100) drown the
     # high-quality ones (MSE ~1), and the post-net learns to add a little noise where it should not
     # (16-bit recipes aim below 8-bit rounding noise, MSE 1/12 on this scale: a smaller floor)

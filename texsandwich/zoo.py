@@ -26,6 +26,8 @@ class ZooEntry:
     refine_steps: int = 0
     refine_lr: float = 2e-4
     refine_qualities: tuple[int, int] = (10, 90)
+    post_bands: tuple[tuple[str, int, int, int], ...] = ()
+    """``(codec, lo, hi, steps)``: post-nets refined on one quality band each (``TrainConfig.post_bands``)."""
     summary: str = ""
     fit_gains: bool = False
     plane_gains: tuple[float, ...] | None = None

@@ -70,7 +70,7 @@ def main() -> None:
                     y = model.pre(to_tensor(img))
                     settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
                     d = code_bottleneck(y, recipe.layout, codec, settings)
-                    base, res = model.post_parts(d)
+                    base, res = model.post_parts(d, codec, q)
                 scores += [psnr(to_image(base + a * res), img) for a in weights]
             scores /= len(crops)
             best.append(weights[int(np.argmax(scores))])

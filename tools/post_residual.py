@@ -57,7 +57,7 @@ def main() -> None:
             else:
                 d = code_bottleneck(y, recipe.layout, args.codec, codec_settings(args.codec, q, None, 8,
                                                                                   recipe.layout.chroma))
-            base, residual = model.post_parts(d)
+            base, residual = model.post_parts(d, args.codec, q)
         return x, base, residual
 
     train = list_images(folder, "train")[:: max(1, 120 // args.images)][: args.images]
