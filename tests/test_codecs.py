@@ -159,3 +159,28 @@ def test_jpeg_encodes_incompressible_planes_at_the_finest_step(chroma):
     data = c.encode(planes, s)
     assert len(data) > noise.shape[0] * noise.shape[1]  # over 1 byte per pixel
     assert all(np.abs(d.astype(int) - p).max() <= 2 for d, p in zip(c.decode(data, s), planes, strict=True))
+
+
+def test_heic_chroma_qp_offsets_quantise_only_their_plane_finer_and_travel_in_json(photo):
+    """x265 cbqpoffs/crqpoffs through libheif: a negative Cb offset codes plane 1 finer (more bytes, less
+    error) and leaves plane 0 alone; any HEVC decoder reads it (the offset lives in the PPS)."""
+    heic = get_codec("heic")
+    planes = [np.ascontiguousarray(photo[..., c]) for c in (1, 2, 0)]
+    plain = CodecSettings(chroma="444", quality=30)
+    finer = CodecSettings(chroma="444", quality=30, chroma_qp=(-6, 0))
+    a, b = heic.encode(planes, plain), heic.encode(planes, finer)
+    da, db = heic.decode(a, plain), heic.decode(b, finer)
+    assert len(b) > len(a)
+    gain = [psnr(p, d1) - psnr(p, d0) for p, d0, d1 in zip(planes, da, db, strict=True)]
+    # Cb gains most; Cr some (x265 splits coding units for the finer Cb, Cr shares them); luma stays
+    assert gain[1] > 3.0 and gain[1] > gain[2] + 1.0 and abs(gain[0]) < 0.5, gain
+    direct = np.asarray(pillow_heif.open_heif(io.BytesIO(b))[0])  # a plain decoder, no settings
+    assert np.array_equal(direct[..., 2], db[1])
+    assert CodecSettings.from_json(finer.to_json()) == finer and "chroma_qp" not in plain.to_json()
+    with pytest.raises(UsageError, match="no chroma QP"):
+        get_codec("jpeg").encode(planes, finer)
+    for bad in ((-13, 0), (0, 1.5), (1,)):
+        with pytest.raises(UsageError, match="chroma QP"):
+            CodecSettings(chroma_qp=bad)
+    with pytest.raises(UsageError, match="chroma_qp"):
+        CodecSettings.from_json({**plain.to_json(), "chroma_qp": [0, 0]})

@@ -350,3 +350,24 @@ def test_post_bands_refine_one_copy_per_quality_band_and_decode_with_it(tiny_mod
         parse_band_table({"heic": [[10, 1], [56, 0]]}, 2)
     with pytest.raises(UsageError, match="overlap"):
         Sandwich(r, "lite").set_post_bands([("heic", 10, 30), ("heic", 20, 40)])
+
+
+def test_a_model_can_ask_heic_for_chroma_qp_offsets_and_the_manifest_records_them(tmp_path, photo):
+    """Fixed maps with a finer Cb: the offsets live in the model file, reach x265 through the pipeline
+    (HEIC only; JPEG codes the same model without them), are shown in the manifest and decode anywhere."""
+    r = get_recipe("rgb-444")
+    out = tmp_path / "cq.safetensors"
+    train(TrainConfig(recipe="rgb-444", data=str(tmp_path / "nowhere"), preset="lite", steps=0, refine_steps=0,
+                      adapter="ycbcr", heic_chroma_qp=(-4, -2)), out, progress=False)
+    m = load_sandwich(out, r)
+    assert m.heic_chroma_qp == (-4, -2)
+    plain = load_model("none", r)
+    c, p = compress(photo, r, m, "heic", 30), compress(photo, r, plain, "heic", 30)
+    tsw = read_tsw(c.data)
+    assert tsw.manifest.settings.chroma_qp == (-4, -2) and read_tsw(p.data).manifest.settings.chroma_qp == (0, 0)
+    assert len(c.data) > len(p.data) and psnr(c.reconstruction, photo) > psnr(p.reconstruction, photo)
+    assert np.array_equal(reconstruct(tsw, m), c.reconstruction)
+    assert read_tsw(compress(photo, r, m, "jpeg", 30).data).manifest.settings.chroma_qp == (0, 0)
+    with pytest.raises(UsageError, match="chroma QP"):
+        train(TrainConfig(recipe="rgb-444", data=str(tmp_path), preset="lite", steps=0, adapter="ycbcr",
+                          heic_chroma_qp=(-20, 0)), tmp_path / "bad.safetensors", progress=False)

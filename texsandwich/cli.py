@@ -364,7 +364,9 @@ def info(source: Path, as_json: bool) -> None:
         *([("tone", f"per-image curve, {len(m.tone.knots)} knots (16-bit signal -> bottleneck)")] if m.tone else []),
         *([("postfilter", f"normal-map integrability filter, {len(m.postfilter.gains)} band gains")]
           if m.postfilter else []),
-        ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"),
+        ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"
+                  + (f", chroma QP offsets Cb {s.chroma_qp[0]:+d} Cr {s.chroma_qp[1]:+d}" if s.chroma_qp != (0, 0)
+                     else "")),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]
     for i, (g, st) in enumerate(zip(m.layout.groups, m.streams, strict=True)):
@@ -425,6 +427,9 @@ def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option("--post-band", "post_bands", multiple=True, callback=_post_band, metavar="CODEC:LO-HI:STEPS",
               help="Then refine a copy of the post-net for STEPS on CODEC's decodes at qualities LO..HI; it decodes "
               "those settings (repeat for several bands, e.g. heic:10-25:2000).")
+@click.option("--heic-chroma-qp", type=(click.IntRange(-12, 12), click.IntRange(-12, 12)), default=(0, 0),
+              show_default=True, metavar="CB CR",
+              help="QP offsets of the bottleneck's planes 1, 2 when the model codes through HEIC (negative: finer).")
 @click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=5e-4, show_default=True)
@@ -438,14 +443,16 @@ def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @_quiet
 def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, refine_steps: int,
-              post_bands: tuple[tuple[str, int, int, int], ...], crop: int, batch: int, lr: float, seed: int,
+              post_bands: tuple[tuple[str, int, int, int], ...], heic_chroma_qp: tuple[int, int], crop: int,
+              batch: int, lr: float, seed: int,
               resume: bool, init: str | None, adapter: str | None, output: Path, quiet: bool) -> None:
     """Train a sandwich through the codec proxy and write fp16 safetensors weights."""
     from texsandwich.train import TrainConfig, train
 
     get_recipe(recipe_id)
     config = TrainConfig(recipe=recipe_id, data=str(data), split=split, lmbda=lmbda, preset=preset, steps=steps,
-                         refine_steps=refine_steps, post_bands=post_bands, crop=crop, batch=batch, lr=lr, seed=seed,
+                         refine_steps=refine_steps, post_bands=post_bands, heic_chroma_qp=heic_chroma_qp,
+                         crop=crop, batch=batch, lr=lr, seed=seed,
                          init=str(ZOO[init].path) if init in ZOO else init, adapter=adapter)
     summary = train(config, output, resume=resume, progress=not quiet)
     click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "

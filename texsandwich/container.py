@@ -167,7 +167,9 @@ class Manifest:
         if "tone" in hdr and bit_depth != 16:
             raise ValueError("a tone curve maps 16-bit sources only")
         layout = Layout.from_json(d["layout"])
-        codec = _keys(d["codec"], {"name", "mode", "quality", "step", "bit_depth"}, "codec")
+        codec = d["codec"]
+        _keys({k: v for k, v in codec.items() if k != "chroma_qp"} if isinstance(codec, dict) else codec,
+              {"name", "mode", "quality", "step", "bit_depth"}, "codec")
         name = _typed(codec["name"], str, "codec name")
         if name not in CODECS:
             raise ValueError(f"unknown codec {name!r}")

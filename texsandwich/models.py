@@ -31,6 +31,8 @@ class SandwichModel(nn.Module):
     model_id: str
     sha256: str
     recipe: Recipe
+    heic_chroma_qp: tuple[int, int] = (0, 0)
+    """Cb, Cr QP offsets the encoder sets when this model codes through HEIC (``CodecSettings.chroma_qp``)."""
 
     def pre(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -59,9 +59,13 @@ class Compressed:
 
 
 def codec_settings(
-    codec: str, quality: int | None, step: int | None, bit_depth: int = 8, chroma: str = "444"
+    codec: str, quality: int | None, step: int | None, bit_depth: int = 8, chroma: str = "444",
+    model: SandwichModel | None = None,
 ) -> CodecSettings:
-    """Raw-mode settings for a bottleneck; each codec image takes the chroma of its layout group."""
+    """Raw-mode settings for a bottleneck; each codec image takes the chroma of its layout group.
+
+    ``model``: a model that codes through HEIC with chroma QP offsets gets them (other codecs have none).
+    """
     if quality is None and step is None:
         quality = 50
     if step is not None and codec != "jpeg":
@@ -69,8 +73,9 @@ def codec_settings(
     if bit_depth not in get_codec(codec).bit_depths:
         depths = ", ".join(str(b) for b in get_codec(codec).bit_depths)
         raise UsageError(f"--codec {codec} codes {depths}-bit planes, not {bit_depth}-bit")
+    qp = getattr(model, "heic_chroma_qp", (0, 0)) if get_codec(codec).chroma_qp_offsets else (0, 0)
     return CodecSettings(chroma=chroma, mode="raw", quality=None if step is not None else quality,
-                         step=step, bit_depth=bit_depth)
+                         step=step, bit_depth=bit_depth, chroma_qp=tuple(qp))
 
 
 def code_scale(settings: CodecSettings) -> float:
@@ -98,7 +103,7 @@ def compress(
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
-    settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma)
+    settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma, model)
     tone = tone_for(image, recipe, settings)
     # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
     source = tone.forward(to_tensor(image)) if tone else to_tensor(image) / recipe.unit

@@ -21,7 +21,7 @@ from safetensors.torch import load, save_file
 from torch import nn
 
 from texsandwich.adapters import ADAPTERS
-from texsandwich.codecs import at_quality
+from texsandwich.codecs import CodecSettings, at_quality
 from texsandwich.errors import InputError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.models import SandwichModel
@@ -69,6 +69,8 @@ class Sandwich(SandwichModel):
         """Per-plane contrast around mid-gray before the codec (undone after it): with one codec quality
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
 
+        self.heic_chroma_qp = (0, 0)
+        """Chroma QP offsets for HEIC: a finer n_y (plane 1) without the code range a gain above 1 uses up."""
         self.gain_knee = False
         """Gains above 1 bend over near the code range's ends instead of clipping there (see
         :func:`knee_gain`). Off for models saved before it existed, so their files decode as coded."""
@@ -230,6 +232,7 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
         **({"residual_scale": json.dumps({c: [list(t) for t in v] for c, v in model.residual_scale.items()})}
            if model.residual_scale else {}),
         **({"gain_knee": repr(KNEE)} if model.gain_knee else {}),
+        **({"heic_chroma_qp": json.dumps(list(model.heic_chroma_qp))} if model.heic_chroma_qp != (0, 0) else {}),
         **({"post_bands": json.dumps({c: [list(t) for t in v] for c, v in model.band_table.items()})}
            if model.band_table else {}),
     }
@@ -282,6 +285,11 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
     if "gain_knee" in meta and meta["gain_knee"] != repr(KNEE):
         raise InputError(f"{path}: unknown gain knee {meta['gain_knee']!r} (a newer texsandwich wrote it?)")
     model.gain_knee = "gain_knee" in meta
+    try:
+        qp = json.loads(meta.get("heic_chroma_qp", "[0, 0]"))
+        model.heic_chroma_qp = CodecSettings(chroma_qp=(int(qp[0]), int(qp[1]))).chroma_qp
+    except (ValueError, TypeError, IndexError, UsageError) as e:
+        raise InputError(f"{path}: bad heic_chroma_qp metadata ({e})") from None
     model.eval()
     model.sha256 = hashlib.sha256(data).hexdigest()
     model.model_id = model_id or Path(path).stem

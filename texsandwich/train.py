@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from texsandwich.codecs import CodecSettings
 from texsandwich.distortion import MSEDistortion, make_distortion
 from texsandwich.errors import InputError, UsageError
 from texsandwich.hdr.tone import fit_tone_curve
@@ -63,6 +64,8 @@ class TrainConfig:
     exposure: tuple[float, float] | None = None
     """16-bit (PQ) recipes: scale each crop's linear light by 2^k, k uniform in this range of stops, so
     a few training EXRs stand for dark and bright scenes alike (see :func:`hdr_augment`)."""
+    heic_chroma_qp: tuple[int, int] = (0, 0)
+    """Cb, Cr QP offsets the model asks of HEIC (``Sandwich.heic_chroma_qp``); real-decode stages use them."""
     gain_knee: bool = False
     """Plane gains above 1 bend over near the code range's ends instead of clipping (``knee_gain``)."""
     residual_scale: dict[str, tuple[tuple[int, float], ...]] | None = None
@@ -167,7 +170,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     recipe = get_recipe(config.recipe)
     # no steps at all is only meaningful when something else defines the model: an --init to repackage,
     # or fixed maps (an adapter, plane gains) packaged around networks that stay the identity
-    fixed = config.init or config.adapter or config.plane_gains is not None
+    fixed = config.init or config.adapter or config.plane_gains is not None or tuple(config.heic_chroma_qp) != (0, 0)
     band_steps = [int(b[3]) for b in config.post_bands]
     if config.steps < 0 or config.refine_steps < 0 or min(band_steps, default=0) < 0 or (
             config.steps + config.refine_steps + sum(band_steps) < 1 and not fixed):
@@ -196,6 +199,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             model.band_table = dict(base.band_table)
         model.load_state_dict(base.state_dict())
     model.gain_knee = config.gain_knee or (base is not None and base.gain_knee)
+    model.heic_chroma_qp = CodecSettings(chroma_qp=tuple(config.heic_chroma_qp)).chroma_qp if tuple(
+        config.heic_chroma_qp) != (0, 0) or base is None else base.heic_chroma_qp
     if config.plane_gains is not None:
         if len(config.plane_gains) != recipe.layout.planes or min(config.plane_gains) <= 0:
             raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")
@@ -335,7 +340,7 @@ def refine_step(
         for i in range(y.shape[0]):
             codec = codecs[int(rng.integers(len(codecs)))]
             q = int(rng.integers(qualities[0], qualities[1] + 1))
-            settings = codec_settings(codec, q, None, 8, recipe.layout.chroma)
+            settings = codec_settings(codec, q, None, 8, recipe.layout.chroma, model)
             decoded.append(code_bottleneck(y[i : i + 1], recipe.layout, codec, settings))
         y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
     per_crop = (distortion or MSEDistortion())(model.post(y_hat, index=index), x, **(side or {}))["per_item"]

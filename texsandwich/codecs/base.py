@@ -48,6 +48,10 @@ class CodecSettings:
     quality: int | None = 50
     step: int | None = None
     bit_depth: int = 8
+    chroma_qp: tuple[int, int] = (0, 0)
+    """HEIC only: the Cb, Cr QP offsets (x265 ``cbqpoffs``/``crqpoffs``, -12..12, standard PPS fields any
+    decoder reads): planes 1, 2 of a raw image quantised finer (< 0) or coarser than plane 0 at one
+    quality, without the range a contrast gain uses up. Absent from the JSON when (0, 0)."""
 
     def __post_init__(self) -> None:
         if self.chroma not in CHROMAS:
@@ -66,6 +70,10 @@ class CodecSettings:
             raise UsageError(f"step must be an integer from 1 to 255, not {self.step!r}")
         if self.bit_depth not in (8, 10):
             raise UsageError(f"bit depth must be 8 or 10, not {self.bit_depth!r}")
+        qp = self.chroma_qp
+        if not (isinstance(qp, tuple) and len(qp) == 2 and all(
+                isinstance(v, int) and not isinstance(v, bool) and -12 <= v <= 12 for v in qp)):
+            raise UsageError(f"chroma QP offsets must be two integers from -12 to 12, not {qp!r}")
 
     @property
     def peak(self) -> int:
@@ -73,14 +81,22 @@ class CodecSettings:
         return (1 << self.bit_depth) - 1
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.chroma_qp == (0, 0):
+            del d["chroma_qp"]
+        else:
+            d["chroma_qp"] = list(self.chroma_qp)
+        return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> CodecSettings:
         keys = {"chroma", "mode", "quality", "step", "bit_depth"}
-        if not isinstance(d, dict) or set(d) != keys:
-            raise UsageError(f"codec settings must have exactly the keys {sorted(keys)}")
-        return cls(**d)
+        if not isinstance(d, dict) or not keys <= set(d) <= keys | {"chroma_qp"}:
+            raise UsageError(f"codec settings must have exactly the keys {sorted(keys)} (and optionally chroma_qp)")
+        qp = d.get("chroma_qp", [0, 0])
+        if not isinstance(qp, list) or len(qp) != 2 or (qp == [0, 0] and "chroma_qp" in d):
+            raise UsageError("chroma_qp must be a list of two offsets, present only when not both 0")
+        return cls(**{**d, "chroma_qp": tuple(qp)})
 
 
 def plane_shapes(chroma: str, height: int, width: int) -> list[tuple[int, int]]:
@@ -99,6 +115,8 @@ class Codec(ABC):
     extension: str
     bit_depths: tuple[int, ...] = (8,)
     chroma_upsampling: str = "nearest"
+    chroma_qp_offsets: bool = False
+    """Whether :attr:`CodecSettings.chroma_qp` can be honoured (HEIC)."""
 
     def block_size(self, chroma: str) -> int:
         """Multiple the image size must be padded to: 2 for 4:2:0 (whole chroma samples), else 1.
@@ -112,6 +130,8 @@ class Codec(ABC):
         """Validate planes against settings; return the full image size (height, width)."""
         if settings.bit_depth not in self.bit_depths:
             raise UsageError(f"{self.name} cannot code {settings.bit_depth}-bit planes")
+        if settings.chroma_qp != (0, 0) and not self.chroma_qp_offsets:
+            raise UsageError(f"{self.name} has no chroma QP offsets")
         n = planes_per_image(settings.chroma)
         if len(planes) != n:
             raise CodecError(f"a {settings.chroma} image takes {n} planes, got {len(planes)}")

@@ -31,6 +31,7 @@ class HeicCodec(Codec):
     extension = "heic"
     bit_depths = (8, 10)
     chroma_upsampling = "nearest"
+    chroma_qp_offsets = True
 
     def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
         h, w = self.check(planes, settings)
@@ -49,6 +50,11 @@ class HeicCodec(Codec):
                 full[1:] = [upsample_nearest(p, (h, w)) for p in planes[1:]]
             arrays = [full[2], full[0], full[1]]  # R, G, B = planes 2, 0, 1
             kwargs.update(chroma=settings.chroma, matrix_coefficients=0)
+        if settings.chroma_qp != (0, 0) and settings.chroma != "400":
+            if settings.mode != "raw":
+                raise UsageError("chroma QP offsets apply to raw-mode images")
+            cb, cr = settings.chroma_qp  # Cb is plane 1 (B), Cr plane 2 (R) under the identity matrix
+            kwargs["enc_params"] = {"x265:cbqpoffs": str(cb), "x265:crqpoffs": str(cr)}
         if deep:
             arrays = [a.astype(np.uint16) << _SHIFT10 for a in arrays]
         pixels = np.ascontiguousarray(arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=-1))
