@@ -346,6 +346,17 @@ def test_post_bands_refine_one_copy_per_quality_band_and_decode_with_it(tiny_mod
     again = tmp_path / "again.safetensors"
     train(TrainConfig(**{**cfg.__dict__, "post_bands": (), "init": str(out)}), again, progress=False)
     assert load_sandwich(again, r).band_table == m.band_table
+    assert m.band_ranges() == [("heic", 10, 25, 1), ("heic", 26, 55, 2)]
+    # naming a band the init has continues from its weights: with 0 steps it is copied unchanged
+    kept = tmp_path / "kept.safetensors"
+    train(TrainConfig(**{**cfg.__dict__, "init": str(out), "post_bands": (("heic", 10, 25, 0), ("heic", 56, 90, 0))}),
+          kept, progress=False)
+    k = load_sandwich(kept, r)
+    assert k.band_ranges() == [("heic", 10, 25, 1), ("heic", 56, 90, 2)]
+    assert all(torch.equal(a, b) for a, b in zip(k.post_bands[0].state_dict().values(),
+                                                  m.post_bands[0].state_dict().values(), strict=True))
+    assert all(torch.equal(a, b) for a, b in zip(k.post_bands[1].state_dict().values(),
+                                                  m.post_net.state_dict().values(), strict=True))
     with pytest.raises(ValueError, match="each of the 2"):
         parse_band_table({"heic": [[10, 1], [56, 0]]}, 2)
     with pytest.raises(UsageError, match="overlap"):

@@ -111,6 +111,15 @@ class Sandwich(SandwichModel):
         self.post_bands = nn.ModuleList(copy.deepcopy(self.post_net) for _ in bands)
         self.band_table = {c: tuple(v) for c, v in table.items()}
 
+    def band_ranges(self) -> list[tuple[str, int, int, int]]:
+        """``(codec, lo, hi, index)`` of every band post-net, read back from ``band_table``."""
+        out = []
+        for codec, steps in self.band_table.items():
+            for (lo, k), (nxt, _) in zip(steps, [*steps[1:], (101, 0)], strict=True):
+                if k:
+                    out.append((codec, lo, nxt - 1, k))
+        return out
+
     def post_parts(self, y: torch.Tensor, codec: str | None = None,
                    quality: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The post-processor as its fixed base (the adapter, plane gains undone) and the networks' residual."""

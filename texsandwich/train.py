@@ -206,10 +206,17 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")
         with torch.no_grad():
             model.plane_gain.copy_(torch.tensor(config.plane_gains, dtype=torch.float32))
+    # a band the init model already has continues from its weights (so a band can be trained further);
+    # a new band starts from the post-net
+    init_bands = {(c, lo, hi): copy.deepcopy(base.post_net_at(k).state_dict())
+                  for c, lo, hi, k in base.band_ranges()} if base is not None else {}
     if config.post_bands:
         model.set_post_bands([(str(c), int(lo), int(hi)) for c, lo, hi, _ in config.post_bands])
         band_index = {(str(c), int(lo), int(hi)): k for k, (c, lo, hi) in enumerate(sorted(
             (str(c), int(lo), int(hi)) for c, lo, hi, _ in config.post_bands), start=1)}
+        for key, k in band_index.items():
+            if key in init_bands:
+                model.post_bands[k - 1].load_state_dict(init_bands[key])
     model = model.to(device).to(memory_format=torch.channels_last)
     step_params = list(model.proxy.parameters())
     others = [p for n, p in model.named_parameters() if not n.startswith("proxy.")]
@@ -274,8 +281,9 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             b = max(i for i, s0 in enumerate(band_starts) if step >= s0)
             codec, lo, hi, _ = config.post_bands[b]
             k = band_index[(str(codec), int(lo), int(hi))]
-            if step == band_starts[b]:  # the band starts from the post-net as the earlier stages left it
-                model.post_bands[k - 1].load_state_dict(model.post_net.state_dict())
+            if step == band_starts[b]:  # from the init's band, else the post-net as the earlier stages left it
+                key = (str(codec), int(lo), int(hi))
+                model.post_bands[k - 1].load_state_dict(init_bands.get(key) or model.post_net.state_dict())
             stats = refine_step(model, opt_bands, x, [str(codec)], (int(lo), int(hi)), rng, loss_fn.distortion, side,
                                 index=k)
             if step % 10 == 0:

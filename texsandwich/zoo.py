@@ -112,6 +112,11 @@ ZOO: dict[str, ZooEntry] = {
                  gain_knee=True, post_bands=(("heic", 10, 25, 2000), ("heic", 26, 55, 2000), ("heic", 56, 95, 2000)),
                  residual_scale={"heic": ((0, 1.0), (96, 0.25)), "jpeg": ((0, 1.0), (85, 0.75))},
                  summary="rgb-444-slim-v5 with a post-net per HEIC quality band"),
+        # v6 with its two lower bands trained further (2000 / 1000 more steps), the top band as it was
+        ZooEntry("rgb-444-slim-v7", "rgb-444", "slim", 30.0, 0, init="rgb-444-slim-v6", plane_gains=(1.0, 1.9, 1.9),
+                 gain_knee=True, post_bands=(("heic", 10, 25, 2000), ("heic", 26, 55, 1000), ("heic", 56, 95, 0)),
+                 residual_scale={"heic": ((0, 1.0), (96, 0.25)), "jpeg": ((0, 1.0), (85, 0.75))}, seed=1,
+                 summary="rgb-444-slim-v6 with its low and mid HEIC bands refined further"),
         # pbr8: a proxy-trained slim pre-net (4000 steps) cost +49% BD-rate on HEIC (3 held-out materials);
         # the adapter (albedo YCbCr, normal n_x/n_y) with per-plane gains fitted on real HEIC encodes of
         # training crops, plus a post-net refined on real decodes, is what ships. See docs/ZOO.md.
@@ -170,6 +175,15 @@ ZOO: dict[str, ZooEntry] = {
                  data="materials"),
         ZooEntry("normal-444-slim-g2", "normal-444", "slim", 30.0, 0, init="normal-444-slim-g", gain_knee=True,
                  summary="normal-444-slim-g whose n_y gain does not clip steep normals", data="materials"),
+        # fixed maps for the upper rates: n_x, n_y, flat in one 4:4:4 image with n_y (HEVC Cb) 2 QP finer --
+        # what the n_y gain of -g2 did, without using up code range on steep normals. Cb offsets 0/-2/-3/-4
+        # scanned on 8 training materials (front with -g2, filter on): -6.0 / -8.3 / -7.6 / -6.9 %
+        ZooEntry("normal-444-cq2", "normal-444", "lite", 0.0, 0, adapter="normal_xy_flat", heic_chroma_qp=(-2, 0),
+                 summary="tangent-space normal map over 4:4:4, n_y 2 QP finer; identity networks", data="materials"),
+        # the same bottleneck with a post-net per HEIC quality band, each refined on its real decodes
+        ZooEntry("normal-444-cq2-post", "normal-444", "slim", 30.0, 0, adapter="normal_xy_flat",
+                 heic_chroma_qp=(-2, 0), post_bands=(("heic", 10, 40, 1000), ("heic", 41, 95, 1000)),
+                 summary="normal-444-cq2 with post-nets per HEIC quality band", data="materials"),
     )
 }
 
