@@ -180,14 +180,10 @@ ZOO: dict[str, ZooEntry] = {
         # scanned on 8 training materials (front with -g2, filter on): -6.0 / -8.3 / -7.6 / -6.9 %
         ZooEntry("normal-444-cq2", "normal-444", "lite", 0.0, 0, adapter="normal_xy_flat", heic_chroma_qp=(-2, 0),
                  summary="tangent-space normal map over 4:4:4, n_y 2 QP finer; identity networks", data="materials"),
-        # the same bottleneck with a post-net per HEIC quality band, each refined on its real decodes
-        ZooEntry("normal-444-cq2-post", "normal-444", "slim", 30.0, 0, adapter="normal_xy_flat",
-                 heic_chroma_qp=(-2, 0), post_bands=(("heic", 10, 40, 1000), ("heic", 41, 95, 1000)),
-                 summary="normal-444-cq2 with post-nets per HEIC quality band", data="materials"),
     )
 }
 
-DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v5",
+DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v7",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g2",
                             "rgb-hr2": "rgb-hr2-ycc-lowrate-c19-slim", "hdr-444": "hdr-444-ycc"}
 CODEC_DEFAULTS: dict[tuple[str, str], str] = {("rgb-444", "jpeg"): "rgb-444-slim-v4",
