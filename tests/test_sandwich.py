@@ -201,12 +201,12 @@ def test_refinement_stage_updates_only_the_post_net(tmp_path, example_dir):
 
 
 def test_a_recipe_may_default_to_another_model_for_one_codec():
-    """rgb-444's chroma x1.9 (v5) suits HEIC; with JPEG the default stays v4 (chroma x1.3)."""
+    """rgb-444's chroma x1.9 (v5 and its banded successors) suits HEIC; with JPEG the default stays v4 (x1.3)."""
     from texsandwich.models import default_model
     from texsandwich.zoo import CODEC_DEFAULTS, ZOO
 
     r = get_recipe("rgb-444")
-    assert default_model(r, "heic") == default_model(r) == "rgb-444-slim-v5"
+    assert default_model(r, "heic") == default_model(r) == "rgb-444-slim-v7"
     assert default_model(r, "jpeg") == "rgb-444-slim-v4" == load_model(None, r, "jpeg").model_id
     assert all(ZOO[z].recipe == rid and ZOO[z].available for (rid, _), z in CODEC_DEFAULTS.items())
 
