@@ -96,10 +96,17 @@ def recipes(as_json: bool) -> None:
                          "default_model_by_codec": {c: default_model(r, c) for c in sorted(CODECS)}})
         click.echo(json.dumps(rows, indent=2))
         return
+    images = {r.id: _images_text([g.chroma for g in r.layout.groups]) for r in RECIPES.values()}
+    models = {r.id: default_model(r) for r in RECIPES.values()}
+    iw, mw = max(map(len, images.values())), max(map(len, models.values()))  # columns fit the longest entry
     for r in RECIPES.values():
-        images = "+".join(g.chroma for g in r.layout.groups)
-        click.echo(f"{r.id:10s} {r.layout.planes} plane(s) as {images:12s} default model {default_model(r):16s} "
-                   f"{r.summary}")
+        click.echo(f"{r.id:10s} {r.layout.planes} plane(s) as {images[r.id]:{iw}s} default model "
+                   f"{models[r.id]:{mw}s} {r.summary}")
+
+
+def _images_text(chromas: list[str]) -> str:
+    """The codec images of a layout in a few characters: '444', '8x400', '444+400'."""
+    return f"{len(chromas)}x{chromas[0]}" if len(chromas) > 1 and len(set(chromas)) == 1 else "+".join(chromas)
 
 
 def _plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
