@@ -73,9 +73,9 @@ def codec_settings(
     if bit_depth not in get_codec(codec).bit_depths:
         depths = ", ".join(str(b) for b in get_codec(codec).bit_depths)
         raise UsageError(f"--codec {codec} codes {depths}-bit planes, not {bit_depth}-bit")
-    qp = getattr(model, "heic_chroma_qp", (0, 0)) if get_codec(codec).chroma_qp_offsets else (0, 0)
+    qp = model.heic_chroma_qp if model is not None and get_codec(codec).chroma_qp_offsets else (0, 0)
     return CodecSettings(chroma=chroma, mode="raw", quality=None if step is not None else quality,
-                         step=step, bit_depth=bit_depth, chroma_qp=tuple(qp))
+                         step=step, bit_depth=bit_depth, chroma_qp=qp)
 
 
 def code_scale(settings: CodecSettings) -> float:

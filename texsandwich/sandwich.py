@@ -108,8 +108,13 @@ class Sandwich(SandwichModel):
             if steps and steps[-1] == (lo, 0):
                 steps.pop()
             steps += [(lo, k), (hi + 1, 0)]
-        self.post_bands = nn.ModuleList(copy.deepcopy(self.post_net) for _ in bands)
-        self.band_table = {c: tuple(v) for c, v in table.items()}
+        self.use_band_table({c: tuple(v) for c, v in table.items()})
+
+    def use_band_table(self, table: dict[str, tuple[tuple[int, int], ...]]) -> None:
+        """Take ``table`` and one copy of ``post_net`` for each band net it names (weights come later)."""
+        nets = max((k for steps in table.values() for _, k in steps), default=0)
+        self.post_bands = nn.ModuleList(copy.deepcopy(self.post_net) for _ in range(nets))
+        self.band_table = dict(table)
 
     def band_ranges(self) -> list[tuple[str, int, int, int]]:
         """``(codec, lo, hi, index)`` of every band post-net, read back from ``band_table``."""
@@ -120,19 +125,23 @@ class Sandwich(SandwichModel):
                     out.append((codec, lo, nxt - 1, k))
         return out
 
+    def _post_input(self, y: torch.Tensor, codec: str | None, quality: int | None,
+                    index: int | None) -> tuple[Processor, torch.Tensor]:
+        """The post-net for this setting (or post-net ``index``) and its input (plane gains undone)."""
+        net = self.post_net_at(self.post_index(codec, quality) if index is None else index)
+        return net, self._apply_gain(y, inverse=True)
+
     def post_parts(self, y: torch.Tensor, codec: str | None = None,
                    quality: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """The post-processor as its fixed base (the adapter, plane gains undone) and the networks' residual."""
-        net = self.post_net_at(self.post_index(codec, quality))
-        z = self._apply_gain(y, inverse=True)
+        net, z = self._post_input(y, codec, quality, None)
         return net.base(z), net.residual(z)
 
     def post(self, y: torch.Tensor, codec: str | None = None, quality: int | None = None,
              index: int | None = None) -> torch.Tensor:
         """Decode side: the post-net for this codec setting (or post-net ``index``), its residual weighted."""
-        net = self.post_net_at(self.post_index(codec, quality) if index is None else index)
+        net, z = self._post_input(y, codec, quality, index)
         a = self.residual_weight(codec, quality)
-        z = self._apply_gain(y, inverse=True)
         if a == 1.0:
             return net(z)
         if a == 0.0:  # the networks are not run at all
@@ -277,10 +286,7 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
                                  sum(1 for k in tensors if re.fullmatch(r"post_bands\.\d+\.s", k)))
     except (ValueError, TypeError) as e:
         raise InputError(f"{path}: bad post_bands metadata ({e})") from None
-    if bands:
-        model.post_bands = nn.ModuleList(copy.deepcopy(model.post_net) for _ in range(max(
-            k for steps in bands.values() for _, k in steps)))
-        model.band_table = bands
+    model.use_band_table(bands)
     state = {k: v.float() for k, v in tensors.items()}
     state.setdefault("plane_gain", torch.ones(model.recipe.layout.planes))  # files from before the gains
     try:

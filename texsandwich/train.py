@@ -171,7 +171,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     # no steps at all is only meaningful when something else defines the model: an --init to repackage,
     # or fixed maps (an adapter, plane gains) packaged around networks that stay the identity
     fixed = config.init or config.adapter or config.plane_gains is not None or tuple(config.heic_chroma_qp) != (0, 0)
-    band_steps = [int(b[3]) for b in config.post_bands]
+    bands = [(str(c), int(lo), int(hi), int(n)) for c, lo, hi, n in config.post_bands]
+    band_steps = [n for *_, n in bands]
     if config.steps < 0 or config.refine_steps < 0 or min(band_steps, default=0) < 0 or (
             config.steps + config.refine_steps + sum(band_steps) < 1 and not fixed):
         raise UsageError("steps and refine steps must be >= 0, and not both 0 (unless fine-tuning from --init)")
@@ -194,13 +195,11 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     if base is not None:  # fine-tuning: the weights of a model of the same recipe and preset
         if base.preset != config.preset:
             raise UsageError(f"--init {config.init} is preset {base.preset}, not {config.preset}")
-        if base.band_table:  # a banded model: the same band nets, then its weights
-            model.post_bands = torch.nn.ModuleList(copy.deepcopy(model.post_net) for _ in base.post_bands)
-            model.band_table = dict(base.band_table)
+        model.use_band_table(base.band_table)  # a banded model: the same band nets, then its weights
         model.load_state_dict(base.state_dict())
     model.gain_knee = config.gain_knee or (base is not None and base.gain_knee)
-    model.heic_chroma_qp = CodecSettings(chroma_qp=tuple(config.heic_chroma_qp)).chroma_qp if tuple(
-        config.heic_chroma_qp) != (0, 0) or base is None else base.heic_chroma_qp
+    qp = CodecSettings(chroma_qp=tuple(config.heic_chroma_qp)).chroma_qp  # validated like a codec setting
+    model.heic_chroma_qp = base.heic_chroma_qp if qp == (0, 0) and base is not None else qp
     if config.plane_gains is not None:
         if len(config.plane_gains) != recipe.layout.planes or min(config.plane_gains) <= 0:
             raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")
@@ -210,10 +209,10 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     # a new band starts from the post-net
     init_bands = {(c, lo, hi): copy.deepcopy(base.post_net_at(k).state_dict())
                   for c, lo, hi, k in base.band_ranges()} if base is not None else {}
-    if config.post_bands:
-        model.set_post_bands([(str(c), int(lo), int(hi)) for c, lo, hi, _ in config.post_bands])
-        band_index = {(str(c), int(lo), int(hi)): k for k, (c, lo, hi) in enumerate(sorted(
-            (str(c), int(lo), int(hi)) for c, lo, hi, _ in config.post_bands), start=1)}
+    band_index: dict[tuple[str, int, int], int] = {}
+    if bands:
+        model.set_post_bands([(c, lo, hi) for c, lo, hi, _ in bands])
+        band_index = {(c, lo, hi): k for c, lo, hi, k in model.band_ranges()}
         for key, k in band_index.items():
             if key in init_bands:
                 model.post_bands[k - 1].load_state_dict(init_bands[key])
@@ -225,7 +224,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
     opt_post = torch.optim.Adam(model.post_net.parameters(), lr=config.refine_lr)
     # one optimiser over every band net: only the band being refined gets gradients, Adam skips the rest
-    opt_bands = torch.optim.Adam(model.post_bands.parameters(), lr=config.refine_lr) if config.post_bands else None
+    opt_bands = torch.optim.Adam(model.post_bands.parameters(), lr=config.refine_lr) if bands else None
     loss_fn = RateDistortionLoss(config.lmbda, make_distortion(recipe.distortion, training=True))
     codecs = [c for c in config.refine_codecs.split(",") if c]
     ckpt = output.with_name(output.name + ".ckpt")
@@ -279,13 +278,11 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         x, side = split_side(batch_x.to(device) / recipe.unit, recipe)
         if step >= config.steps + config.refine_steps:  # a band: its own copy of the post-net, its qualities
             b = max(i for i, s0 in enumerate(band_starts) if step >= s0)
-            codec, lo, hi, _ = config.post_bands[b]
-            k = band_index[(str(codec), int(lo), int(hi))]
+            codec, lo, hi, _ = bands[b]
+            k = band_index[(codec, lo, hi)]
             if step == band_starts[b]:  # from the init's band, else the post-net as the earlier stages left it
-                key = (str(codec), int(lo), int(hi))
-                model.post_bands[k - 1].load_state_dict(init_bands.get(key) or model.post_net.state_dict())
-            stats = refine_step(model, opt_bands, x, [str(codec)], (int(lo), int(hi)), rng, loss_fn.distortion, side,
-                                index=k)
+                model.post_bands[k - 1].load_state_dict(init_bands.get((codec, lo, hi)) or model.post_net.state_dict())
+            stats = refine_step(model, opt_bands, x, [codec], (lo, hi), rng, loss_fn.distortion, side, index=k)
             if step % 10 == 0:
                 bar.set_postfix(stage=f"band {codec} {lo}-{hi}", psnr=f"{stats['psnr']:.2f}")
         elif step >= config.steps:
