@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import struct
 import zlib
@@ -12,7 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from texsandwich.assets import PBR8
 from texsandwich.container import (
+    FLAG_HEADS,
     FORMAT_VERSION,
     MAGIC,
     ChecksumError,
@@ -29,8 +32,10 @@ from texsandwich.container import (
     read_tsw,
     write_tsw,
 )
+from texsandwich.heads import packed_size
 from texsandwich.models import load_model
 from texsandwich.pipeline import compress
+from texsandwich.procedural import procedural_material
 from texsandwich.recipes import get_recipe
 
 
@@ -40,13 +45,16 @@ def tsw_bytes(photo) -> bytes:
     return compress(photo[:48, :64], r, load_model("none", r), "jpeg", 60).data
 
 
-def rewrite_manifest(data: bytes, edit, version: int = 1) -> bytes:
-    """Apply ``edit`` to the manifest JSON and re-seal it with a valid header and CRC."""
-    length = struct.unpack_from(">I", data, 12)[0]
+def rewrite_manifest(data: bytes, edit, version: int = FORMAT_VERSION) -> bytes:
+    """Apply ``edit`` to the manifest JSON and re-seal it with a valid header and CRC (versions before 3
+    store the complete streams, so those are written out unpacked)."""
+    flags, length = struct.unpack_from(">HI", data, 10)
     manifest = json.loads(inflate(data[20 : 20 + length]))
     edit(manifest)
     body = deflate(json.dumps(manifest, separators=(",", ":")).encode())
-    return struct.pack(">8sHHII", MAGIC, version, 0, len(body), zlib.crc32(body)) + body + data[20 + length :]
+    rest = data[20 + length :] if version >= 3 else b"".join(read_tsw(data).streams)
+    flags = flags if version >= 3 else 0
+    return struct.pack(">8sHHII", MAGIC, version, flags, len(body), zlib.crc32(body)) + body + rest
 
 
 def stored_manifest(data: bytes) -> dict:
@@ -58,8 +66,49 @@ def test_round_trip(tsw_bytes):
     assert tsw.manifest.recipe == "rgb-444"
     assert tsw.manifest.model_id == "none"
     assert (tsw.manifest.width, tsw.manifest.height) == (64, 48)
-    assert sum(len(s) for s in tsw.streams) + 20 + struct.unpack_from(">I", tsw_bytes, 12)[0] == len(tsw_bytes)
-    assert all(s.startswith(b"\xff\xd8") for s in tsw.streams), "streams are complete JPEG files"
+    assert all(s.startswith(b"\xff\xd8") and s.endswith(b"\xff\xd9") for s in tsw.streams), "complete JPEGs"
+    assert [(m.size, m.crc32) for m in tsw.manifest.streams] == [(len(s), zlib.crc32(s)) for s in tsw.streams]
+
+
+def test_stream_heads_are_packed_once_and_rebuilt_byte_for_byte(photo):
+    """Version 3 stores the boxes in front of each HEIC's coded data as one deflate stream: eight 4:0:0
+    planes of a pbr8 material pay ~100 bytes of heads instead of ~3 KB, and every stream comes back as the
+    exact file the codec wrote (its CRC is checked on the rebuilt file; a plain decoder reads it)."""
+    r = get_recipe("pbr8-400")
+    c = compress(procedural_material(64, 64, seed=3).stack(PBR8), r, load_model("none", r), "heic", 30)
+    assert struct.unpack_from(">H", c.data, 10)[0] == FLAG_HEADS
+    tsw = read_tsw(c.data)
+    assert len(tsw.streams) == 8 and all(s[4:8] == b"ftyp" for s in tsw.streams)
+    plain = sum(len(s) for s in tsw.streams)
+    saved = plain + 20 + struct.unpack_from(">I", c.data, 12)[0] - len(c.data)
+    assert saved > 7 * 340, f"packing saved only {saved} bytes of eight ~370-byte heads"
+    pillow_heif = pytest.importorskip("pillow_heif")
+    for s in tsw.streams:
+        assert pillow_heif.open_heif(io.BytesIO(s)).size == (64, 64)
+    assert write_tsw(tsw.manifest, tsw.streams) == c.data, "writing is deterministic"
+
+
+def test_damaged_heads_are_corrupt_not_crashes(photo):
+    r = get_recipe("rgb-444")
+    data = compress(photo[:32, :32], r, load_model("none", r), "heic", 40).data
+    start = 20 + struct.unpack_from(">I", data, 12)[0]
+    for pos in (start, start + 3, start + 8):
+        bad = bytearray(data)
+        bad[pos] ^= 0x5A
+        with pytest.raises(TswError):
+            read_tsw(bytes(bad))
+    unflagged = data[:10] + struct.pack(">H", 0) + data[12:]
+    with pytest.raises(TswError):
+        read_tsw(unflagged)
+    with pytest.raises(CorruptError):  # the heads flag needs version 3
+        read_tsw(data[:8] + struct.pack(">HH", 2, FLAG_HEADS) + data[12:])
+
+
+def test_packed_size_counts_what_packing_gives_a_baseline(photo):
+    r = get_recipe("rgb-444")
+    streams = read_tsw(compress(photo[:32, :32], r, load_model("none", r), "heic", 40).data).streams * 5
+    assert packed_size("heic", streams) < sum(len(s) for s in streams) - 4 * 340
+    assert packed_size("heic", [b"not a heic file"]) == 15
 
 
 def test_each_failure_has_its_error(tsw_bytes):
@@ -110,7 +159,7 @@ def test_model_mismatch_is_refused(tsw_bytes):
 
 
 def test_manifest_names_a_model_by_a_64_bit_fingerprint_and_reads_version_1_full_hashes(tsw_bytes):
-    """Version 2 stores 16 hex digits of the weights' SHA-256 (~35 bytes less per file); version-1 files
+    """Versions 2 and 3 store 16 hex digits of the weights' SHA-256 (~35 bytes less per file); version-1 files
     with all 64 still read, and both refuse a model whose hash differs within what they store."""
     sha = hashlib.sha256(b"weights").hexdigest()
     v2 = rewrite_manifest(tsw_bytes, lambda m: m["model"].update(id="x", sha256=sha[:16]), version=2)
@@ -124,8 +173,8 @@ def test_manifest_names_a_model_by_a_64_bit_fingerprint_and_reads_version_1_full
             check_model(m, "x", "none")
     with pytest.raises(ModelMismatchError):  # the bits a version-1 file stores beyond the fingerprint count
         check_model(read_tsw(v1).manifest, "x", sha[:-1] + ("0" if sha[-1] != "0" else "1"))
-    rewritten = write_tsw(read_tsw(v1).manifest, read_tsw(v1).streams)  # re-saving writes version 2
-    assert struct.unpack_from(">H", rewritten, 8)[0] == FORMAT_VERSION == 2
+    rewritten = write_tsw(read_tsw(v1).manifest, read_tsw(v1).streams)  # re-saving writes version 3
+    assert struct.unpack_from(">H", rewritten, 8)[0] == FORMAT_VERSION == 3
     assert stored_manifest(rewritten)["model"]["sha256"] == sha[:16] and len(rewritten) < len(v1) - 25
     assert fingerprint(sha) == sha[:16] and fingerprint("none") == "none"
 
@@ -148,3 +197,11 @@ def test_fuzz_truncation_and_byte_flips_raise_only_tsw_errors(tsw_bytes, data):
 def test_fuzz_arbitrary_bytes(blob):
     with contextlib.suppress(TswError):
         read_tsw(MAGIC + blob)
+
+
+def test_heads_dictionary_is_pinned_by_the_format_version():
+    """The preset dictionary is part of format 3: a different one would make every version-3 file unreadable."""
+    from texsandwich.heads import dictionary
+
+    assert hashlib.sha256(dictionary()).hexdigest() == (
+        "d8e886dc7fe7e8a5bae301c1046e343bcc06eb5db87bb8df76b96eb3ec030e28")

@@ -177,9 +177,15 @@ def test_evaluation_report_and_plot(tmp_path, example_dir):
     report = evaluate(r, files, [load_model("none", r)], "jpeg", [30, 60, 90], progress=False)
     write_report(report, tmp_path / "rep")
     data = json.loads((tmp_path / "rep" / "report.json").read_text())
-    assert {c["name"] for c in data["curves"]} == {"none", "jpeg ycbcr-420", "jpeg ycbcr-444"}
+    names = {"none", "jpeg ycbcr-420", "jpeg ycbcr-444"}
+    assert {c["name"] for c in data["curves"]} == names | {f"{n} (packed heads)" for n in names - {"none"}}
     assert len(data["curves"][0]["images"]) == 2
     assert data["summary"]["bd_rate_percent"] is not None
+    curves = {c["name"]: c for c in data["curves"]}
+    for n in names - {"none"}:  # the control: same reconstructions, fewer bytes (JPEG marker heads packed)
+        plain, packed = curves[n]["mean"], curves[f"{n} (packed heads)"]["mean"]
+        assert all(a["psnr"] == b["psnr"] and b["bpp"] < a["bpp"] for a, b in zip(plain, packed, strict=True))
+    assert data["summary_packed_baselines"]["bd_rate_percent"] > data["summary"]["bd_rate_percent"]
     assert (tmp_path / "rep" / "rd.png").stat().st_size > 10_000
 
 

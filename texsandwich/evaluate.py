@@ -1,7 +1,10 @@
 """Rate-distortion evaluation with real codecs: the sandwich through the ``.tsw`` path vs the plain codec.
 
 Every point is a real encode and decode: the sandwich's rate is the size of the complete ``.tsw`` file
-(header, manifest and streams), the baseline's the size of the plain HEIC/JPEG file. Curves are the
+(header, manifest and streams), the baseline's the size of the plain HEIC/JPEG files. Because the
+``.tsw`` stores the box/marker heads of its streams once (:mod:`texsandwich.heads`), every report also
+carries a *control*: each baseline with its files' heads packed the same way, and the BD numbers
+against those (``summary_packed_baselines``), so a reader sees what packing alone is worth. Curves are the
 average over images of bpp and PSNR at each quality setting; several models of a recipe are compared
 through their envelope (the best model at every rate), and so are the baseline's variants (best of
 YCbCr 4:2:0 and 4:4:4 at every rate); the pooled Pareto points are reported too. BD-rate and BD-PSNR
@@ -22,9 +25,10 @@ from tqdm import tqdm
 
 from texsandwich.distortion import measure
 from texsandwich.fsutil import atomic_write
+from texsandwich.heads import packed_size
 from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
-from texsandwich.pipeline import baseline, compress, lossless
+from texsandwich.pipeline import baseline_files, compress, lossless
 from texsandwich.recipes import Recipe
 from texsandwich.renders import RenderedQuality, RenderOptions
 from texsandwich.sources import Source, read_sources
@@ -36,7 +40,7 @@ DEFAULT_QUALITIES = {"heic": [10, 20, 30, 40, 50, 60, 70, 80, 90], "jpeg": [10, 
 class Curve:
     name: str
     kind: str
-    """'sandwich' or 'baseline'"""
+    """'sandwich', 'baseline', or 'control' (a baseline's points with its heads packed; not in any front)"""
     qualities: list[int]
     per_image: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     """image -> [(bpp, psnr)] in quality order"""
@@ -111,6 +115,7 @@ def evaluate(
     curves = [Curve(m.model_id if f or len(flags) == 1 else f"{m.model_id} (no filter)", "sandwich", qualities)
               for m, f in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
+    controls = [Curve(f"{codec} {b.name} (packed heads)", "control", qualities) for b in recipe.baselines]
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
     bar = tqdm(files, unit="image", disable=not progress)
@@ -142,12 +147,16 @@ def evaluate(
                 curve.per_image[name] = pts
             if recipe.ceiling:
                 ceiling[name] = measure(recipe.distortion, lossless(image, recipe.ceiling), image, src.side)["psnr"]
-            for curve, base in zip(curves[len(runs):], recipe.baselines, strict=True):
-                pts = []
+            for curve, control, base in zip(curves[len(runs):], controls, recipe.baselines, strict=True):
+                pts, packed = [], []
                 for q in qualities:
-                    data, rec = baseline(image, base, codec, q)
-                    pts.append((8 * len(data) / pixels, quality(rec, src, curve)))
+                    files, rec = baseline_files(image, base, codec, q)
+                    pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
+                    packed.append((8 * packed_size(codec, files) / pixels, pts[-1][1]))
                 curve.per_image[name] = pts
+                control.per_image[name] = packed
+                control.per_image_render = curve.per_image_render  # the same reconstructions
+    curves += controls
     if rendered is not None:
         rendered.close()
     report: dict[str, Any] = {
@@ -171,10 +180,13 @@ def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[
     """Fronts and BD numbers of a report, from its curves."""
     sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
     baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
+    control_curves = [c.mean() for c in curves if c.kind == "control"]
     return {
         "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
         "baseline_front": pareto([p for c in baseline_curves for p in c]),
         "summary": bd_summary(baseline_curves, sandwich_curves, bpp_range),
+        **({"summary_packed_baselines": bd_summary(control_curves, sandwich_curves, bpp_range)}
+           if control_curves else {}),
         "per_model": {c.name: bd_summary(baseline_curves, [c.mean()], bpp_range)
                       for c in curves if c.kind == "sandwich"},
         # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
@@ -230,6 +242,8 @@ def plot(report: dict[str, Any], path: Path) -> None:
     for ax, (key, ylabel, s) in zip(axes[0], panels, strict=True):
         for c in report["curves"]:
             pts = c.get(key) or []
+            if c["kind"] == "control":
+                continue  # numbers only (summary_packed_baselines): the curves sit just left of the baselines
             style = "-o" if c["kind"] == "sandwich" else "--s"
             ax.plot([p["bpp"] for p in pts], [p["psnr"] for p in pts], style, ms=3, lw=1.2, label=c["name"])
         n = len(render.get("sources", [])) if key == "render_mean" else len(report["images"])
@@ -272,6 +286,10 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
     lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
                  + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
+    p = report.get("summary_packed_baselines")
+    if p:
+        lines.append(f"  control, baselines with packed heads: BD-rate {f(p['bd_rate_percent'], '+.2f')}%  "
+                     f"BD-PSNR {f(p['bd_psnr_db'], '+.2f')} dB")
     if report.get("ceiling"):
         lines.append(f"  ceiling ({report['ceiling']['name']}): PSNR {report['ceiling']['psnr']:.2f} dB")
     for pair, v in (report.get("pairwise") or {}).items():

@@ -262,7 +262,13 @@ def lossless(image: np.ndarray, adapter: str) -> np.ndarray:
 
 @torch.no_grad()
 def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[bytes, np.ndarray]:
-    """The plain codec on the source, part by part: every file concatenated, and the reconstruction.
+    """The plain codec on the source, part by part: every file concatenated, and the reconstruction."""
+    files, out = baseline_files(image, base, codec, quality)
+    return b"".join(files), out
+
+
+def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[list[bytes], np.ndarray]:
+    """The plain codec on the source, part by part: each file, and the reconstruction.
 
     A 'native' part goes through the codec's own colour path (YCbCr or gray), as a user would save it;
     a 'raw' part codes its planes as they are (no colour conversion) through the layout code.
@@ -295,4 +301,4 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
         if part.scale == 2:
             rec = upscale2(rec[..., : -(-h // 2), : -(-w // 2)])[..., :h, :w]
         out[..., list(part.channels)] = to_image(rec * unit, bits)
-    return b"".join(files), out
+    return files, out

@@ -58,7 +58,7 @@ def main() -> None:
         over.append(extra)
         worst = max(worst, extra / (0.01 * len(plain) + 300))
         pct = 100 * extra / len(plain)
-        print(f"{f.name:24s} tsw {len(c.data):8d}  plain {len(plain):8d}  +{extra:4d} B ({pct:.2f}%)"
+        print(f"{f.name:24s} tsw {len(c.data):8d}  plain {len(plain):8d}  {extra:+5d} B ({pct:+.2f}%)"
               f"  identical={same}  PSNR {psnr(c.reconstruction, image):.2f} dB")
     print(f"{len(files)} images from {args.data}: overhead median {statistics.median(over)} B, max {max(over)} B; "
           f"worst use of the 1%+300 B allowance {100 * worst:.0f}%; all pixels identical: {identical}")
