@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,10 @@ def test_compress_info_unpack_decompress_single_file(capsys, images, tmp_path):
     assert info["file_bytes"] == tsw.stat().st_size and info["manifest"]["codec"]["quality"] == 60
     code, out, _ = run(capsys, "info", str(tsw))
     assert code == 0 and "rgb-444" in out
+    heads = next(line for line in out.splitlines() if line.startswith("heads"))
+    found = re.findall(r"([\d,]+) bytes of stream heads.* in ([\d,]+)", heads)[0]
+    raw, stored = (int(v.replace(",", "")) for v in found)
+    assert raw > 300 and stored < raw / 4, heads  # one HEIC's boxes, packed against the dictionary
     code, out, _ = run(capsys, "unpack", str(tsw), "-o", str(tmp_path / "planes"))
     assert code == 0
     heic = tmp_path / "planes" / "c.0.heic"

@@ -32,6 +32,7 @@ from texsandwich.gltf import (
 )
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, write_hdr
+from texsandwich.heads import head_length
 from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
@@ -355,7 +356,6 @@ def info(source: Path, as_json: bool) -> None:
     tsw = read_tsw_file(source)
     m = tsw.manifest
     total = source.stat().st_size
-    payload = sum(len(s) for s in tsw.streams)
     if as_json:
         click.echo(json.dumps({"file_bytes": total, "manifest": m.to_json()}, indent=2))
         return
@@ -378,7 +378,12 @@ def info(source: Path, as_json: bool) -> None:
     ]
     for i, (g, st) in enumerate(zip(m.layout.groups, m.streams, strict=True)):
         rows.append((f"stream {i}", f"{g.chroma} planes {list(g.planes)}: {st.size:,} bytes, crc32 {st.crc32:08x}"))
-    rows.append(("overhead", f"{total - payload:,} bytes (header {HEADER_BYTES} + manifest)"))
+    heads = sum(head_length(m.codec, st) for st in tsw.streams) if tsw.heads_bytes else 0
+    rows.append(("overhead", f"{HEADER_BYTES + tsw.manifest_bytes:,} bytes (header {HEADER_BYTES} + manifest "
+                             f"{tsw.manifest_bytes})"))
+    if tsw.heads_bytes:
+        rows.append(("heads", f"{heads:,} bytes of stream heads (HEIC boxes / JPEG markers) stored in "
+                              f"{tsw.heads_bytes:,}; the streams above are the complete files"))
     rows.append(("encoder", m.encoder))
     for k, v in rows:
         click.echo(f"{k:10s} {v}")

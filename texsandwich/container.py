@@ -229,6 +229,10 @@ class Tsw:
 
     manifest: Manifest
     streams: tuple[bytes, ...]
+    manifest_bytes: int = 0
+    """Stored (deflated) manifest size."""
+    heads_bytes: int = 0
+    """Stored size of the packed stream heads (0: streams stored whole, as in versions 1 and 2)."""
 
 
 # A preset deflate dictionary (RFC 1950 style, fixed by FORMAT_VERSION): a typical manifest, so that keys
@@ -302,11 +306,13 @@ def read_tsw(data: bytes) -> Tsw:
     streams = []
     pos = end
     heads = [b""] * len(manifest.streams)
+    pos_heads_end = end
     if flags & FLAG_HEADS:
         try:
             heads, pos = stream_heads.unpack(manifest.codec, data, end, len(manifest.streams))
         except stream_heads.HeadError as e:
             raise CorruptError(f".tsw {e} (file is corrupt or truncated)") from None
+        pos_heads_end = pos
     for i, (s, head) in enumerate(zip(manifest.streams, heads, strict=True)):
         size = s.size - len(head)
         if size < 0:
@@ -320,7 +326,7 @@ def read_tsw(data: bytes) -> Tsw:
         pos += size
     if pos != len(data):
         raise CorruptError(f".tsw file has {len(data) - pos} unexpected trailing bytes")
-    return Tsw(manifest, tuple(streams))
+    return Tsw(manifest, tuple(streams), length, (pos_heads_end - end) if flags & FLAG_HEADS else 0)
 
 
 def fingerprint(sha256: str) -> str:
