@@ -203,6 +203,9 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @click.option("--normal-filter/--no-normal-filter", default=True, show_default=True,
               help="Normal-map and material recipes: fit the integrability post-filter and send its gains "
                    "(about 75 bytes); off gives the networks' output as it is.")
+@click.option("--allocate/--no-allocate", default=True, show_default=True,
+              help="Material recipes: choose per-map quality offsets for each file by measuring the shaded "
+                   "error of real encodes (slower encoding; decoding is unchanged).")
 @click.option("--model", "model_spec", default=None,
               help="Zoo id, a .safetensors file, or 'none' (the plain-codec adaptation) "
                    "[default: the recipe's zoo model].")
@@ -211,8 +214,8 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @_quiet
 @_progress
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
-             step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, model_spec: str | None,
-             jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
+             step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, allocate: bool,
+             model_spec: str | None, jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
     SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
@@ -253,7 +256,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             progress.event("step", asset=j.name, done=k + 1, total=n, what=r.name)
 
         before, after, reports = compress_gltf(j.source, j.output, forced, models, codec, quality, step,
-                                               int(bit_depth), on_material, target_psnr)
+                                               int(bit_depth), on_material, target_psnr, allocate)
         psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" + (f" (q{r.quality})" if target_psnr else "")
                           for r in reports)
         return Result(j, before, after, f"{j.source} -> {j.output}: {len(reports)} material(s), "
@@ -268,7 +271,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         src = read_source(j.source, recipe)
         image = src.array
         c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
-                           normal_filter=normal_filter)
+                           normal_filter=normal_filter, allocate=allocate)
         j.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(j.output, c.data)
         h, w = image.shape[:2]
@@ -373,7 +376,8 @@ def info(source: Path, as_json: bool) -> None:
           if m.postfilter else []),
         ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"
                   + (f", chroma QP offsets Cb {s.chroma_qp[0]:+d} Cr {s.chroma_qp[1]:+d}" if s.chroma_qp != (0, 0)
-                     else "")),
+                     else "")
+                  + (f", per-image quality offsets {list(m.offsets)}" if m.offsets else "")),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]
     for i, (g, st) in enumerate(zip(m.layout.groups, m.streams, strict=True)):
@@ -522,6 +526,9 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("--normal-filter", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
               help="Recipes with a normal map: the encoder's integrability post-filter on, off, or both ways "
                    "(each model twice, the control as 'ID (no filter)').")
+@click.option("--allocate", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
+              help="Material recipes: the encoder's per-file quality offsets on, off, or both ways (the control "
+                   "as 'ID (uniform)').")
 @click.option("--render", "with_render", is_flag=True,
               help="Also render every point of glTF sources (materials of a mesh) and report rendered PSNR.")
 @click.option("--render-views", type=click.IntRange(1, 256), default=8, show_default=True)
@@ -533,7 +540,7 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
              bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, normal_filter: str,
-             with_render: bool,
+             allocate: str, with_render: bool,
              render_views: int, render_lights: int, render_size: int, backend: str, output: Path,
              quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
@@ -557,7 +564,8 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
-                      progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter)
+                      progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter,
+                      allocate=allocate)
     write_report(report, output)
     click.echo(format_summary(report))
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")

@@ -112,6 +112,10 @@ class Manifest:
     postfilter: NormalFilter | None = None
     """Recipes with a normal map: the per-band gains of the integrability filter the encoder fitted
     (:mod:`texsandwich.postfilter`), applied after the post-net; absent = none."""
+    offsets: tuple[int, ...] = ()
+    """Quality offsets, one per codec image of the layout, that the encoder's per-file allocation chose
+    (:mod:`texsandwich.allocation`); the nominal quality picks post-net bands. Absent = all 0. Decoding
+    does not need them (every stream describes itself); they record how the file was made."""
 
     def to_json(self) -> dict[str, Any]:
         settings = self.settings.to_json()
@@ -127,7 +131,7 @@ class Manifest:
                 **({"tone": self.tone.to_json()} if self.tone else {}),
             },
             "layout": self.layout.to_json(),
-            "codec": {"name": self.codec, **settings},
+            "codec": {"name": self.codec, **settings, **({"offsets": list(self.offsets)} if self.offsets else {})},
             "streams": [{"bytes": s.size, "crc32": f"{s.crc32:08x}"} for s in self.streams],
             "encoder": self.encoder,
             **({"side": list(self.side)} if self.side else {}),
@@ -175,12 +179,17 @@ class Manifest:
             raise ValueError("a tone curve maps 16-bit sources only")
         layout = Layout.from_json(d["layout"])
         codec = d["codec"]
-        _keys({k: v for k, v in codec.items() if k != "chroma_qp"} if isinstance(codec, dict) else codec,
-              {"name", "mode", "quality", "step", "bit_depth"}, "codec")
+        _keys({k: v for k, v in codec.items() if k not in ("chroma_qp", "offsets")} if isinstance(codec, dict)
+              else codec, {"name", "mode", "quality", "step", "bit_depth"}, "codec")
         name = _typed(codec["name"], str, "codec name")
         if name not in CODECS:
             raise ValueError(f"unknown codec {name!r}")
-        settings = CodecSettings.from_json({"chroma": layout.chroma, **{k: codec[k] for k in codec if k != "name"}})
+        settings = CodecSettings.from_json(
+            {"chroma": layout.chroma, **{k: codec[k] for k in codec if k not in ("name", "offsets")}})
+        offsets = tuple(_int(o, -100, 100, "quality offset") for o in _typed(codec.get("offsets", []), list,
+                                                                                  "offsets"))
+        if "offsets" in codec and (not any(offsets) or len(offsets) != len(layout.groups) or settings.quality is None):
+            raise ValueError(f"offsets must be one per codec image ({len(layout.groups)}), not all 0, with a quality")
         streams_json = _typed(d["streams"], list, "streams")
         if len(streams_json) != len(layout.groups) + len(side):
             raise ValueError(f"{len(streams_json)} streams for a layout of {len(layout.groups)} codec images"
@@ -198,7 +207,7 @@ class Manifest:
             streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
             transfer=hdr.get("transfer"), source_format=hdr.get("format"),
             tone=ToneCurve.from_json(hdr["tone"]) if "tone" in hdr else None,
-            postfilter=NormalFilter.from_json(d["postfilter"]) if "postfilter" in d else None,
+            postfilter=NormalFilter.from_json(d["postfilter"]) if "postfilter" in d else None, offsets=offsets,
         )
 
 

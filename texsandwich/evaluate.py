@@ -98,22 +98,26 @@ def bd_summary(
 def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
-    bit_depth: int = 8, normal_filter: str = "on",
+    bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on",
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
     for sources that are materials of a glTF (the asset is rendered with the reconstruction in place).
 
     ``normal_filter`` ('on', 'off', 'both'): recipes with a normal map are measured with the encoder's
     integrability post-filter, without it, or both ways (the second as ``ID (no filter)``, the control
-    that shows what the filter alone adds).
+    that shows what the filter alone adds). ``allocate`` likewise for recipes with a per-file allocation
+    search (:mod:`texsandwich.rdo`); its control is ``ID (uniform)``, every image at the nominal quality.
     """
-    if normal_filter not in ("on", "off", "both"):
-        raise ValueError(f"normal_filter must be 'on', 'off' or 'both', not {normal_filter!r}")
-    flags = {"on": (True,), "off": (False,), "both": (True, False)}[normal_filter] if recipe.normal_at is not None \
-        else (True,)
-    runs = [(m, f) for m in models for f in flags]
-    curves = [Curve(m.model_id if f or len(flags) == 1 else f"{m.model_id} (no filter)", "sandwich", qualities)
-              for m, f in runs]
+    for name, v in (("normal_filter", normal_filter), ("allocate", allocate)):
+        if v not in ("on", "off", "both"):
+            raise ValueError(f"{name} must be 'on', 'off' or 'both', not {v!r}")
+    ways = {"on": (True,), "off": (False,), "both": (True, False)}
+    flags = ways[normal_filter] if recipe.normal_at is not None else (True,)
+    allocs = ways[allocate] if recipe.allocation is not None else (True,)
+    runs = [(m, f, a) for m in models for f in flags for a in allocs]
+    curves = [Curve(m.model_id + ("" if f or len(flags) == 1 else " (no filter)")
+                    + ("" if a or len(allocs) == 1 else " (uniform)"), "sandwich", qualities)
+              for m, f, a in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     controls = [Curve(f"{codec} {b.name} (packed heads)", "control", qualities) for b in recipe.baselines]
     started = time.monotonic()
@@ -139,10 +143,11 @@ def evaluate(
             names.append(name)
             image = src.array
             pixels = image.shape[0] * image.shape[1]
-            for curve, (model, filt) in zip(curves, runs, strict=False):
+            for curve, (model, filt, alloc) in zip(curves, runs, strict=False):
                 pts = []
                 for q in qualities:
-                    c = compress(image, recipe, model, codec, q, bit_depth=bit_depth, normal_filter=filt)
+                    c = compress(image, recipe, model, codec, q, bit_depth=bit_depth, normal_filter=filt,
+                                 allocate=alloc, measure_side=src.side)
                     pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
                 curve.per_image[name] = pts
             if recipe.ceiling:
@@ -169,6 +174,7 @@ def evaluate(
         "render": _render_summary(curves, bpp_range, render),
         "bottleneck_bit_depth": bit_depth,
         **({"normal_filter": normal_filter} if recipe.normal_at is not None else {}),
+        **({"allocate": allocate} if recipe.allocation is not None else {}),
         "ceiling": ({"name": f"{recipe.ceiling} lossless (the best any 8-bit transport of this kind can do)",
                      "psnr": float(np.mean(list(ceiling.values()))), "images": ceiling} if ceiling else None),
         "seconds": time.monotonic() - started,

@@ -118,9 +118,9 @@ class _Coder:
     """Codes a glTF's materials; keeps what per-texture materials share (an image is coded once)."""
 
     def __init__(self, gltf, src: Path, stem: str, models: Callable[[Recipe], SandwichModel], codec: str,
-                 step: int | None, bit_depth: int) -> None:
+                 step: int | None, bit_depth: int, allocate: bool = True) -> None:
         self.gltf, self.src, self.stem, self.models = gltf, src, stem, models
-        self.codec, self.step, self.bit_depth = codec, step, bit_depth
+        self.codec, self.step, self.bit_depth, self.allocate = codec, step, bit_depth, allocate
         self.covered: dict[int, tuple[str, str]] = {}
         self.decoded_images: dict[int, np.ndarray] = {}
 
@@ -129,7 +129,7 @@ class _Coder:
             recipe = get_recipe(rid)
             s = from_material(gm.material, recipe)
             c = compress_image(s.array, recipe, self.models(recipe), self.codec, quality, self.step,
-                               self.bit_depth, side=s.side)
+                               self.bit_depth, side=s.side, allocate=self.allocate)
             name = tsw_name(self.stem, k, gm)
             decoded = Material.from_stack(gm.name, c.reconstruction, PBR8).maps() | decode_side(read_tsw(c.data))
             return _Coded({name: c.data}, {i: (name, role) for i, role in gm.images.items()}, {},
@@ -180,7 +180,7 @@ def search_quality(code: Callable[[int], _Coded], target: float) -> tuple[int, _
 def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[[Recipe], SandwichModel],
                   codec: str, quality: int | None, step: int | None, bit_depth: int,
                   on_material: Callable[[int, int, MaterialReport], None] | None = None,
-                  target_psnr: float | None = None) -> tuple[int, int, list[MaterialReport]]:
+                  target_psnr: float | None = None, allocate: bool = True) -> tuple[int, int, list[MaterialReport]]:
     """Compress every textured material of ``src`` into ``.tsw`` files beside ``out`` and write ``out``.
 
     With ``target_psnr`` each material gets the lowest quality whose shaded PSNR reaches it (a
@@ -190,7 +190,7 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
     """
     gltf, mats = read_gltf(src, warn_fill=forced is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth)
+    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate)
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
     reports = []
     for k, gm in enumerate(mats):

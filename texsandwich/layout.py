@@ -62,9 +62,16 @@ class Layout:
         out.extend(Group("400", (p,)) for p in range(full, self.planes))
         return out
 
-    def settings_for(self, settings: CodecSettings) -> list[CodecSettings]:
-        """Settings of each codec image: ``settings`` with the chroma format of its group."""
-        return [replace(settings, chroma=g.chroma) for g in self.groups]
+    def settings_for(self, settings: CodecSettings, offsets: tuple[int, ...] = ()) -> list[CodecSettings]:
+        """Settings of each codec image: ``settings`` with the chroma format of its group, and with
+        ``offsets`` (one per codec image, the encoder's per-file bit allocation) added to the quality."""
+        groups = self.groups
+        if offsets and (len(offsets) != len(groups) or settings.quality is None):
+            raise UsageError(f"quality offsets need a quality and one offset per codec image ({len(groups)})")
+        offsets = offsets or (0,) * len(groups)
+        return [replace(settings, chroma=g.chroma,
+                        **({"quality": min(100, max(0, settings.quality + o))} if o else {}))  # type: ignore[operator]
+                for g, o in zip(groups, offsets, strict=True)]
 
     @property
     def block(self) -> int:

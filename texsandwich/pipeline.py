@@ -17,8 +17,9 @@ import torch
 
 from texsandwich import __version__, postfilter
 from texsandwich.adapters import ADAPTERS
-from texsandwich.codecs import CodecSettings, at_quality, get_codec
+from texsandwich.codecs import Codec, CodecSettings, at_quality, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
+from texsandwich.distortion import measure
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
@@ -26,6 +27,7 @@ from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.postfilter import NormalFilter
 from texsandwich.proxy.quant import clip_round
+from texsandwich.rdo import choose_offsets
 from texsandwich.recipes import RECIPES, Baseline, Recipe, sample_unit
 from texsandwich.resample import downscale2, pad_to_multiple, upscale2
 from texsandwich.tiling import tiled
@@ -92,6 +94,7 @@ def compress(
     image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
     side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None, normal_filter: bool = True,
+    allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
@@ -99,6 +102,9 @@ def compress(
     images of the same codec and settings: not part of the recipe, but not lost either. ``hdr`` (16-bit
     sources) records the source's file kind and transfer function so ``decompress`` writes it back.
     ``normal_filter``: fit and send the integrability filter for recipes with a normal map (the default).
+    ``allocate``: for recipes with an allocation search (:mod:`texsandwich.rdo`), choose per-image quality
+    offsets for this file, scored by the recipe's distortion with ``measure_side`` (default ``side``: a
+    material's metallic map; mesh frames when evaluating a glTF).
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
@@ -108,13 +114,18 @@ def compress(
     # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
     source = tone.forward(to_tensor(image)) if tone else to_tensor(image) / recipe.unit
     bottleneck = tiled(model.pre, source, multiple=model_multiple(model)) * code_scale(settings)
+    offsets: tuple[int, ...] = ()
+    if allocate and recipe.allocation is not None and settings.quality is not None:
+        offsets = allocate_offsets(image, source, bottleneck, recipe, model, codec, settings,
+                                   side if measure_side is None else measure_side, normal_filter)
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
         transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None, tone=tone,
+        offsets=offsets if any(offsets) else (),
     )
-    streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings)
+    streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
@@ -131,6 +142,47 @@ def compress(
         if worth_it(gain_db, len(data), len(filtered)):
             data, manifest = filtered, candidate
     return Compressed(data, manifest, finish(decoded, manifest))
+
+
+def allocate_offsets(
+    image: np.ndarray, source: torch.Tensor, bottleneck: torch.Tensor, recipe: Recipe, model: SandwichModel,
+    codec: str, settings: CodecSettings, side: dict[str, np.ndarray] | None, normal_filter: bool,
+) -> tuple[int, ...]:
+    """Per-image quality offsets for this file (:func:`texsandwich.rdo.choose_offsets`), searched on a
+    centre crop: every candidate is real encodes (cached per image and quality), the real decoder, the
+    post-net, the post-filter the encoder would fit, and the recipe's distortion against the source."""
+    search = recipe.allocation
+    assert search is not None and settings.quality is not None
+    h, w = image.shape[:2]
+    ch, cw = min(h, search.crop), min(w, search.crop)
+    y0, x0 = (h - ch) // 32 * 16, (w - cw) // 32 * 16  # centred, on a 16-sample grid
+    rows, cols = slice(y0, y0 + ch), slice(x0, x0 + cw)
+    src_img, src = image[rows, cols], source[..., rows, cols]
+    sides = {k: v[rows, cols] for k, v in (side or {}).items()}
+    layout, c = recipe.layout, get_codec(codec)
+    images = layout.split(bottleneck[..., rows, cols])
+    base = layout.settings_for(settings)
+    cache: dict[tuple[int, int], tuple[int, list[np.ndarray]]] = {}
+
+    def coded(i: int, q: int) -> tuple[int, list[np.ndarray]]:
+        if (i, q) not in cache:
+            s = replace(base[i], quality=q)
+            data = _encode_image(c, images[i], s)
+            cache[i, q] = (len(data), c.decode(data, s))
+        return cache[i, q]
+
+    def cost(offsets: tuple[int, ...]) -> tuple[float, float]:
+        parts = [coded(i, min(100, max(0, settings.quality + o))) for i, o in enumerate(offsets)]  # type: ignore[operator]
+        y = merge_decoded([p[1] for p in parts], layout, ch, cw) / code_scale(settings)
+        out = tiled(partial(model.post, codec=codec, quality=settings.quality), y, multiple=model_multiple(model))
+        fitted = fit_postfilter(src, out, recipe.normal_at) if normal_filter and recipe.normal_at is not None else None
+        if fitted is not None:
+            out = postfilter.apply(fitted[0], out, recipe.normal_at or 0)
+        rec = to_image(out * sample_unit(recipe.bit_depth), recipe.bit_depth)
+        return 8.0 * sum(p[0] for p in parts), measure(recipe.distortion, rec, src_img, sides)["mse"]
+
+    offsets, _ = choose_offsets(cost, len(layout.groups), settings.quality, search)
+    return offsets
 
 
 FILTER_SLOPE_DB = 8.0
@@ -174,16 +226,21 @@ def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> Tone
     return fit_tone_curve(image, strength) if strength > 0 else None
 
 
-def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings) -> list[bytes]:
-    """Code a ``[1, P, H, W]`` bottleneck (code scale) as the layout's codec images: one file each."""
+def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings,
+                      offsets: tuple[int, ...] = ()) -> list[bytes]:
+    """Code a ``[1, P, H, W]`` bottleneck (code scale) as the layout's codec images: one file each
+    (``offsets``: per-image quality offsets, :meth:`Layout.settings_for`)."""
     if not torch.isfinite(y).all():
         raise CodecError("the pre-processor produced NaN or infinite bottleneck values; nothing was encoded")
     c = get_codec(codec)
-    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
-    streams = []
-    for s, planes in zip(layout.settings_for(settings), layout.split(y), strict=True):
-        streams.append(c.encode([clip_round(p[0], float(settings.peak)).numpy().astype(dtype) for p in planes], s))
-    return streams
+    return [_encode_image(c, planes, s)
+            for s, planes in zip(layout.settings_for(settings, offsets), layout.split(y), strict=True)]
+
+
+def _encode_image(c: Codec, planes: list[torch.Tensor], s: CodecSettings) -> bytes:
+    """One codec image's planes (code scale, batch of one) -> the codec's file."""
+    dtype = np.uint8 if s.bit_depth == 8 else np.uint16
+    return c.encode([clip_round(p[0], float(s.peak)).numpy().astype(dtype) for p in planes], s)
 
 
 def decode_streams(

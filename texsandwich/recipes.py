@@ -14,6 +14,7 @@ from typing import Any
 from texsandwich.adapters import ADAPTERS
 from texsandwich.errors import UsageError
 from texsandwich.layout import Layout
+from texsandwich.rdo import Allocation
 
 
 def sample_unit(bit_depth: int) -> float:
@@ -73,6 +74,9 @@ class Recipe:
     """Index of the source's normal.x channel (normal.y, normal.z follow) for recipes that carry a
     tangent-space normal map: the encoder fits the integrability post-filter on it
     (:mod:`texsandwich.postfilter`). None: no normal map, no post-filter."""
+    allocation: Allocation | None = None
+    """The encoder's per-file search for quality offsets between groups of codec images
+    (:mod:`texsandwich.rdo`); None: every image at the nominal quality."""
 
     @property
     def unit(self) -> float:
@@ -91,6 +95,7 @@ class Recipe:
             "plain_adapter": self.plain,
             "baselines": [b.to_json() for b in self.baselines],
             **({"ceiling": self.ceiling} if self.ceiling else {}),
+            **({"allocation": self.allocation.to_json()} if self.allocation else {}),
         }
 
 
@@ -161,6 +166,8 @@ RECIPES: dict[str, Recipe] = {
             "pbr8-400",
             "PBR material (albedo 3, normal 3, roughness, occlusion) over eight grayscale (4:0:0) images",
             "material", _PBR8, 8, Layout("400", 8), "shaded", "pbr8", _PBR_BASELINES, normal_at=3,
+            # albedo (Y, Cb, Cr), the two normal slopes, roughness, occlusion; the flat third normal plane stays
+            allocation=Allocation(((0, 1, 2), (3, 4), (6,), (7,))),
         ),
         Recipe(
             "normal-444",
