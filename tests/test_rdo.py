@@ -69,3 +69,19 @@ def test_allocated_file_records_its_offsets_and_decodes_to_what_the_encoder_meas
     d_plain = measure("shaded", plain.reconstruction, src)["mse"]
     d_alloc = measure("shaded", alloc.reconstruction, src)["mse"]
     assert not (len(alloc.data) > len(plain.data) and d_alloc > d_plain)
+
+
+def test_scorer_equals_measure_with_the_source_shading_cached():
+    """The allocation search scores candidates with ``mse_scorer``, which shades the source once; it must be
+    the very number ``measure`` (what every report uses) gives, with and without a metallic map."""
+    from texsandwich.distortion import mse_scorer
+
+    m = procedural_material(40, 48, seed=7)
+    src = m.stack(PBR8)
+    rng = np.random.default_rng(0)
+    rec = np.clip(src.astype(int) + rng.integers(-9, 10, src.shape), 0, 255).astype(np.uint8)
+    metal = {"metallic": (rng.random((40, 48, 1)) * 255).astype(np.uint8)}
+    for kind, side in (("shaded", None), ("shaded", metal), ("normal", None)):
+        data = src[..., 3:6] if kind == "normal" else src
+        got = rec[..., 3:6] if kind == "normal" else rec
+        assert mse_scorer(kind, data, side)(got) == pytest.approx(measure(kind, got, data, side)["mse"], rel=1e-12)

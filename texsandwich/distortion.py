@@ -13,6 +13,7 @@ Training and evaluation use the same modules, so a recipe's loss and its reporte
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -69,6 +70,33 @@ def make_distortion(kind: str, training: bool = False) -> nn.Module:
     raise ValueError(f"unknown distortion {kind!r}")
 
 
+def mse_scorer(kind: str, source: np.ndarray,
+               side: dict[str, np.ndarray] | None = None) -> Callable[[np.ndarray], float]:
+    """``rec -> MSE`` against one source, equal to ``measure(kind, rec, source, side)["mse"]``, for
+    callers that score many reconstructions of one source (the encoder's allocation search): what
+    depends only on the source -- its shading, for materials -- is computed once."""
+    x, sides = _tensor(source), {k: _tensor(v) for k, v in (side or {}).items()}
+    if kind != "shaded":
+        module = make_distortion(kind)
+        return lambda rec: float(module(_tensor(rec), x, **sides)["mse"])
+    shaded = ShadedDistortion(k=8)
+    extra = {k: sides.get(k) for k in ("metallic", "frame", "mask")}
+    with torch.no_grad():
+        ref = shaded.shade_source(x, extra["metallic"], extra["frame"])
+
+    @torch.no_grad()
+    def score(rec: np.ndarray) -> float:
+        return float(shaded(_tensor(rec), x, **extra, ref=ref)["mse"])
+
+    return score
+
+
+def _tensor(a: np.ndarray) -> torch.Tensor:
+    """``[H, W, C]`` array -> ``[1, C, H, W]`` float64 on the 0..255 scale (16-bit divided by 257)."""
+    x = torch.from_numpy(np.ascontiguousarray(a).astype(np.float64)).permute(2, 0, 1).unsqueeze(0)
+    return x / sample_unit(16) if a.dtype == np.uint16 else x
+
+
 @torch.no_grad()
 def measure(kind: str, reconstruction: np.ndarray, source: np.ndarray,
             side: dict[str, np.ndarray] | None = None) -> dict[str, float]:
@@ -77,11 +105,8 @@ def measure(kind: str, reconstruction: np.ndarray, source: np.ndarray,
     16-bit arrays are measured on the 0..255 scale (divided by 257), which gives the 16-bit PSNR
     with peak 65535 and the same MSE scale training uses.
     """
-    def t(a: np.ndarray) -> torch.Tensor:
-        x = torch.from_numpy(np.ascontiguousarray(a).astype(np.float64)).permute(2, 0, 1).unsqueeze(0)
-        return x / sample_unit(16) if a.dtype == np.uint16 else x
-
-    out = make_distortion(kind)(t(reconstruction), t(source), **{k: t(v) for k, v in (side or {}).items()})
+    out = make_distortion(kind)(_tensor(reconstruction), _tensor(source),
+                                **{k: _tensor(v) for k, v in (side or {}).items()})
     res = {k: float(v) for k, v in out.items() if k != "per_item"}
     if kind == "hdr" and source.dtype == np.uint16:
         from texsandwich.hdr.transfer import linear_psnr

@@ -19,7 +19,7 @@ from texsandwich import __version__, postfilter
 from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import Codec, CodecSettings, at_quality, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
-from texsandwich.distortion import measure
+from texsandwich.distortion import mse_scorer
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
@@ -158,7 +158,7 @@ def allocate_offsets(
     y0, x0 = (h - ch) // 32 * 16, (w - cw) // 32 * 16  # centred, on a 16-sample grid
     rows, cols = slice(y0, y0 + ch), slice(x0, x0 + cw)
     src_img, src = image[rows, cols], source[..., rows, cols]
-    sides = {k: v[rows, cols] for k, v in (side or {}).items()}
+    score = mse_scorer(recipe.distortion, src_img, {k: v[rows, cols] for k, v in (side or {}).items()})
     layout, c = recipe.layout, get_codec(codec)
     images = layout.split(bottleneck[..., rows, cols])
     base = layout.settings_for(settings)
@@ -179,7 +179,7 @@ def allocate_offsets(
         if fitted is not None:
             out = postfilter.apply(fitted[0], out, recipe.normal_at or 0)
         rec = to_image(out * sample_unit(recipe.bit_depth), recipe.bit_depth)
-        return 8.0 * sum(p[0] for p in parts), measure(recipe.distortion, rec, src_img, sides)["mse"]
+        return 8.0 * sum(p[0] for p in parts), score(rec)
 
     offsets, _ = choose_offsets(cost, len(layout.groups), settings.quality, search)
     return offsets

@@ -72,21 +72,33 @@ class ShadedDistortion(nn.Module):
         self.register_buffer("light_sphere", light, persistent=False)
         self.register_buffer("view_sphere", view, persistent=False)
 
+    def directions(self, x: torch.Tensor, frame: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The fixed (light, view) set this module shades with (evaluation mode)."""
+        return (self.light_sphere, self.view_sphere) if frame is not None else (self.light, self.view)
+
+    @torch.no_grad()
+    def shade_source(self, x: torch.Tensor, metallic: torch.Tensor | None = None,
+                     frame: torch.Tensor | None = None) -> torch.Tensor:
+        """The source's shading under the fixed set: what ``forward(..., ref=)`` reuses."""
+        return shade(x, *self.directions(x, frame), metallic, frame)
+
     def forward(self, x_hat: torch.Tensor, x: torch.Tensor, metallic: torch.Tensor | None = None,
-                frame: torch.Tensor | None = None, mask: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                frame: torch.Tensor | None = None, mask: torch.Tensor | None = None,
+                ref: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """``frame``: ``[B, 9, H, W]`` mesh frames (else flat); ``mask``: ``[B, 1, H, W]`` texels that are surface.
 
         With a mesh frame, a (texel, view) pair whose surface faces away from the viewer is not seen
-        and does not count; texels outside the mask (atlas background) never count.
+        and does not count; texels outside the mask (atlas background) never count. ``ref``: the
+        source's shading from :meth:`shade_source` (evaluation mode), for callers that score many
+        reconstructions of one source (the encoder's allocation search).
         """
         if self.random:
             light, view = random_directions(x.shape[0], self.k)
             light, view = light.to(x.device), view.to(x.device)
-        elif frame is not None:
-            light, view = self.light_sphere, self.view_sphere
         else:
-            light, view = self.light, self.view
-        ref = shade(x, light, view, metallic, frame)
+            light, view = self.directions(x, frame)
+        if ref is None or self.random:
+            ref = shade(x, light, view, metallic, frame)
         with torch.enable_grad() if x_hat.requires_grad else torch.no_grad():
             out = shade(x_hat, light, view, metallic, frame)
         err = ((out - ref) ** 2).mean(dim=2, keepdim=True)  # [B, K, 1, H, W]
