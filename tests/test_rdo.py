@@ -85,3 +85,17 @@ def test_scorer_equals_measure_with_the_source_shading_cached():
         data = src[..., 3:6] if kind == "normal" else src
         got = rec[..., 3:6] if kind == "normal" else rec
         assert mse_scorer(kind, data, side)(got) == pytest.approx(measure(kind, got, data, side)["mse"], rel=1e-12)
+
+
+def test_allocated_baseline_control_is_never_dominated_by_the_plain_baseline():
+    from texsandwich.pipeline import allocated_baseline, baseline_files
+
+    r = get_recipe("pbr8-400")
+    src = procedural_material(48, 48, seed=9).stack(PBR8)
+    base = next(b for b in r.baselines if b.name == "per-component-xy")
+    plain_files, plain_rec = baseline_files(src, base, "heic", 30)
+    files, rec = allocated_baseline(src, base, "heic", 30, "shaded")
+    assert len(files) == len(plain_files) and rec.shape == src.shape and rec.dtype == np.uint8
+    worse_rate = sum(map(len, files)) > sum(map(len, plain_files))
+    worse_dist = measure("shaded", rec, src)["mse"] > measure("shaded", plain_rec, src)["mse"]
+    assert not (worse_rate and worse_dist)

@@ -28,7 +28,7 @@ from texsandwich.fsutil import atomic_write
 from texsandwich.heads import packed_size
 from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
-from texsandwich.pipeline import baseline_files, compress, lossless
+from texsandwich.pipeline import allocated_baseline, baseline_files, compress, lossless
 from texsandwich.recipes import Recipe
 from texsandwich.renders import RenderedQuality, RenderOptions
 from texsandwich.sources import Source, read_sources
@@ -98,7 +98,7 @@ def bd_summary(
 def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
-    bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on",
+    bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on", allocated_baselines: bool = False,
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
     for sources that are materials of a glTF (the asset is rendered with the reconstruction in place).
@@ -107,6 +107,8 @@ def evaluate(
     integrability post-filter, without it, or both ways (the second as ``ID (no filter)``, the control
     that shows what the filter alone adds). ``allocate`` likewise for recipes with a per-file allocation
     search (:mod:`texsandwich.rdo`); its control is ``ID (uniform)``, every image at the nominal quality.
+    ``allocated_baselines``: also run the same search over each baseline's parts (curves of kind
+    'allocated', ``summary_allocated_baselines``): what the search is worth with no network at all.
     """
     for name, v in (("normal_filter", normal_filter), ("allocate", allocate)):
         if v not in ("on", "off", "both"):
@@ -120,6 +122,8 @@ def evaluate(
               for m, f, a in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     controls = [Curve(f"{codec} {b.name} (packed heads)", "control", qualities) for b in recipe.baselines]
+    allocated = [Curve(f"{codec} {b.name} (allocated)", "allocated", qualities)
+                 for b in recipe.baselines] if allocated_baselines else []
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
     bar = tqdm(files, unit="image", disable=not progress)
@@ -161,7 +165,13 @@ def evaluate(
                 curve.per_image[name] = pts
                 control.per_image[name] = packed
                 control.per_image_render = curve.per_image_render  # the same reconstructions
-    curves += controls
+            for curve, base in zip(allocated, recipe.baselines, strict=False):
+                pts = []
+                for q in qualities:
+                    files, rec = allocated_baseline(image, base, codec, q, recipe.distortion, src.side)
+                    pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
+                curve.per_image[name] = pts
+    curves += controls + allocated
     if rendered is not None:
         rendered.close()
     report: dict[str, Any] = {
@@ -187,12 +197,15 @@ def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[
     sandwich_curves = [c.mean() for c in curves if c.kind == "sandwich"]
     baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     control_curves = [c.mean() for c in curves if c.kind == "control"]
+    allocated_curves = [c.mean() for c in curves if c.kind == "allocated"]
     return {
         "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
         "baseline_front": pareto([p for c in baseline_curves for p in c]),
         "summary": bd_summary(baseline_curves, sandwich_curves, bpp_range),
         **({"summary_packed_baselines": bd_summary(control_curves, sandwich_curves, bpp_range)}
            if control_curves else {}),
+        **({"summary_allocated_baselines": bd_summary(allocated_curves, sandwich_curves, bpp_range)}
+           if allocated_curves else {}),
         "per_model": {c.name: bd_summary(baseline_curves, [c.mean()], bpp_range)
                       for c in curves if c.kind == "sandwich"},
         # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
@@ -248,7 +261,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
     for ax, (key, ylabel, s) in zip(axes[0], panels, strict=True):
         for c in report["curves"]:
             pts = c.get(key) or []
-            if c["kind"] == "control":
+            if c["kind"] in ("control", "allocated"):
                 continue  # numbers only (summary_packed_baselines): the curves sit just left of the baselines
             style = "-o" if c["kind"] == "sandwich" else "--s"
             ax.plot([p["bpp"] for p in pts], [p["psnr"] for p in pts], style, ms=3, lw=1.2, label=c["name"])
@@ -292,10 +305,12 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
     lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
                  + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
-    p = report.get("summary_packed_baselines")
-    if p:
-        lines.append(f"  control, baselines with packed heads: BD-rate {f(p['bd_rate_percent'], '+.2f')}%  "
-                     f"BD-PSNR {f(p['bd_psnr_db'], '+.2f')} dB")
+    for key, what in (("summary_packed_baselines", "baselines with packed heads"),
+                      ("summary_allocated_baselines", "baselines with per-file allocation")):
+        p = report.get(key)
+        if p:
+            lines.append(f"  control, {what}: BD-rate {f(p['bd_rate_percent'], '+.2f')}%  "
+                         f"BD-PSNR {f(p['bd_psnr_db'], '+.2f')} dB")
     if report.get("ceiling"):
         lines.append(f"  ceiling ({report['ceiling']['name']}): PSNR {report['ceiling']['psnr']:.2f} dB")
     for pair, v in (report.get("pairwise") or {}).items():

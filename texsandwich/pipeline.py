@@ -27,8 +27,8 @@ from texsandwich.layout import Layout
 from texsandwich.models import SandwichModel
 from texsandwich.postfilter import NormalFilter
 from texsandwich.proxy.quant import clip_round
-from texsandwich.rdo import choose_offsets
-from texsandwich.recipes import RECIPES, Baseline, Recipe, sample_unit
+from texsandwich.rdo import Allocation, choose_offsets
+from texsandwich.recipes import RECIPES, Baseline, Part, Recipe, sample_unit
 from texsandwich.resample import downscale2, pad_to_multiple, upscale2
 from texsandwich.tiling import tiled
 
@@ -324,38 +324,77 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
     return b"".join(files), out
 
 
-def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[list[bytes], np.ndarray]:
+def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int,
+                   offsets: tuple[int, ...] = ()) -> tuple[list[bytes], np.ndarray]:
     """The plain codec on the source, part by part: each file, and the reconstruction.
 
     A 'native' part goes through the codec's own colour path (YCbCr or gray), as a user would save it;
     a 'raw' part codes its planes as they are (no colour conversion) through the layout code.
+    ``offsets``: per-part quality offsets (the allocated control, :func:`allocated_baseline`).
     """
-    c = get_codec(codec)
     files: list[bytes] = []
     out = np.zeros_like(image)
+    for i, part in enumerate(base.parts):
+        q = min(100, max(0, quality + (offsets[i] if offsets else 0)))
+        part_files, rec = _baseline_part(image, part, codec, q)
+        files.extend(part_files)
+        out[..., list(part.channels)] = rec
+    return files, out
+
+
+def _baseline_part(image: np.ndarray, part: Part, codec: str, quality: int) -> tuple[list[bytes], np.ndarray]:
+    """One part of a baseline: its files and its channels' reconstruction."""
+    c = get_codec(codec)
     bits = array_bit_depth(image)
     unit = sample_unit(bits)
-    for part in base.parts:
-        adapter = ADAPTERS[part.adapter]
-        src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)])) / unit
-        if part.scale == 2:  # what a user limited to half resolution does: bicubic down, code, Lanczos3 up
-            h, w = src.shape[-2:]
-            src = downscale2(pad_to_multiple(src, 2)).round().clamp(0, 255)
-        if part.mode == "native":
-            planes = to_image(adapter.pre(src))
-            settings = CodecSettings(chroma=part.chroma, mode="native", quality=quality)
-            data = c.encode([np.ascontiguousarray(planes[..., i]) for i in range(planes.shape[2])], settings)
-            files.append(data)
-            decoded = to_tensor(np.stack(c.decode(data, settings), axis=-1).astype(np.float32))
-        else:
-            y = adapter.pre(src)
-            layout = Layout(part.chroma, y.shape[1])
-            settings = codec_settings(codec, quality, None, 8, part.chroma)
-            streams = encode_bottleneck(y, layout, codec, settings)
-            files.extend(streams)
-            decoded = merge_decoded(decode_streams(streams, layout, codec, settings), layout, *y.shape[-2:])
-        rec = adapter.post(decoded)
-        if part.scale == 2:
-            rec = upscale2(rec[..., : -(-h // 2), : -(-w // 2)])[..., :h, :w]
-        out[..., list(part.channels)] = to_image(rec * unit, bits)
-    return files, out
+    adapter = ADAPTERS[part.adapter]
+    src = to_tensor(np.ascontiguousarray(image[..., list(part.channels)])) / unit
+    if part.scale == 2:  # what a user limited to half resolution does: bicubic down, code, Lanczos3 up
+        h, w = src.shape[-2:]
+        src = downscale2(pad_to_multiple(src, 2)).round().clamp(0, 255)
+    if part.mode == "native":
+        planes = to_image(adapter.pre(src))
+        settings = CodecSettings(chroma=part.chroma, mode="native", quality=quality)
+        data = c.encode([np.ascontiguousarray(planes[..., i]) for i in range(planes.shape[2])], settings)
+        files = [data]
+        decoded = to_tensor(np.stack(c.decode(data, settings), axis=-1).astype(np.float32))
+    else:
+        y = adapter.pre(src)
+        layout = Layout(part.chroma, y.shape[1])
+        settings = codec_settings(codec, quality, None, 8, part.chroma)
+        files = encode_bottleneck(y, layout, codec, settings)
+        decoded = merge_decoded(decode_streams(files, layout, codec, settings), layout, *y.shape[-2:])
+    rec = adapter.post(decoded)
+    if part.scale == 2:
+        rec = upscale2(rec[..., : -(-h // 2), : -(-w // 2)])[..., :h, :w]
+    return files, to_image(rec * unit, bits)
+
+
+def allocated_baseline(image: np.ndarray, base: Baseline, codec: str, quality: int, kind: str,
+                       side: dict[str, np.ndarray] | None = None) -> tuple[list[bytes], np.ndarray]:
+    """The control for per-file allocation: the same search (:func:`texsandwich.rdo.choose_offsets`,
+    D + lambda R with the recipe's distortion) choosing a quality offset per *part* of a plain-codec
+    baseline -- what the search is worth without any network. On the whole image (an evaluation tool)."""
+    score = mse_scorer(kind, image, side)
+    cache: dict[tuple[int, int], tuple[list[bytes], np.ndarray]] = {}
+
+    def part_at(i: int, q: int) -> tuple[list[bytes], np.ndarray]:
+        if (i, q) not in cache:
+            cache[i, q] = _baseline_part(image, base.parts[i], codec, q)
+        return cache[i, q]
+
+    def assemble(offsets: tuple[int, ...]) -> tuple[list[bytes], np.ndarray]:
+        files, out = [], np.zeros_like(image)
+        for i, part in enumerate(base.parts):
+            f, rec = part_at(i, min(100, max(0, quality + offsets[i])))
+            files.extend(f)
+            out[..., list(part.channels)] = rec
+        return files, out
+
+    def cost(offsets: tuple[int, ...]) -> tuple[float, float]:
+        files, out = assemble(offsets)
+        return 8.0 * sum(map(len, files)), score(out)
+
+    n = len(base.parts)
+    offsets, _ = choose_offsets(cost, n, quality, Allocation(tuple((i,) for i in range(n))))
+    return assemble(offsets)
