@@ -529,9 +529,9 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("--allocate", type=click.Choice(["on", "off", "both"]), default="on", show_default=True,
               help="Material recipes: the encoder's per-file quality offsets on, off, or both ways (the control "
                    "as 'ID (uniform)').")
-@click.option("--allocated-baselines", is_flag=True,
-              help="Material recipes: also give every baseline the per-file allocation search (the control "
-                   "that shows what the search is worth without networks; slow).")
+@click.option("--allocated-baselines", default=None, metavar="NAMES",
+              help="Comma-separated baseline names (or 'all') to also run with the per-file allocation search "
+                   "over their parts: the control that shows what the search is worth without networks (slow).")
 @click.option("--render", "with_render", is_flag=True,
               help="Also render every point of glTF sources (materials of a mesh) and report rendered PSNR.")
 @click.option("--render-views", type=click.IntRange(1, 256), default=8, show_default=True)
@@ -543,7 +543,7 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
              bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, normal_filter: str,
-             allocate: str, allocated_baselines: bool, with_render: bool,
+             allocate: str, allocated_baselines: str | None, with_render: bool,
              render_views: int, render_lights: int, render_size: int, backend: str, output: Path,
              quiet: bool) -> None:
     """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
@@ -566,9 +566,13 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     render_opts = RenderOptions(render_views, render_lights, render_size, backend) if with_render else None
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
+    names = {b.name for b in recipe.baselines}
+    if allocated_baselines and set(allocated_baselines.split(",")) - names - {"all"}:
+        raise UsageError(f"--allocated-baselines: {recipe.id} has the baselines {', '.join(sorted(names))} (or 'all')")
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
                       progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter,
-                      allocate=allocate, allocated_baselines=allocated_baselines)
+                      allocate=allocate,
+                      allocated_baselines=tuple(allocated_baselines.split(",")) if allocated_baselines else ())
     write_report(report, output)
     click.echo(format_summary(report))
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")

@@ -98,7 +98,7 @@ def bd_summary(
 def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
-    bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on", allocated_baselines: bool = False,
+    bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on", allocated_baselines: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
     for sources that are materials of a glTF (the asset is rendered with the reconstruction in place).
@@ -107,8 +107,9 @@ def evaluate(
     integrability post-filter, without it, or both ways (the second as ``ID (no filter)``, the control
     that shows what the filter alone adds). ``allocate`` likewise for recipes with a per-file allocation
     search (:mod:`texsandwich.rdo`); its control is ``ID (uniform)``, every image at the nominal quality.
-    ``allocated_baselines``: also run the same search over each baseline's parts (curves of kind
-    'allocated', ``summary_allocated_baselines``): what the search is worth with no network at all.
+    ``allocated_baselines``: names of baselines ('all' for every one) to also run with the same search
+    over their parts (curves of kind 'allocated', ``summary_allocated_baselines``): what the search is
+    worth with no network at all.
     """
     for name, v in (("normal_filter", normal_filter), ("allocate", allocate)):
         if v not in ("on", "off", "both"):
@@ -122,8 +123,11 @@ def evaluate(
               for m, f, a in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     controls = [Curve(f"{codec} {b.name} (packed heads)", "control", qualities) for b in recipe.baselines]
-    allocated = [Curve(f"{codec} {b.name} (allocated)", "allocated", qualities)
-                 for b in recipe.baselines] if allocated_baselines else []
+    unknown = set(allocated_baselines) - {b.name for b in recipe.baselines} - {"all"}
+    if unknown:
+        raise ValueError(f"no baseline {sorted(unknown)} in recipe {recipe.id}")
+    chosen = [b for b in recipe.baselines if "all" in allocated_baselines or b.name in allocated_baselines]
+    allocated = [Curve(f"{codec} {b.name} (allocated)", "allocated", qualities) for b in chosen]
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
     bar = tqdm(files, unit="image", disable=not progress)
@@ -165,7 +169,7 @@ def evaluate(
                 curve.per_image[name] = pts
                 control.per_image[name] = packed
                 control.per_image_render = curve.per_image_render  # the same reconstructions
-            for curve, base in zip(allocated, recipe.baselines, strict=False):
+            for curve, base in zip(allocated, chosen, strict=True):
                 pts = []
                 for q in qualities:
                     files, rec = allocated_baseline(image, base, codec, q, recipe.distortion, src.side)
