@@ -7,8 +7,8 @@ glossier than the training ones, and gains that helped in training hurt there. T
 source, so it can measure: it codes each group at a few qualities, and picks the offsets that minimise
 ``D + lambda * R`` for this file, where D is the recipe's own distortion (texture-space shaded error for
 materials) after the real decoder, post-net and post-filter, and R the bytes. ``lambda`` is the file's own
-slope between the nominal quality and one step finer, so the chosen point lies on the file's lower
-convex hull near the nominal quality -- what an RDO encoder does inside a picture, done across planes.
+slope at the nominal quality (the geometric mean of the secants to one step coarser and one step finer),
+so the chosen point lies on the file's lower convex hull near the nominal quality -- what an RDO encoder does inside a picture, done across planes.
 
 The search is coordinate descent over the groups (±``step`` quality, at most ``reach`` away), a few
 rounds; every encode is cached, so a 512² crop of a pbr8 material costs ~20 encodes of one plane and a
@@ -17,6 +17,7 @@ dozen decodes through the post-net. The offsets go in the manifest; a decoder do
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,11 +68,18 @@ def choose_offsets(cost: Cost, images: int, quality: int, search: Allocation) ->
 
     zero = (0,) * len(search.groups)
     r0, d0 = measured(spread(zero))
-    probe = search.step if legal(search.step) else -search.step
-    r1, d1 = measured(spread((probe,) * len(search.groups)))
-    lam = abs((d0 - d1) / (r1 - r0)) if r1 != r0 else 0.0
+    slopes = []
+    for probe in (search.step, -search.step):  # the secant on each side of the nominal point
+        if legal(probe):
+            r1, d1 = measured(spread((probe,) * len(search.groups)))
+            if r1 != r0 and d1 != d0:
+                slopes.append(abs((d0 - d1) / (r1 - r0)))
+    # D(R) is convex, so the finer side's secant is flatter and the coarser side's steeper than the tangent:
+    # their geometric mean. (The finer side alone lets every group buy bits too cheaply: on 12 training
+    # normal maps a per-file Cb QP choice scored +2.5 % with it and -1.0 % with this.)
+    lam = math.exp(sum(math.log(v) for v in slopes) / len(slopes)) if slopes else 0.0
     if lam == 0.0 or d0 == 0.0:
-        return spread(zero), {"lambda": lam, "tried": 2}
+        return spread(zero), {"lambda": lam, "tried": len(costs)}
 
     def j(g: tuple[int, ...]) -> float:
         r, d = measured(spread(g))
