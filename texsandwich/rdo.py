@@ -8,7 +8,8 @@ source, so it can measure: it codes each group at a few qualities, and picks the
 ``D + lambda * R`` for this file, where D is the recipe's own distortion (texture-space shaded error for
 materials) after the real decoder, post-net and post-filter, and R the bytes. ``lambda`` is the file's own
 slope at the nominal quality (the geometric mean of the secants to one step coarser and one step finer),
-so the chosen point lies on the file's lower convex hull near the nominal quality -- what an RDO encoder does inside a picture, done across planes.
+so the chosen point lies on the file's lower convex hull near the nominal quality -- what an RDO
+encoder does inside a picture, done across planes.
 
 The search is coordinate descent over the groups (±``step`` quality, at most ``reach`` away), a few
 rounds; every encode is cached, so a 512² crop of a pbr8 material costs ~20 encodes of one plane and a
