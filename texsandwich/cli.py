@@ -566,9 +566,6 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     render_opts = RenderOptions(render_views, render_lights, render_size, backend) if with_render else None
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
-    names = {b.name for b in recipe.baselines}
-    if allocated_baselines and set(allocated_baselines.split(",")) - names - {"all"}:
-        raise UsageError(f"--allocated-baselines: {recipe.id} has the baselines {', '.join(sorted(names))} (or 'all')")
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
                       progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter,
                       allocate=allocate,

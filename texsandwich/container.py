@@ -114,7 +114,7 @@ class Manifest:
     (:mod:`texsandwich.postfilter`), applied after the post-net; absent = none."""
     offsets: tuple[int, ...] = ()
     """Quality offsets, one per codec image of the layout, that the encoder's per-file allocation chose
-    (:mod:`texsandwich.allocation`); the nominal quality picks post-net bands. Absent = all 0. Decoding
+    (:mod:`texsandwich.rdo`); the nominal quality picks post-net bands. Absent = all 0. Decoding
     does not need them (every stream describes itself); they record how the file was made."""
 
     def to_json(self) -> dict[str, Any]:
@@ -315,13 +315,13 @@ def read_tsw(data: bytes) -> Tsw:
     streams = []
     pos = end
     heads = [b""] * len(manifest.streams)
-    pos_heads_end = end
+    heads_bytes = 0
     if flags & FLAG_HEADS:
         try:
             heads, pos = stream_heads.unpack(manifest.codec, data, end, len(manifest.streams))
         except stream_heads.HeadError as e:
             raise CorruptError(f".tsw {e} (file is corrupt or truncated)") from None
-        pos_heads_end = pos
+        heads_bytes = pos - end
     for i, (s, head) in enumerate(zip(manifest.streams, heads, strict=True)):
         size = s.size - len(head)
         if size < 0:
@@ -335,7 +335,7 @@ def read_tsw(data: bytes) -> Tsw:
         pos += size
     if pos != len(data):
         raise CorruptError(f".tsw file has {len(data) - pos} unexpected trailing bytes")
-    return Tsw(manifest, tuple(streams), length, (pos_heads_end - end) if flags & FLAG_HEADS else 0)
+    return Tsw(manifest, tuple(streams), length, heads_bytes)
 
 
 def fingerprint(sha256: str) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from texsandwich.distortion import measure
+from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.heads import packed_size
 from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
@@ -123,9 +124,9 @@ def evaluate(
               for m, f, a in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     controls = [Curve(f"{codec} {b.name} (packed heads)", "control", qualities) for b in recipe.baselines]
-    unknown = set(allocated_baselines) - {b.name for b in recipe.baselines} - {"all"}
-    if unknown:
-        raise ValueError(f"no baseline {sorted(unknown)} in recipe {recipe.id}")
+    names = sorted(b.name for b in recipe.baselines)
+    if set(allocated_baselines) - set(names) - {"all"}:
+        raise UsageError(f"--allocated-baselines: {recipe.id} has the baselines {', '.join(names)} (or 'all')")
     chosen = [b for b in recipe.baselines if "all" in allocated_baselines or b.name in allocated_baselines]
     allocated = [Curve(f"{codec} {b.name} (allocated)", "allocated", qualities) for b in chosen]
     started = time.monotonic()

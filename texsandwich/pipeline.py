@@ -8,7 +8,7 @@ else is the same code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -118,12 +118,13 @@ def compress(
     if allocate and recipe.allocation is not None and settings.quality is not None:
         offsets = allocate_offsets(image, source, bottleneck, recipe, model, codec, settings,
                                    side if measure_side is None else measure_side, normal_filter)
+        offsets = offsets if any(offsets) else ()  # the manifest records offsets only when there are some
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
         transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None, tone=tone,
-        offsets=offsets if any(offsets) else (),
+        offsets=offsets,
     )
     streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
     for name in manifest.side:
@@ -161,18 +162,16 @@ def allocate_offsets(
     score = mse_scorer(recipe.distortion, src_img, {k: v[rows, cols] for k, v in (side or {}).items()})
     layout, c = recipe.layout, get_codec(codec)
     images = layout.split(bottleneck[..., rows, cols])
-    base = layout.settings_for(settings)
-    cache: dict[tuple[int, int], tuple[int, list[np.ndarray]]] = {}
+    cache: dict[tuple[int, int | None], tuple[int, list[np.ndarray]]] = {}
 
-    def coded(i: int, q: int) -> tuple[int, list[np.ndarray]]:
-        if (i, q) not in cache:
-            s = replace(base[i], quality=q)
+    def coded(i: int, s: CodecSettings) -> tuple[int, list[np.ndarray]]:
+        if (i, s.quality) not in cache:
             data = _encode_image(c, images[i], s)
-            cache[i, q] = (len(data), c.decode(data, s))
-        return cache[i, q]
+            cache[i, s.quality] = (len(data), c.decode(data, s))
+        return cache[i, s.quality]
 
     def cost(offsets: tuple[int, ...]) -> tuple[float, float]:
-        parts = [coded(i, min(100, max(0, settings.quality + o))) for i, o in enumerate(offsets)]  # type: ignore[operator]
+        parts = [coded(i, s) for i, s in enumerate(layout.settings_for(settings, offsets))]
         y = merge_decoded([p[1] for p in parts], layout, ch, cw) / code_scale(settings)
         out = tiled(partial(model.post, codec=codec, quality=settings.quality), y, multiple=model_multiple(model))
         fitted = fit_postfilter(src, out, recipe.normal_at) if normal_filter and recipe.normal_at is not None else None
@@ -324,19 +323,24 @@ def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tup
     return b"".join(files), out
 
 
-def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int,
-                   offsets: tuple[int, ...] = ()) -> tuple[list[bytes], np.ndarray]:
+def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[list[bytes], np.ndarray]:
     """The plain codec on the source, part by part: each file, and the reconstruction.
 
     A 'native' part goes through the codec's own colour path (YCbCr or gray), as a user would save it;
     a 'raw' part codes its planes as they are (no colour conversion) through the layout code.
-    ``offsets``: per-part quality offsets (the allocated control, :func:`allocated_baseline`).
     """
+    return _assemble_baseline(image, base, [quality] * len(base.parts),
+                              lambda i, q: _baseline_part(image, base.parts[i], codec, q))
+
+
+def _assemble_baseline(image: np.ndarray, base: Baseline, qualities: list[int],
+                       code_part: Callable[[int, int], tuple[list[bytes], np.ndarray]],
+                       ) -> tuple[list[bytes], np.ndarray]:
+    """Part ``i`` coded at ``qualities[i]`` by ``code_part(i, quality)``: all files, and the reconstruction."""
     files: list[bytes] = []
     out = np.zeros_like(image)
-    for i, part in enumerate(base.parts):
-        q = min(100, max(0, quality + (offsets[i] if offsets else 0)))
-        part_files, rec = _baseline_part(image, part, codec, q)
+    for i, (part, q) in enumerate(zip(base.parts, qualities, strict=True)):
+        part_files, rec = code_part(i, min(100, max(0, q)))
         files.extend(part_files)
         out[..., list(part.channels)] = rec
     return files, out
@@ -384,12 +388,7 @@ def allocated_baseline(image: np.ndarray, base: Baseline, codec: str, quality: i
         return cache[i, q]
 
     def assemble(offsets: tuple[int, ...]) -> tuple[list[bytes], np.ndarray]:
-        files, out = [], np.zeros_like(image)
-        for i, part in enumerate(base.parts):
-            f, rec = part_at(i, min(100, max(0, quality + offsets[i])))
-            files.extend(f)
-            out[..., list(part.channels)] = rec
-        return files, out
+        return _assemble_baseline(image, base, [quality + o for o in offsets], part_at)
 
     def cost(offsets: tuple[int, ...]) -> tuple[float, float]:
         files, out = assemble(offsets)

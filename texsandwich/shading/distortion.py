@@ -72,7 +72,7 @@ class ShadedDistortion(nn.Module):
         self.register_buffer("light_sphere", light, persistent=False)
         self.register_buffer("view_sphere", view, persistent=False)
 
-    def directions(self, x: torch.Tensor, frame: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def directions(self, frame: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """The fixed (light, view) set this module shades with (evaluation mode)."""
         return (self.light_sphere, self.view_sphere) if frame is not None else (self.light, self.view)
 
@@ -80,7 +80,7 @@ class ShadedDistortion(nn.Module):
     def shade_source(self, x: torch.Tensor, metallic: torch.Tensor | None = None,
                      frame: torch.Tensor | None = None) -> torch.Tensor:
         """The source's shading under the fixed set: what ``forward(..., ref=)`` reuses."""
-        return shade(x, *self.directions(x, frame), metallic, frame)
+        return shade(x, *self.directions(frame), metallic, frame)
 
     def forward(self, x_hat: torch.Tensor, x: torch.Tensor, metallic: torch.Tensor | None = None,
                 frame: torch.Tensor | None = None, mask: torch.Tensor | None = None,
@@ -96,7 +96,7 @@ class ShadedDistortion(nn.Module):
             light, view = random_directions(x.shape[0], self.k)
             light, view = light.to(x.device), view.to(x.device)
         else:
-            light, view = self.directions(x, frame)
+            light, view = self.directions(frame)
         if ref is None or self.random:
             ref = shade(x, light, view, metallic, frame)
         with torch.enable_grad() if x_hat.requires_grad else torch.no_grad():
