@@ -173,11 +173,9 @@ def allocate_offsets(
     def cost(offsets: tuple[int, ...]) -> tuple[float, float]:
         parts = [coded(i, s) for i, s in enumerate(layout.settings_for(settings, offsets))]
         y = merge_decoded([p[1] for p in parts], layout, ch, cw) / code_scale(settings)
-        out = tiled(partial(model.post, codec=codec, quality=settings.quality), y, multiple=model_multiple(model))
+        out = post_process(y, model, codec, settings.quality)
         fitted = fit_postfilter(src, out, recipe.normal_at) if normal_filter and recipe.normal_at is not None else None
-        if fitted is not None:
-            out = postfilter.apply(fitted[0], out, recipe.normal_at or 0)
-        rec = to_image(out * sample_unit(recipe.bit_depth), recipe.bit_depth)
+        rec = to_source(out, recipe, fitted[0] if fitted else None, None)
         return 8.0 * sum(p[0] for p in parts), score(rec)
 
     offsets, _ = choose_offsets(cost, len(layout.groups), settings.quality, search)
@@ -292,14 +290,31 @@ def decode_float(tsw: Tsw, model: SandwichModel) -> torch.Tensor:
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
-    return tiled(partial(model.post, codec=m.codec, quality=m.settings.quality), y, multiple=model_multiple(model))
+    return post_process(y, model, m.codec, m.settings.quality)
+
+
+def post_process(y: torch.Tensor, model: SandwichModel, codec: str, quality: int | None) -> torch.Tensor:
+    """Decoded bottleneck (0..255 scale) -> the post-net's output, tiled: shared by the decoder and the
+    encoder's allocation search, which must score exactly what the decoder will produce."""
+    return tiled(partial(model.post, codec=codec, quality=quality), y, multiple=model_multiple(model))
 
 
 def finish(out: torch.Tensor, m: Manifest) -> np.ndarray:
     """Post-filter (when the manifest has one), undo the tone curve or scale, round: the source image."""
-    if m.postfilter is not None:
-        out = postfilter.apply(m.postfilter, out, RECIPES[m.recipe].normal_at or 0, inplace=True)
-    return to_image(m.tone.inverse(out) if m.tone else out * sample_unit(m.bit_depth), m.bit_depth)
+    return to_source(out, RECIPES[m.recipe], m.postfilter, m.tone, m.bit_depth, inplace=True)
+
+
+def to_source(out: torch.Tensor, recipe: Recipe, filt: NormalFilter | None, tone: ToneCurve | None,
+              bit_depth: int | None = None, inplace: bool = False) -> np.ndarray:
+    """The decode tail after the post-net: post-filter, inverse tone curve or sample scale, rounding.
+
+    Takes the filter and tone curve directly (not a :class:`Manifest`) so that the encoder can score a
+    candidate before any manifest exists; ``bit_depth`` defaults to the recipe's.
+    """
+    depth = recipe.bit_depth if bit_depth is None else bit_depth
+    if filt is not None:
+        out = postfilter.apply(filt, out, recipe.normal_at or 0, inplace=inplace)
+    return to_image(tone.inverse(out) if tone else out * sample_unit(depth), depth)
 
 
 def array_bit_depth(image: np.ndarray) -> int:
