@@ -189,6 +189,23 @@ def test_evaluation_report_and_plot(tmp_path, example_dir):
     assert (tmp_path / "rep" / "rd.png").stat().st_size > 10_000
 
 
+def test_half_resolution_report_draws_the_full_resolution_codec_as_a_reference(tmp_path, example_dir):
+    small = tmp_path / "imgs"
+    small.mkdir()
+    Image.open(example_dir / "chelsea.png").crop((0, 0, 96, 64)).save(small / "chelsea.png")
+    r = get_recipe("rgb-hr2")
+    report = evaluate(r, sorted(small.iterdir()), [load_model("none", r)], "jpeg", [40, 90], progress=False)
+    curves = {c.get("name"): c for c in json.loads(json.dumps(report, default=float))["curves"]}
+    ref, half = curves["jpeg ycbcr-444 (reference)"], curves["jpeg bicubic-ycbcr-444"]
+    assert ref["kind"] == "reference"
+    for a, b in zip(ref["mean"], half["mean"], strict=True):  # four times the pixels: more bits, more detail
+        assert a["bpp"] > b["bpp"] and a["psnr"] > b["psnr"]
+    # never in the front the recipe is scored against
+    assert all(p[0] != ref["mean"][-1]["bpp"] for p in report["baseline_front"])
+    assert {"summary_references", "baselines_vs_references"} <= set(report) and "references" in r.to_json()
+    write_report(report, tmp_path / "rep")
+
+
 def test_refinement_stage_updates_only_the_post_net(tmp_path, example_dir):
     cfg = TrainConfig(recipe="rgb-420", data=str(example_dir), split="all", preset="lite", steps=3, crop=32,
                       batch=2, checkpoint_seconds=0)

@@ -41,7 +41,9 @@ DEFAULT_QUALITIES = {"heic": [10, 20, 30, 40, 50, 60, 70, 80, 90], "jpeg": [10, 
 class Curve:
     name: str
     kind: str
-    """'sandwich', 'baseline', or 'control' (a baseline's points with its heads packed; not in any front)"""
+    """'sandwich', 'baseline', 'control' (a baseline's points with its heads packed), 'allocated' (a baseline
+    with the per-file search) or 'reference' (a plain coding outside the recipe's constraint,
+    :attr:`Recipe.references`); only the first two make fronts"""
     qualities: list[int]
     per_image: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     """image -> [(bpp, psnr)] in quality order"""
@@ -129,6 +131,7 @@ def evaluate(
         raise UsageError(f"--allocated-baselines: {recipe.id} has the baselines {', '.join(names)} (or 'all')")
     chosen = [b for b in recipe.baselines if "all" in allocated_baselines or b.name in allocated_baselines]
     allocated = [Curve(f"{codec} {b.name} (allocated)", "allocated", qualities) for b in chosen]
+    references = [Curve(f"{codec} {b.name} (reference)", "reference", qualities) for b in recipe.references]
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
     bar = tqdm(files, unit="image", disable=not progress)
@@ -176,7 +179,13 @@ def evaluate(
                     files, rec = allocated_baseline(image, base, codec, q, recipe.distortion, src.side)
                     pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
                 curve.per_image[name] = pts
-    curves += controls + allocated
+            for curve, base in zip(references, recipe.references, strict=True):
+                pts = []
+                for q in qualities:
+                    files, rec = baseline_files(image, base, codec, q)
+                    pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
+                curve.per_image[name] = pts
+    curves += controls + allocated + references
     if rendered is not None:
         rendered.close()
     report: dict[str, Any] = {
@@ -203,6 +212,7 @@ def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[
     baseline_curves = [c.mean() for c in curves if c.kind == "baseline"]
     control_curves = [c.mean() for c in curves if c.kind == "control"]
     allocated_curves = [c.mean() for c in curves if c.kind == "allocated"]
+    reference_curves = [c.mean() for c in curves if c.kind == "reference"]
     return {
         "sandwich_front": pareto([p for c in sandwich_curves for p in c]),
         "baseline_front": pareto([p for c in baseline_curves for p in c]),
@@ -211,6 +221,10 @@ def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[
            if control_curves else {}),
         **({"summary_allocated_baselines": bd_summary(allocated_curves, sandwich_curves, bpp_range)}
            if allocated_curves else {}),
+        # the sandwich (and the baselines) against the references: how far the recipe's constraint costs
+        **({"summary_references": bd_summary(reference_curves, sandwich_curves, bpp_range),
+            "baselines_vs_references": bd_summary(reference_curves, baseline_curves, bpp_range)}
+           if reference_curves else {}),
         "per_model": {c.name: bd_summary(baseline_curves, [c.mean()], bpp_range)
                       for c in curves if c.kind == "sandwich"},
         # every model against every other (e.g. a sandwich vs the same post-net trained without its pre-net)
@@ -268,8 +282,9 @@ def plot(report: dict[str, Any], path: Path) -> None:
             pts = c.get(key) or []
             if c["kind"] in ("control", "allocated"):
                 continue  # numbers only (summary_packed_baselines): the curves sit just left of the baselines
-            style = "-o" if c["kind"] == "sandwich" else "--s"
-            ax.plot([p["bpp"] for p in pts], [p["psnr"] for p in pts], style, ms=3, lw=1.2, label=c["name"])
+            style = {"sandwich": "-o", "reference": ":^"}.get(c["kind"], "--s")
+            ax.plot([p["bpp"] for p in pts], [p["psnr"] for p in pts], style, ms=3, lw=1.2, label=c["name"],
+                    **({"alpha": 0.6} if c["kind"] == "reference" else {}))
         n = len(render.get("sources", [])) if key == "render_mean" else len(report["images"])
         what = "rendered materials" if key == "render_mean" else "images"
         title = f"{report['recipe']} over {report['codec']} ({n} {what})"
@@ -310,11 +325,13 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
     lines.append(f"  BD-rate {f(s['bd_rate_percent'], '+.2f')}%  BD-PSNR {f(s['bd_psnr_db'], '+.2f')} dB"
                  + (f"  (bpp window {report['bpp_range']})" if report["bpp_range"] else ""))
-    for key, what in (("summary_packed_baselines", "baselines with packed heads"),
-                      ("summary_allocated_baselines", "baselines with per-file allocation")):
+    for key, what in (("summary_packed_baselines", "control, baselines with packed heads"),
+                      ("summary_allocated_baselines", "control, baselines with per-file allocation"),
+                      ("summary_references", "sandwich vs the references (outside the recipe's constraint)"),
+                      ("baselines_vs_references", "baselines vs the references")):
         p = report.get(key)
         if p:
-            lines.append(f"  control, {what}: BD-rate {f(p['bd_rate_percent'], '+.2f')}%  "
+            lines.append(f"  {what}: BD-rate {f(p['bd_rate_percent'], '+.2f')}%  "
                          f"BD-PSNR {f(p['bd_psnr_db'], '+.2f')} dB")
     if report.get("ceiling"):
         lines.append(f"  ceiling ({report['ceiling']['name']}): PSNR {report['ceiling']['psnr']:.2f} dB")

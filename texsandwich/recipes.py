@@ -77,6 +77,10 @@ class Recipe:
     allocation: Allocation | None = None
     """The encoder's per-file search for quality offsets between groups of codec images
     (:mod:`texsandwich.rdo`); None: every image at the nominal quality."""
+    references: tuple[Baseline, ...] = ()
+    """Plain codings outside the recipe's constraint (e.g. the full-resolution codec for ``rgb-hr2``),
+    measured and drawn by ``eval`` for context: the question a user asks next ("is the half-resolution
+    path worth it at all?"). Never part of the baseline front the recipe's numbers are scored against."""
 
     @property
     def unit(self) -> float:
@@ -96,6 +100,7 @@ class Recipe:
             "baselines": [b.to_json() for b in self.baselines],
             **({"ceiling": self.ceiling} if self.ceiling else {}),
             **({"allocation": self.allocation.to_json()} if self.allocation else {}),
+            **({"references": [b.to_json() for b in self.references]} if self.references else {}),
         }
 
 
@@ -148,6 +153,8 @@ RECIPES: dict[str, Recipe] = {
             "RGB image at twice the codec's resolution: one half-resolution 4:4:4 bottleneck (bicubic down "
             "after the pre-net, Lanczos3 up before the post-net)",
             "rgb8", _RGB, 8, Layout("444", 3, scale=2), "mse", "identity", _HR2_BASELINES,
+            # the same codec at full resolution: what a decoder without the half-resolution limit gets
+            references=_YCBCR_BASELINES,
         ),
         Recipe(
             "hdr-444",
