@@ -150,6 +150,14 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-post-only-c19-slim", "rgb-hr2", "slim", 16.0, 0, crop=128,
                  init="rgb-hr2-ycc-post-only-slim", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
                  summary="rgb-hr2-ycc-post-only-slim with chroma x1.9 (the control of rgb-hr2-ycc-lowrate-c19-slim)"),
+        # the medium preset (two U-Net levels, ~1.9 MB fp16): trained from scratch at the low-rate lambda with
+        # the c19 plane gains, on CPU (no GPU was lent); and its matched post-only control
+        ZooEntry("rgb-hr2-ycc-c19-medium", "rgb-hr2", "medium", 64.0, 3500, crop=128, refine_steps=300,
+                 adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
+                 summary="RGB at 2x the codec's resolution as YCbCr (chroma x1.9), medium networks"),
+        ZooEntry("rgb-hr2-ycc-post-only-c19-medium", "rgb-hr2", "medium", 64.0, 0, crop=128, refine_steps=800,
+                 refine_lr=5e-4, adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
+                 summary="rgb-hr2-ycc-c19-medium's post-net alone (the control of rgb-hr2-ycc-c19-medium)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
