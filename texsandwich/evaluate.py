@@ -297,6 +297,7 @@ def plot(report: dict[str, Any], path: Path) -> None:
             ax.axhline(report["ceiling"]["psnr"], color="0.3", ls=":", lw=1.2,
                        label=f"{report['ceiling']['name'].split(' (')[0]} (LDR saturation)")
         ax.set(xlabel="bits per pixel (whole file)", ylabel=ylabel, title=title)
+        _frame_without_references(ax, report["curves"], key)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -305,6 +306,20 @@ def plot(report: dict[str, Any], path: Path) -> None:
     plt.close(fig)
     atomic_write(path, tmp.read_bytes())
     tmp.unlink()
+
+
+def _frame_without_references(ax: Any, curves: list[dict[str, Any]], key: str) -> None:
+    """Axes limits from the recipe's own curves: a reference (e.g. the full-resolution codec) runs to
+    several times their rates and would squash them into a corner; it is drawn leaving the frame."""
+    own = [p for c in curves if c["kind"] in ("sandwich", "baseline") for p in c.get(key) or []]
+    if not own or not any(c["kind"] == "reference" for c in curves):
+        return
+    right = 1.05 * max(p["bpp"] for p in own)
+    inside = own + [p for c in curves if c["kind"] == "reference" for p in c.get(key) or [] if p["bpp"] <= right]
+    lo, hi = min(p["psnr"] for p in inside), max(p["psnr"] for p in inside)
+    pad = 0.05 * (hi - lo) or 1.0
+    ax.set_xlim(0.0, right)
+    ax.set_ylim(lo - pad, hi + pad)
 
 
 def write_report(report: dict[str, Any], out_dir: Path) -> None:
