@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -164,27 +166,17 @@ def evaluate(
                 curve.per_image[name] = pts
             if recipe.ceiling:
                 ceiling[name] = measure(recipe.distortion, lossless(image, recipe.ceiling), image, src.side)["psnr"]
+            score = partial(quality, src=src)
             for curve, control, base in zip(curves[len(runs):], controls, recipe.baselines, strict=True):
-                pts, packed = [], []
-                for q in qualities:
-                    files, rec = baseline_files(image, base, codec, q)
-                    pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
-                    packed.append((8 * packed_size(codec, files) / pixels, pts[-1][1]))
-                curve.per_image[name] = pts
-                control.per_image[name] = packed
+                coded = _sweep(curve, name, pixels, qualities, partial(baseline_files, image, base, codec), score)
+                control.per_image[name] = [(8 * packed_size(codec, files) / pixels, p[1])
+                                           for files, p in zip(coded, curve.per_image[name], strict=True)]
                 control.per_image_render = curve.per_image_render  # the same reconstructions
             for curve, base in zip(allocated, chosen, strict=True):
-                pts = []
-                for q in qualities:
-                    files, rec = allocated_baseline(image, base, codec, q, recipe.distortion, src.side)
-                    pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
-                curve.per_image[name] = pts
+                _sweep(curve, name, pixels, qualities,
+                       partial(allocated_baseline, image, base, codec, kind=recipe.distortion, side=src.side), score)
             for curve, base in zip(references, recipe.references, strict=True):
-                pts = []
-                for q in qualities:
-                    files, rec = baseline_files(image, base, codec, q)
-                    pts.append((8 * sum(map(len, files)) / pixels, quality(rec, src, curve)))
-                curve.per_image[name] = pts
+                _sweep(curve, name, pixels, qualities, partial(baseline_files, image, base, codec), score)
     curves += controls + allocated + references
     if rendered is not None:
         rendered.close()
@@ -204,6 +196,20 @@ def evaluate(
         "seconds": time.monotonic() - started,
     }
     return report
+
+
+def _sweep(curve: Curve, name: str, pixels: int, qualities: list[int],
+           code: Callable[[int], tuple[list[bytes], np.ndarray]],
+           score: Callable[..., float]) -> list[list[bytes]]:
+    """One plain coding of image ``name`` at every quality: its points go on ``curve`` (``score(rec,
+    curve=curve)`` measures a reconstruction); returns each quality's files, for controls built on them."""
+    pts, coded = [], []
+    for q in qualities:
+        files, rec = code(q)
+        pts.append((8 * sum(map(len, files)) / pixels, score(rec, curve=curve)))
+        coded.append(files)
+    curve.per_image[name] = pts
+    return coded
 
 
 def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[str, Any]:
