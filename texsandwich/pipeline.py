@@ -117,7 +117,7 @@ def compress(
     offsets: tuple[int, ...] = ()
     if allocate and recipe.allocation is not None and settings.quality is not None:
         offsets = allocate_offsets(image, source, bottleneck, recipe, model, codec, settings,
-                                   side if measure_side is None else measure_side, normal_filter)
+                                   side if measure_side is None else measure_side, normal_filter, tone)
         offsets = offsets if any(offsets) else ()  # the manifest records offsets only when there are some
     manifest = Manifest(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
@@ -148,10 +148,12 @@ def compress(
 def allocate_offsets(
     image: np.ndarray, source: torch.Tensor, bottleneck: torch.Tensor, recipe: Recipe, model: SandwichModel,
     codec: str, settings: CodecSettings, side: dict[str, np.ndarray] | None, normal_filter: bool,
+    tone: ToneCurve | None = None,
 ) -> tuple[int, ...]:
     """Per-image quality offsets for this file (:func:`texsandwich.rdo.choose_offsets`), searched on a
     centre crop: every candidate is real encodes (cached per image and quality), the real decoder, the
-    post-net, the post-filter the encoder would fit, and the recipe's distortion against the source."""
+    post-net, the post-filter the encoder would fit, the inverse of the file's ``tone`` curve, and the
+    recipe's distortion against the source."""
     search = recipe.allocation
     assert search is not None and settings.quality is not None
     h, w = image.shape[:2]
@@ -175,7 +177,7 @@ def allocate_offsets(
         y = merge_decoded([p[1] for p in parts], layout, ch, cw) / code_scale(settings)
         out = post_process(y, model, codec, settings.quality)
         fitted = fit_postfilter(src, out, recipe.normal_at) if normal_filter and recipe.normal_at is not None else None
-        rec = to_source(out, recipe, fitted[0] if fitted else None, None)
+        rec = to_source(out, recipe, fitted[0] if fitted else None, tone)
         return 8.0 * sum(p[0] for p in parts), score(rec)
 
     offsets, _ = choose_offsets(cost, len(layout.groups), settings.quality, search)
