@@ -234,6 +234,25 @@ def test_a_recipe_may_default_to_another_model_for_one_codec():
     assert all(ZOO[z].recipe == rid and ZOO[z].available for (rid, _), z in CODEC_DEFAULTS.items())
 
 
+def test_train_zoo_overrides_reach_the_training_config_and_unknown_names_are_refused():
+    """tools/train_zoo.py --set/--split: a GPU run trains a zoo entry on a copy of its train split ('all')."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from texsandwich.zoo import ZOO
+    from tools.train_zoo import entry_config, parse_set
+
+    sets = parse_set(["steps=200", "refine_qualities=(10, 60)", "refine_codecs=heic"])
+    assert sets == {"steps": 200, "refine_qualities": (10, 60), "refine_codecs": "heic"}
+    c = entry_config(ZOO["rgb-hr2-ycc-c19-medium-gpu"], Path("/data"), split="all", overrides=sets)
+    assert (c.steps, c.refine_qualities, c.refine_codecs, c.split) == (200, (10, 60), "heic", "all")
+    assert (c.batch, c.preset, c.data) == (32, "medium", "/data/photos")  # the entry's own settings stay
+    with pytest.raises(SystemExit, match="no training setting named stepz"):
+        entry_config(ZOO["rgb-hr2-ycc-c19-medium-gpu"], Path("/data"), overrides={"stepz": 1})
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        parse_set(["steps"])
+
+
 def test_zoo_models_are_shipped_small_and_used_by_default(photo):
     from texsandwich.models import default_model
     from texsandwich.zoo import DEFAULTS, ZOO

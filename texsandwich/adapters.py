@@ -22,15 +22,16 @@ _YCBCR_OFFSET = torch.tensor([0.0, 128.0, 128.0], dtype=torch.float64)
 
 
 def _mix(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    return torch.einsum("oc,bchw->bohw", m.to(x.dtype), x)
+    # the constants live on the CPU; a model trained on a GPU mixes there
+    return torch.einsum("oc,bchw->bohw", m.to(x.device, x.dtype), x)
 
 
 def rgb_to_ycbcr(x: torch.Tensor) -> torch.Tensor:
-    return _mix(x, _RGB_TO_YCBCR) + _YCBCR_OFFSET.to(x.dtype).view(1, 3, 1, 1)
+    return _mix(x, _RGB_TO_YCBCR) + _YCBCR_OFFSET.to(x.device, x.dtype).view(1, 3, 1, 1)
 
 
 def ycbcr_to_rgb(y: torch.Tensor) -> torch.Tensor:
-    return _mix(y - _YCBCR_OFFSET.to(y.dtype).view(1, 3, 1, 1), torch.linalg.inv(_RGB_TO_YCBCR))
+    return _mix(y - _YCBCR_OFFSET.to(y.device, y.dtype).view(1, 3, 1, 1), torch.linalg.inv(_RGB_TO_YCBCR))
 
 
 def rgb_to_luma(x: torch.Tensor) -> torch.Tensor:

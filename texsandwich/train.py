@@ -9,6 +9,7 @@ import math
 import os
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,8 +166,13 @@ def initial_step(lmbda: float, samples_per_pixel: float) -> float:
     return float(min(max(math.sqrt(6.0 * lmbda / (math.log(2.0) * samples_per_pixel)), 2.0), 64.0))
 
 
-def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True) -> dict[str, float]:
-    """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end."""
+def train(config: TrainConfig, output: Path, resume: bool = False, progress: bool = True,
+          threads: int | None = None) -> dict[str, float]:
+    """Train, checkpointing to ``output`` + ``.ckpt`` every few minutes; export fp16 safetensors at the end.
+
+    ``threads`` caps torch's CPU threads (default: every core) so that several trainings can share a
+    machine; it is not part of the config, since it changes speed, not the model.
+    """
     recipe = get_recipe(config.recipe)
     # no steps at all is only meaningful when something else defines the model: an --init to repackage,
     # or fixed maps (an adapter, plane gains) packaged around networks that stay the identity
@@ -178,7 +184,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
         raise UsageError("steps and refine steps must be >= 0, and not both 0 (unless fine-tuning from --init)")
     if config.batch < 1 or config.crop < 16 or config.lmbda < 0:
         raise UsageError("batch must be >= 1, crop >= 16, lambda >= 0")
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(threads or os.cpu_count() or 1)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     # repackaging a model (no steps) needs no data
     busy = config.steps + config.refine_steps + sum(band_steps) > 0
@@ -340,13 +346,16 @@ def refine_step(
     """
     recipe = model.recipe
     with torch.no_grad():
-        y = model.pre(x).float().contiguous()
-        decoded = []
-        for i in range(y.shape[0]):
+        y = model.pre(x).float().contiguous().cpu()
+        jobs = []
+        for i in range(y.shape[0]):  # the draws first, in crop order: the same sequence at any thread count
             codec = codecs[int(rng.integers(len(codecs)))]
             q = int(rng.integers(qualities[0], qualities[1] + 1))
-            settings = codec_settings(codec, q, None, 8, recipe.layout.chroma, model)
-            decoded.append(code_bottleneck(y[i : i + 1], recipe.layout, codec, settings))
+            jobs.append((y[i : i + 1], codec, codec_settings(codec, q, None, 8, recipe.layout.chroma, model)))
+        # the encoders release the GIL: a batch's crops are coded side by side (a GPU step otherwise
+        # waits on one core); the results are the same crops in the same order
+        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+            decoded = list(pool.map(lambda j: code_bottleneck(j[0], recipe.layout, j[1], j[2]), jobs))
         y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
     per_crop = (distortion or MSEDistortion())(model.post(y_hat, index=index), x, **(side or {}))["per_item"]
     # log-MSE per crop (= mean PSNR): with plain MSE the low-quality crops (MSE ~100) drown the

@@ -158,6 +158,17 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-post-only-c19-medium", "rgb-hr2", "medium", 64.0, 0, crop=128, refine_steps=800,
                  refine_lr=5e-4, adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
                  summary="rgb-hr2-ycc-c19-medium's post-net alone (the control of rgb-hr2-ycc-c19-medium)"),
+        # the same medium pair on a lent H100 (docs/GPU.md): batch 32 and ~2.5x the steps (~20x the crops of the
+        # CPU models), and the control's post-net given as many real decodes; a lambda-160 sibling for low rates
+        ZooEntry("rgb-hr2-ycc-c19-medium-gpu", "rgb-hr2", "medium", 64.0, 9000, crop=128, batch=32, refine_steps=600,
+                 adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
+                 summary="rgb-hr2-ycc-c19-medium trained 20x longer on a GPU"),
+        ZooEntry("rgb-hr2-ycc-post-only-c19-medium-gpu", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
+                 refine_steps=2500, refine_lr=5e-4, adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
+                 summary="rgb-hr2-ycc-c19-medium-gpu's post-net alone (its control), trained on a GPU"),
+        ZooEntry("rgb-hr2-ycc-c19-medium-gpu-l160", "rgb-hr2", "medium", 160.0, 9000, crop=128, batch=32,
+                 refine_steps=600, adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
+                 summary="rgb-hr2-ycc-c19-medium-gpu at lambda 160 (lower rates)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
