@@ -169,6 +169,16 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-c19-medium-gpu-l160", "rgb-hr2", "medium", 160.0, 9000, crop=128, batch=32,
                  refine_steps=600, adapter="ycbcr", plane_gains=(1.0, 1.9, 1.9), gain_knee=True,
                  summary="rgb-hr2-ycc-c19-medium-gpu at lambda 160 (lower rates)"),
+        # a second H100 call: both of the pair trained further (so the control stays matched), and lambda 32
+        ZooEntry("rgb-hr2-ycc-c19-medium-gpu2", "rgb-hr2", "medium", 64.0, 4000, crop=128, batch=32, lr=2.5e-4,
+                 refine_steps=300, init="rgb-hr2-ycc-c19-medium-gpu",
+                 summary="rgb-hr2-ycc-c19-medium-gpu trained a further 4000 + 300 steps"),
+        ZooEntry("rgb-hr2-ycc-post-only-c19-medium-gpu2", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
+                 refine_steps=1200, refine_lr=2.5e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu",
+                 summary="rgb-hr2-ycc-post-only-c19-medium-gpu refined a further 1200 steps (the control of -gpu2)"),
+        ZooEntry("rgb-hr2-ycc-c19-medium-gpu-l32", "rgb-hr2", "medium", 32.0, 4000, crop=128, batch=32, lr=2.5e-4,
+                 refine_steps=300, init="rgb-hr2-ycc-c19-medium-gpu",
+                 summary="rgb-hr2-ycc-c19-medium-gpu fine-tuned at lambda 32"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
