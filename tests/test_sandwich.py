@@ -72,6 +72,25 @@ def test_proxy_training_pass_has_gradients_everywhere(photo):
     assert model.pre_net.mlp.out.weight.grad.abs().sum() > 0
 
 
+
+def test_real_forward_pass_sees_real_heic_and_trains_the_pre_net_through_the_proxy(photo):
+    """TrainConfig.real_forward: the loss sees the real HEIC decode; the gradient reaches the pre-net."""
+    from texsandwich.train import real_codec_pass, real_decodes
+
+    model = Sandwich(get_recipe("rgb-444"), "lite")
+    with torch.no_grad():
+        model.pre_net.s.fill_(0.1)
+        model.post_net.s.fill_(0.1)
+    x = to_tensor(photo[:64, :64])
+    out = real_codec_pass(model, x, (30, 30), np.random.default_rng(0))
+    real = real_decodes(model, model.pre(x), ["heic"], (30, 30), np.random.default_rng(0))
+    proxy = model(x)
+    assert torch.allclose(out["y_hat"], real, atol=1e-4)  # the real codec's decode, not the proxy's
+    assert not torch.allclose(out["y_hat"], proxy["y_hat"], atol=0.5)
+    assert torch.equal(out["bits"], proxy["bits"])  # the rate stays the proxy's
+    (((out["x_hat"] - x) ** 2).mean() + 0.01 * out["bits"].mean()).backward()
+    assert model.pre_net.mlp.out.weight.grad.abs().sum() > 0
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory, example_dir) -> Path:
     out = tmp_path_factory.mktemp("model") / "tiny.safetensors"

@@ -75,6 +75,11 @@ class TrainConfig:
     tone_strengths: tuple[float, ...] = ()
     """16-bit recipes: code each crop through a tone curve of a strength drawn from these (0 = linear),
     fitted to the crop, as the pipeline does at qualities where the recipe compands."""
+    real_forward: tuple[int, int] | None = None
+    """Proxy steps decode through real HEIC at a random quality in this range, with the proxy's gradient
+    (straight-through): the distortion is the real codec's, so detail HEIC wipes out earns the pre-net
+    nothing, which a uniform-quantiser proxy cannot tell it (tools/proxy_vs_codec.py). The rate term
+    stays the proxy's."""
 
 
 def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
@@ -296,7 +301,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             if step % 10 == 0:
                 bar.set_postfix(stage="refine", psnr=f"{stats['psnr']:.2f}")
         else:
-            out = model(x)
+            out = real_codec_pass(model, x, config.real_forward, rng) if config.real_forward else model(x)
             losses = loss_fn(out, x, **side)
             opt.zero_grad(set_to_none=True)
             losses["loss"].backward()
@@ -346,17 +351,7 @@ def refine_step(
     """
     recipe = model.recipe
     with torch.no_grad():
-        y = model.pre(x).float().contiguous().cpu()
-        jobs = []
-        for i in range(y.shape[0]):  # the draws first, in crop order: the same sequence at any thread count
-            codec = codecs[int(rng.integers(len(codecs)))]
-            q = int(rng.integers(qualities[0], qualities[1] + 1))
-            jobs.append((y[i : i + 1], codec, codec_settings(codec, q, None, 8, recipe.layout.chroma, model)))
-        # the encoders release the GIL: a batch's crops are coded side by side (a GPU step otherwise
-        # waits on one core); the results are the same crops in the same order
-        with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
-            decoded = list(pool.map(lambda j: code_bottleneck(j[0], recipe.layout, j[1], j[2]), jobs))
-        y_hat = torch.cat(decoded).to(x.device).contiguous(memory_format=torch.channels_last)
+        y_hat = real_decodes(model, model.pre(x), codecs, qualities, rng).to(x.device)
     per_crop = (distortion or MSEDistortion())(model.post(y_hat, index=index), x, **(side or {}))["per_item"]
     # log-MSE per crop (= mean PSNR): with plain MSE the low-quality crops (MSE ~100) drown the
     # high-quality ones (MSE ~1), and the post-net learns to add a little noise where it should not
@@ -369,6 +364,37 @@ def refine_step(
     return {"loss": float(loss.detach()), "mse": float(mse.detach()),
             "psnr": float(10 * torch.log10(255.0**2 / mse.detach().clamp_min(1e-10))), "bpp": float("nan"),
             "step": model.step}
+
+
+def real_decodes(model: Sandwich, y: torch.Tensor, codecs: list[str], qualities: tuple[int, int],
+                 rng: np.random.Generator) -> torch.Tensor:
+    """Each crop of the bottleneck ``y`` through a random codec at a random quality, decoded (no gradient)."""
+    layout = model.recipe.layout
+    y = y.detach().float().contiguous().cpu()
+    jobs = []
+    for i in range(y.shape[0]):  # the draws first, in crop order: the same sequence at any thread count
+        codec = codecs[int(rng.integers(len(codecs)))]
+        q = int(rng.integers(qualities[0], qualities[1] + 1))
+        jobs.append((y[i : i + 1], codec, codec_settings(codec, q, None, 8, layout.chroma, model)))
+    # the encoders release the GIL: a batch's crops are coded side by side (a GPU step otherwise
+    # waits on one core); the results are the same crops in the same order
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1)) as pool:
+        decoded = list(pool.map(lambda j: code_bottleneck(j[0], layout, j[1], j[2]), jobs))
+    return torch.cat(decoded).contiguous(memory_format=torch.channels_last)
+
+
+def real_codec_pass(model: Sandwich, x: torch.Tensor, qualities: tuple[int, int],
+                    rng: np.random.Generator) -> dict[str, torch.Tensor]:
+    """``model(x)`` with the proxy's reconstruction replaced by real HEIC's in the forward pass only.
+
+    ``y_hat = proxy + (real - proxy).detach()``: the loss sees what HEIC returns, the gradient to the
+    pre-net flows through the proxy (HEIC has none); the bits stay the proxy's.
+    """
+    y = model.pre(x)
+    coded = model.proxy(y)
+    real = real_decodes(model, y, ["heic"], qualities, rng).to(x.device)
+    y_hat = coded["x_hat"] + (real - coded["x_hat"]).detach()
+    return {**coded, "bottleneck": y, "y_hat": y_hat, "x_hat": model.post(y_hat)}
 
 
 def _cpu_name() -> str:
