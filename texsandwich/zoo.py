@@ -177,11 +177,6 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-post-only-c19-medium-gpu2", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
                  refine_steps=1200, refine_lr=2.5e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu",
                  summary="rgb-hr2-ycc-post-only-c19-medium-gpu refined a further 1200 steps (the control of -gpu2)"),
-        # -gpu2 fine-tuned on the CPU with real HEIC decodes in the proxy steps' forward pass (straight-through):
-        # the proxy lets the pre-net's detail through where HEIC in the BD window wipes it (proxy_vs_codec.py)
-        ZooEntry("rgb-hr2-ycc-c19-medium-st", "rgb-hr2", "medium", 64.0, 800, crop=128, lr=1e-4, refine_steps=100,
-                 init="rgb-hr2-ycc-c19-medium-gpu2", real_forward=(25, 60),
-                 summary="rgb-hr2-ycc-c19-medium-gpu2 fine-tuned through real HEIC decodes (q25-60)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
