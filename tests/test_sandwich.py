@@ -59,12 +59,17 @@ def test_untrained_sandwich_equals_plain_adaptation(photo):
     assert np.abs(a.astype(int) - b).max() <= 1
 
 
-def test_proxy_training_pass_has_gradients_everywhere(photo):
-    model = Sandwich(get_recipe("rgb-400"), "lite")
+def _lite_sandwich(recipe_id: str, photo: np.ndarray) -> tuple[Sandwich, torch.Tensor]:
+    """An untrained lite model whose networks already act (residual gates open), and a 64² crop."""
+    model = Sandwich(get_recipe(recipe_id), "lite")
     with torch.no_grad():
         model.pre_net.s.fill_(0.1)
         model.post_net.s.fill_(0.1)
-    x = to_tensor(photo[:64, :64])
+    return model, to_tensor(photo[:64, :64])
+
+
+def test_proxy_training_pass_has_gradients_everywhere(photo):
+    model, x = _lite_sandwich("rgb-400", photo)
     out = model(x)
     (((out["x_hat"] - x) ** 2).mean() + 0.01 * out["bits"].mean()).backward()
     for name, p in model.named_parameters():
@@ -72,16 +77,11 @@ def test_proxy_training_pass_has_gradients_everywhere(photo):
     assert model.pre_net.mlp.out.weight.grad.abs().sum() > 0
 
 
-
 def test_real_forward_pass_sees_real_heic_and_trains_the_pre_net_through_the_proxy(photo):
     """TrainConfig.real_forward: the loss sees the real HEIC decode; the gradient reaches the pre-net."""
     from texsandwich.train import real_codec_pass, real_decodes
 
-    model = Sandwich(get_recipe("rgb-444"), "lite")
-    with torch.no_grad():
-        model.pre_net.s.fill_(0.1)
-        model.post_net.s.fill_(0.1)
-    x = to_tensor(photo[:64, :64])
+    model, x = _lite_sandwich("rgb-444", photo)
     out = real_codec_pass(model, x, (30, 30), np.random.default_rng(0))
     real = real_decodes(model, model.pre(x), ["heic"], (30, 30), np.random.default_rng(0))
     proxy = model(x)
@@ -90,6 +90,7 @@ def test_real_forward_pass_sees_real_heic_and_trains_the_pre_net_through_the_pro
     assert torch.equal(out["bits"], proxy["bits"])  # the rate stays the proxy's
     (((out["x_hat"] - x) ** 2).mean() + 0.01 * out["bits"].mean()).backward()
     assert model.pre_net.mlp.out.weight.grad.abs().sum() > 0
+
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory, example_dir) -> Path:

@@ -26,19 +26,17 @@ from texsandwich.train import TrainConfig, train
 from texsandwich.zoo import ZOO, ZooEntry
 
 
-def entry_config(e: ZooEntry, root: Path, steps: int | None = None, split: str = "train",
+def entry_config(e: ZooEntry, root: Path, split: str = "train",
                  overrides: dict[str, object] | None = None) -> TrainConfig:
     """The training run a zoo entry describes: every field the two dataclasses share, copied.
 
     Only three differ in meaning: ``data`` (a folder under ``root``), ``init`` (a zoo id, here its
     weights' path) and the split (*train* for every zoo model; ``all`` only for a folder that holds
-    the train split alone). ``overrides`` replace any TrainConfig field (a quick probe's step counts).
+    the train split alone). ``overrides`` replace any TrainConfig field (``--steps``, ``--set``).
     """
     shared = {f.name for f in fields(TrainConfig)} & {f.name for f in fields(ZooEntry)}
     kwargs = {name: getattr(e, name) for name in shared}
     kwargs.update(data=str(root / e.data), split=split, init=str(ZOO[e.init].path) if e.init else None)
-    if steps is not None:
-        kwargs["steps"] = steps
     unknown = set(overrides or {}) - {f.name for f in fields(TrainConfig)}
     if unknown:
         raise SystemExit(f"--set: no training setting named {', '.join(sorted(unknown))}")
@@ -74,10 +72,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.data is None or not args.data.is_dir():
         ap.error("no data folder: pass --data or set TEXSANDWICH_DATA")
-    overrides = parse_set(args.set)
+    overrides = {**({"steps": args.steps} if args.steps is not None else {}), **parse_set(args.set)}
     for zid in args.only:
         e = ZOO[zid]
-        config = entry_config(e, args.data, args.steps, args.split, overrides)
+        config = entry_config(e, args.data, args.split, overrides)
         path = args.out / e.path.name if args.out else e.path
         path.parent.mkdir(parents=True, exist_ok=True)
         print(f"== {zid}: {config}", flush=True)
