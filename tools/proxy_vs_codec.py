@@ -38,6 +38,7 @@ def main() -> None:
     recipe = get_recipe(args.recipe)
     folder = args.data or (data_root() or Path(".")) / "photos"
     model, control = load_model(args.model, recipe), load_model(args.control, recipe)
+    settings = {q: codec_settings("heic", q, None, 8, recipe.layout.chroma, model) for q in QUALITIES}
     totals: dict[str, float] = {}
     files = list_sources(folder, recipe, "train")[:: args.every]
     with torch.no_grad(), warnings.catch_warnings():
@@ -47,9 +48,8 @@ def main() -> None:
             x = to_tensor(a[: a.shape[0] // 16 * 16, : a.shape[1] // 16 * 16])
             for kind, y in (("pre", model.pre(x)), ("plain", control.pre(x))):
                 totals[f"proxy {kind}"] = totals.get(f"proxy {kind}", 0.0) + float(model.proxy(y)["bits"].sum())
-                for q in QUALITIES:
-                    s = codec_settings("heic", q, None, 8, recipe.layout.chroma, model)
-                    bits = 8 * sum(len(b) for b in encode_bottleneck(y.round().clamp(0, 255), recipe.layout, "heic", s))
+                for q, s in settings.items():  # encode_bottleneck rounds and clips to the code range itself
+                    bits = 8 * sum(len(b) for b in encode_bottleneck(y, recipe.layout, "heic", s))
                     totals[f"heic{q} {kind}"] = totals.get(f"heic{q} {kind}", 0.0) + bits
     print(f"{len(files)} training images; the model's proxy step {model.step:.2f}")
     print(f"proxy:   bits(pre-net) / bits(plain) = {totals['proxy pre'] / totals['proxy plain']:.3f}")
