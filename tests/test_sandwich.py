@@ -222,8 +222,10 @@ def test_half_resolution_report_draws_the_full_resolution_codec_as_a_reference(t
         assert a["bpp"] > b["bpp"] and a["psnr"] > b["psnr"]
     # never in the front the recipe is scored against
     assert all(p[0] != ref["mean"][-1]["bpp"] for p in report["baseline_front"])
-    assert {"summary_references", "baselines_vs_references"} <= set(report) and "references" in r.to_json()
+    assert {"summary_references", "baselines_vs_references", "headroom"} <= set(report)
+    assert "references" in r.to_json()
     write_report(report, tmp_path / "rep")
+    assert (tmp_path / "rep" / "headroom.png").exists() == (report["headroom"] is not None)
 
 
 def test_refinement_stage_updates_only_the_post_net(tmp_path, example_dir):

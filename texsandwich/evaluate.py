@@ -28,6 +28,7 @@ from tqdm import tqdm
 from texsandwich.distortion import measure
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
+from texsandwich.headroom import format_headroom, headroom, plot_headroom
 from texsandwich.heads import packed_size
 from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
 from texsandwich.models import SandwichModel
@@ -229,7 +230,8 @@ def _scores(curves: list[Curve], bpp_range: tuple[float, float] | None) -> dict[
            if allocated_curves else {}),
         # the sandwich (and the baselines) against the references: how far the recipe's constraint costs
         **({"summary_references": bd_summary(reference_curves, sandwich_curves, bpp_range),
-            "baselines_vs_references": bd_summary(reference_curves, baseline_curves, bpp_range)}
+            "baselines_vs_references": bd_summary(reference_curves, baseline_curves, bpp_range),
+            "headroom": headroom(curves, bpp_range)}
            if reference_curves else {}),
         "per_model": {c.name: bd_summary(baseline_curves, [c.mean()], bpp_range)
                       for c in curves if c.kind == "sandwich"},
@@ -333,6 +335,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> None:
     clean = json.loads(json.dumps(report, default=float), parse_constant=lambda c: None)
     atomic_write(out_dir / "report.json", (json.dumps(clean, indent=1, allow_nan=False) + "\n").encode())
     plot(report, out_dir / "rd.png")
+    if report.get("headroom"):
+        plot_headroom(report, out_dir / "headroom.png")
 
 
 def format_summary(report: dict[str, Any]) -> str:
@@ -354,6 +358,8 @@ def format_summary(report: dict[str, Any]) -> str:
         if p:
             lines.append(f"  {what}: BD-rate {f(p['bd_rate_percent'], '+.2f')}%  "
                          f"BD-PSNR {f(p['bd_psnr_db'], '+.2f')} dB")
+    if report.get("headroom"):
+        lines += format_headroom(report["headroom"])
     if report.get("ceiling"):
         lines.append(f"  ceiling ({report['ceiling']['name']}): PSNR {report['ceiling']['psnr']:.2f} dB")
     for pair, v in (report.get("pairwise") or {}).items():

@@ -1,0 +1,43 @@
+"""The headroom analysis: per-image gain vs what the recipe's constraint costs a plain codec."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from texsandwich.headroom import format_headroom, headroom, plot_headroom
+
+RATES = [0.1, 0.2, 0.4, 0.8, 1.6]
+
+
+def _curve(kind: str, offsets: dict[str, float]) -> SimpleNamespace:
+    """Each image's points lie on 20 + 10 log10(bpp) + its offset (constant dB over rate)."""
+    return SimpleNamespace(kind=kind, per_image={
+        name: [(r, 20 + 10 * np.log10(r) + off) for r in RATES] for name, off in offsets.items()})
+
+
+def test_gain_and_headroom_are_per_image_bd_psnr_and_their_ratio_is_the_capture(tmp_path):
+    curves = [_curve("baseline", {"a": 0.0, "b": 0.0, "c": 0.0}),
+              _curve("sandwich", {"a": 1.0, "b": 3.0, "c": 5.0}),
+              _curve("reference", {"a": 2.0, "b": 4.0, "c": 6.0})]
+    h = headroom(curves, (0.2, 1.0))
+    assert h["images"]["b"] == pytest.approx({"gain_db": 3.0, "headroom_db": 4.0})
+    assert h["mean_gain_db"] == pytest.approx(3.0) and h["mean_headroom_db"] == pytest.approx(4.0)
+    assert h["capture"] == pytest.approx(0.75)
+    assert h["fit"]["slope"] == pytest.approx(1.0) and h["fit"]["intercept_db"] == pytest.approx(-1.0)
+    assert h["by_headroom"][">=4dB"] == pytest.approx({"images": 2, "mean_gain_db": 4.0, "mean_headroom_db": 5.0})
+    assert h["by_headroom"][">=6dB"]["images"] == 1
+    assert "75 % captured" in format_headroom(h)[0]
+    plot_headroom({"headroom": h, "recipe": "rgb-hr2", "codec": "heic", "bpp_range": [0.2, 1.0]},
+                  tmp_path / "headroom.png")
+    assert (tmp_path / "headroom.png").stat().st_size > 10_000
+
+
+def test_the_best_of_several_curves_of_a_kind_is_used_and_no_reference_means_no_analysis():
+    curves = [_curve("baseline", {"a": 0.0}), _curve("baseline", {"a": 0.5}),
+              _curve("sandwich", {"a": 1.0}), _curve("sandwich", {"a": 2.5}), _curve("reference", {"a": 3.5})]
+    h = headroom(curves, None)
+    assert h["images"]["a"] == pytest.approx({"gain_db": 2.0, "headroom_db": 3.0})
+    assert headroom([c for c in curves if c.kind != "reference"], None) is None
