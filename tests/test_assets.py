@@ -86,3 +86,28 @@ def test_sixteen_bit_maps_are_converted(tmp_path):
     with pytest.warns(UserWarning, match="16-bit"):
         got = read_material_folder(tmp_path)
     assert np.array_equal(got.map("roughness")[..., 0], np.round(a16 / 65535 * 255).astype(np.uint8))
+
+
+def test_rgb_recipes_train_on_a_material_librarys_albedo_maps_next_to_photos(tmp_path):
+    """A texture library is RGB data for rgb-* recipes (its albedo maps, split by material folder), and
+    several folders joined like PATH train one model together, each split on its own."""
+    import os
+
+    from texsandwich.recipes import get_recipe
+    from texsandwich.sources import list_sources, training_sources
+    from texsandwich.train import load_images
+
+    lib, photos = tmp_path / "lib", tmp_path / "photos"
+    for i in range(6):
+        write_material_folder(procedural_material(40, 48, seed=i), lib / f"m{i}")
+    photos.mkdir()
+    for i in range(5):
+        Image.fromarray(np.full((36, 44, 3), 40 * i, np.uint8)).save(photos / f"p{i}.png")
+    r = get_recipe("rgb-hr2")
+    albedos = list_sources(lib, r, "train")
+    assert [p.parent.name for p in albedos] == ["m1", "m2", "m3", "m4"]  # m0, m5: every 5th held out
+    assert all(classify(p) == "albedo" for p in albedos)
+    both = training_sources(f"{photos}{os.pathsep}{lib}", r, "train")
+    assert len(both) == 4 + 4 and both[4:] == albedos
+    images = load_images(f"{photos}{os.pathsep}{lib}", "train", 32, r)
+    assert len(images) == 8 and {a.shape for a in images} == {(36, 44, 3), (40, 48, 3)}

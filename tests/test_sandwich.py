@@ -258,6 +258,7 @@ def test_a_recipe_may_default_to_another_model_for_one_codec():
 
 def test_train_zoo_overrides_reach_the_training_config_and_unknown_names_are_refused():
     """tools/train_zoo.py --set/--split: a GPU run trains a zoo entry on a copy of its train split ('all')."""
+    import os
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -269,6 +270,10 @@ def test_train_zoo_overrides_reach_the_training_config_and_unknown_names_are_ref
     c = entry_config(ZOO["rgb-hr2-ycc-c19-medium-gpu"], Path("/data"), split="all", overrides=sets)
     assert (c.steps, c.refine_qualities, c.refine_codecs, c.split) == (200, (10, 60), "heic", "all")
     assert (c.batch, c.preset, c.data) == (32, "medium", "/data/photos")  # the entry's own settings stay
+    from texsandwich.zoo import ZooEntry
+
+    mixed = ZooEntry("x", "rgb-hr2", "slim", 1.0, 0, data=("photos", "materials"))
+    assert entry_config(mixed, Path("/data")).data == f"/data/photos{os.pathsep}/data/materials"
     with pytest.raises(SystemExit, match="no training setting named stepz"):
         entry_config(ZOO["rgb-hr2-ycc-c19-medium-gpu"], Path("/data"), overrides={"stepz": 1})
     with pytest.raises(SystemExit, match="KEY=VALUE"):

@@ -7,12 +7,13 @@ material's metallic map), and lists a dataset folder's sources on either side of
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from texsandwich.assets import PBR8, Material, is_material_folder, list_materials, read_material_folder
+from texsandwich.assets import PBR8, Material, classify, is_material_folder, list_materials, read_material_folder
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr
@@ -94,7 +95,9 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     """Sources of ``recipe`` in a dataset folder, one side of the fixed split (every 5th held out).
 
     Material recipes take the material folders directly under ``folder``; normal-map recipes take
-    those too when there are any (their normal maps), else image files; RGB recipes take image files.
+    those too when there are any (their normal maps), else image files; RGB recipes take image files,
+    or in a folder of material folders each material's albedo map (a texture library is RGB data too:
+    it is what the resolution recipe carries in a texture pipeline).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -110,4 +113,14 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     if recipe.source_kind == "rgb16":
         return split_items(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in HDR_SUFFIXES
                                   and is_16bit_file(p)), split)
+    if recipe.source_kind == "rgb8" and any(is_material_folder(p) for p in folder.iterdir()):
+        albedos = [next((f for f in sorted(m.iterdir()) if f.is_file() and classify(f) == "albedo"), None)
+                   for m in list_materials(folder, split)]
+        return [a for a in albedos if a is not None]
     return list_images(folder, split)
+
+
+def training_sources(data: str, recipe: Recipe, split: str) -> list[Path]:
+    """Sources of one or more dataset folders (``data`` joined with ``os.pathsep``, like ``PATH``), each
+    folder split on its own, so a model can train on photos and a texture library together."""
+    return [f for folder in data.split(os.pathsep) if folder for f in list_sources(Path(folder), recipe, split)]

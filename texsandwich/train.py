@@ -26,7 +26,7 @@ from texsandwich.losses import RateDistortionLoss
 from texsandwich.pipeline import code_bottleneck, codec_settings
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.sandwich import Sandwich, load_sandwich, save_sandwich
-from texsandwich.sources import list_sources, read_source, read_sources
+from texsandwich.sources import read_source, read_sources, training_sources
 
 
 @dataclass
@@ -82,15 +82,17 @@ class TrainConfig:
     stays the proxy's."""
 
 
-def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
+def load_images(data: str | Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
     """Training sources as ``[H, W, C (+1)]`` uint8 arrays; materials carry metallic as a last channel.
+
+    ``data``: one folder, or several joined with ``os.pathsep`` (:func:`training_sources`).
 
     (Metallic is side information for the shaded distortion: zeros when a material has none.)
     """
     recipe = recipe or get_recipe("rgb-444")
-    files = list_sources(Path(folder), recipe, split)
+    files = training_sources(str(data), recipe, split)
     if not files:
-        raise InputError(f"{folder}: no training sources for {recipe.id} (split {split})")
+        raise InputError(f"{data}: no training sources for {recipe.id} (split {split})")
     images = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -103,7 +105,7 @@ def load_images(folder: Path, split: str, crop: int, recipe: Recipe | None = Non
             if min(a.shape[:2]) >= crop:
                 images.append(a)
     if not images:
-        raise InputError(f"{folder}: no source is at least {crop}x{crop}")
+        raise InputError(f"{data}: no source is at least {crop}x{crop}")
     return images
 
 
@@ -193,7 +195,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     # repackaging a model (no steps) needs no data
     busy = config.steps + config.refine_steps + sum(band_steps) > 0
-    images = load_images(Path(config.data), config.split, config.crop, recipe) if busy else []
+    images = load_images(config.data, config.split, config.crop, recipe) if busy else []
     flip = tuple(i for i, ch in enumerate(recipe.channels) if ch == "normal.x")
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -267,7 +269,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     if config.fit_gains and start == 0 and not (resume and ckpt.exists()):
         from texsandwich.allocation import crop_sources, fit_plane_gains
 
-        files = list_sources(Path(config.data), recipe, config.split)[::2]
+        files = training_sources(config.data, recipe, config.split)[::2]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit_sources = crop_sources([s for f in files for s in read_sources(f, recipe, frames=False)], 192)

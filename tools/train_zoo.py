@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -30,13 +31,15 @@ def entry_config(e: ZooEntry, root: Path, split: str = "train",
                  overrides: dict[str, object] | None = None) -> TrainConfig:
     """The training run a zoo entry describes: every field the two dataclasses share, copied.
 
-    Only three differ in meaning: ``data`` (a folder under ``root``), ``init`` (a zoo id, here its
-    weights' path) and the split (*train* for every zoo model; ``all`` only for a folder that holds
+    Only three differ in meaning: ``data`` (folders under ``root``, joined with ``os.pathsep``), ``init``
+    (a zoo id, here its weights' path) and the split (*train* for every zoo model; ``all`` only for a folder that holds
     the train split alone). ``overrides`` replace any TrainConfig field (``--steps``, ``--set``).
     """
     shared = {f.name for f in fields(TrainConfig)} & {f.name for f in fields(ZooEntry)}
     kwargs = {name: getattr(e, name) for name in shared}
-    kwargs.update(data=str(root / e.data), split=split, init=str(ZOO[e.init].path) if e.init else None)
+    folders = (e.data,) if isinstance(e.data, str) else e.data
+    kwargs.update(data=os.pathsep.join(str(root / d) for d in folders), split=split,
+                  init=str(ZOO[e.init].path) if e.init else None)
     unknown = set(overrides or {}) - {f.name for f in fields(TrainConfig)}
     if unknown:
         raise SystemExit(f"--set: no training setting named {', '.join(sorted(unknown))}")
