@@ -218,3 +218,19 @@ def test_banded_shaded_psnr_equals_the_evaluation_measure():
     expected = measure("shaded", rec.stack(PBR8), m.stack(PBR8))["psnr"]
     assert shaded_psnr(m, noisy, rows=16) == pytest.approx(expected, abs=1e-3)
     assert shaded_psnr(m, m.maps()) == float("inf")
+
+
+def test_rgb_recipes_evaluate_a_folder_of_gltf_models_on_their_base_colour_textures(tmp_path):
+    """`eval --recipe rgb-hr2 --data MODELS/`: each model's distinct base colour textures, as plain RGB."""
+    from texsandwich.recipes import get_recipe
+    from texsandwich.sources import list_sources, read_sources
+
+    a, m = make_gltf(tmp_path / "lib" / "a", shared=False)
+    make_gltf(tmp_path / "lib" / "b")
+    r = get_recipe("rgb-hr2")
+    files = list_sources(tmp_path / "lib", r, "all")
+    assert files == [tmp_path / "lib" / "a" / "scene.gltf", tmp_path / "lib" / "b" / "scene.gltf"]
+    srcs = read_sources(a, r)
+    assert [s.name for s in srcs] == ["scene:stone", "scene:stone2"]  # two materials, two base colours
+    assert np.array_equal(srcs[0].array, m.map("albedo")) and np.array_equal(srcs[1].array, 255 - m.map("albedo"))
+    assert all(s.asset is None and s.array.shape == (40, 56, 3) for s in srcs)  # pictures, nothing to render

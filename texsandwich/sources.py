@@ -8,6 +8,7 @@ material's metallic map), and lists a dataset folder's sources on either side of
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +78,9 @@ def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source
     from texsandwich.gltf import read_gltf
     from texsandwich.shading.frames import uv_frames
 
-    _, mats = read_gltf(path)
+    gltf, mats = read_gltf(path, warn_fill=recipe.source_kind != "rgb8")
+    if recipe.source_kind == "rgb8":
+        return _base_colours(gltf, path, mats)
     out = []
     for gm in mats:
         src = from_material(gm.material, recipe)
@@ -94,15 +97,17 @@ def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source
 def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]:
     """Sources of ``recipe`` in a dataset folder, one side of the fixed split (every 5th held out).
 
-    Material recipes take the material folders directly under ``folder``; normal-map recipes take
-    those too when there are any (their normal maps), else image files; RGB recipes take image files,
-    or in a folder of material folders each material's albedo map (a texture library is RGB data too:
-    it is what the resolution recipe carries in a texture pipeline).
+    A folder holding glTF models (at any depth) gives each model as one item, for every recipe: its
+    materials, normal maps, or (RGB recipes) base colour textures. Otherwise material recipes take the
+    material folders directly under ``folder``; normal-map recipes take those too when there are any
+    (their normal maps), else image files; RGB recipes take image files, or in a folder of material
+    folders each material's albedo map (a texture library is RGB data too: it is what the resolution
+    recipe carries in a texture pipeline).
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    if recipe.source_kind in ("material", "normal"):
+    if recipe.source_kind in ("material", "normal", "rgb8"):
         gltfs = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".gltf", ".glb"))
         if gltfs:  # a folder of glTF models: each model (all its materials) is one item of the split
             return split_items(gltfs, split)
@@ -124,3 +129,28 @@ def training_sources(data: str, recipe: Recipe, split: str) -> list[Path]:
     """Sources of one or more dataset folders (``data`` joined with ``os.pathsep``, like ``PATH``), each
     folder split on its own, so a model can train on photos and a texture library together."""
     return [f for folder in data.split(os.pathsep) if folder for f in list_sources(Path(folder), recipe, split)]
+
+
+def _base_colours(gltf: object, path: Path, mats: list) -> list[Source]:
+    """An RGB recipe's sources in a glTF: each distinct base colour texture as stored (its own size, not
+    the material's common size), named ``model:material`` (``#index`` added where names repeat).
+    Nothing to render: they are pictures here, and their alpha (cut-outs) is not what an RGB recipe codes."""
+    from texsandwich.assets import decode_map
+    from texsandwich.gltf import image_bytes
+
+    out: list[Source] = []
+    seen: set[int] = set()
+    for gm in mats:
+        index = next((i for i, role in gm.images.items() if role == "albedo"), None)
+        if index is None or index in seen:
+            continue
+        seen.add(index)
+        a = decode_map(image_bytes(gltf, path, index), f"{path}: image {index}")
+        if a.shape[-1] == 4 and (a[..., 3] != 255).any():
+            warnings.warn(f"{path}: base colour image {index} has transparency; only its RGB is coded", stacklevel=3)
+        a = np.repeat(a, 3, axis=-1) if a.shape[-1] == 1 else a[..., :3]
+        name = f"{path.stem}:{gm.name}"
+        if any(s.name == name for s in out):
+            name = f"{name}#{gm.material_indices[0]}"
+        out.append(Source(name, np.ascontiguousarray(a)))
+    return out
