@@ -84,6 +84,18 @@ def _tex_image(gltf, info) -> int | None:
     return gltf.textures[info.index].source
 
 
+def base_colour_images(gltf) -> list[tuple[int, int, str]]:
+    """``(image index, material index, material name)`` of each distinct base colour texture, by the
+    first material that uses it."""
+    out: dict[int, tuple[int, int, str]] = {}
+    for mi, mat in enumerate(gltf.materials or []):
+        pbr = mat.pbrMetallicRoughness
+        index = _tex_image(gltf, pbr.baseColorTexture) if pbr else None
+        if index is not None and index not in out:
+            out[index] = (index, mi, mat.name or f"material{mi}")
+    return list(out.values())
+
+
 def read_gltf(path: Path, require: bool = True, warn_fill: bool = True) -> tuple[object, list[GltfMaterial]]:
     """The parsed glTF and its distinct textured materials (none is an error unless ``require=False``).
 

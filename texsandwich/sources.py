@@ -78,9 +78,9 @@ def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source
     from texsandwich.gltf import read_gltf
     from texsandwich.shading.frames import uv_frames
 
-    gltf, mats = read_gltf(path, warn_fill=recipe.source_kind != "rgb8")
     if recipe.source_kind == "rgb8":
-        return _base_colours(gltf, path, mats)
+        return _base_colours(path)
+    _, mats = read_gltf(path)
     out = []
     for gm in mats:
         src = from_material(gm.material, recipe)
@@ -131,26 +131,22 @@ def training_sources(data: str, recipe: Recipe, split: str) -> list[Path]:
     return [f for folder in data.split(os.pathsep) if folder for f in list_sources(Path(folder), recipe, split)]
 
 
-def _base_colours(gltf: object, path: Path, mats: list) -> list[Source]:
-    """An RGB recipe's sources in a glTF: each distinct base colour texture as stored (its own size, not
-    the material's common size), named ``model:material`` (``#index`` added where names repeat).
+def _base_colours(path: Path) -> list[Source]:
+    """An RGB recipe's sources in a glTF: each distinct base colour texture as stored (its own size), named
+    ``model:material`` (``#material index`` added where names repeat). The other maps are not even decoded.
     Nothing to render: they are pictures here, and their alpha (cut-outs) is not what an RGB recipe codes."""
     from texsandwich.assets import decode_map
-    from texsandwich.gltf import image_bytes
+    from texsandwich.gltf import base_colour_images, image_bytes, load_gltf
 
+    gltf = load_gltf(path)
     out: list[Source] = []
-    seen: set[int] = set()
-    for gm in mats:
-        index = next((i for i, role in gm.images.items() if role == "albedo"), None)
-        if index is None or index in seen:
-            continue
-        seen.add(index)
+    for index, mi, material in base_colour_images(gltf):
         a = decode_map(image_bytes(gltf, path, index), f"{path}: image {index}")
         if a.shape[-1] == 4 and (a[..., 3] != 255).any():
             warnings.warn(f"{path}: base colour image {index} has transparency; only its RGB is coded", stacklevel=3)
         a = np.repeat(a, 3, axis=-1) if a.shape[-1] == 1 else a[..., :3]
-        name = f"{path.stem}:{gm.name}"
+        name = f"{path.stem}:{material}"
         if any(s.name == name for s in out):
-            name = f"{name}#{gm.material_indices[0]}"
+            name = f"{name}#{mi}"
         out.append(Source(name, np.ascontiguousarray(a)))
     return out
