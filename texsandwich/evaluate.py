@@ -248,7 +248,7 @@ def rescore(report: dict[str, Any]) -> dict[str, Any]:
     """
     curves = [Curve.from_json(c) for c in report["curves"]]
     bpp_range = tuple(report["bpp_range"]) if report.get("bpp_range") else None
-    out = {**report, **_scores(curves, bpp_range)}  # type: ignore[arg-type]
+    out = {**report, "curves": [c.to_json() for c in curves], **_scores(curves, bpp_range)}  # type: ignore[arg-type]
     if report.get("render"):
         out["render"] = {**report["render"], **(_render_summary(
             curves, bpp_range, RenderOptions(**report["render"]["options"])) or {})}

@@ -178,16 +178,6 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-post-only-c19-medium-gpu2", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
                  refine_steps=1200, refine_lr=2.5e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu",
                  summary="rgb-hr2-ycc-post-only-c19-medium-gpu refined a further 1200 steps (the control of -gpu2)"),
-        # the pair fine-tuned on the photos' and the material library's albedo train splits together: the
-        # photo-trained model captured 57 % of the half-resolution headroom on held-out glTF textures vs 83 % on
-        # held-out photos (docs/ZOO.md); CPU, 0.5.3
-        ZooEntry("rgb-hr2-ycc-c19-medium-tex", "rgb-hr2", "medium", 64.0, 1500, crop=128, batch=8, lr=1e-4,
-                 refine_steps=200, init="rgb-hr2-ycc-c19-medium-gpu2", data=("photos", "materials"),
-                 summary="rgb-hr2-ycc-c19-medium-gpu2 fine-tuned on photos and texture albedos"),
-        ZooEntry("rgb-hr2-ycc-post-only-c19-medium-tex", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=8,
-                 refine_steps=300, refine_lr=1e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu2",
-                 data=("photos", "materials"),
-                 summary="rgb-hr2-ycc-post-only-c19-medium-gpu2 refined on photos and texture albedos (the control)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
