@@ -41,3 +41,30 @@ def test_the_best_of_several_curves_of_a_kind_is_used_and_no_reference_means_no_
     h = headroom(curves, None)
     assert h["images"]["a"] == pytest.approx({"gain_db": 2.0, "headroom_db": 3.0})
     assert headroom([c for c in curves if c.kind != "reference"], None) is None
+
+
+def test_an_image_excluded_after_the_encodes_leaves_every_curve_and_mean(tmp_path):
+    """tools/rescore_reports.py --exclude: the stored points of the other images, rescored."""
+    import sys
+    from pathlib import Path
+
+    from texsandwich.evaluate import Curve, rescore
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tools.rescore_reports import exclude
+
+    curves = []
+    for kind, offs in (("sandwich", {"a": 2.0, "tiny": 9.0}), ("baseline", {"a": 0.0, "tiny": 0.0}),
+                       ("reference", {"a": 3.0, "tiny": 1.0})):
+        c = Curve(kind, kind, [1, 2, 3, 4, 5])
+        c.per_image = _curve(kind, offs).per_image
+        c.per_image["tiny"] = [(10 * r, p) for r, p in c.per_image["tiny"]]  # heads: ten times the bpp
+        curves.append(c)
+    report = {"recipe": "rgb-hr2", "codec": "heic", "distortion": "mse", "images": ["a", "tiny"],
+              "bpp_range": None, "curves": [c.to_json() for c in curves]}
+    out = rescore(exclude(report, ["tiny"]))
+    assert out["images"] == ["a"] and out["excluded"] == ["tiny"]
+    assert [p["bpp"] for p in out["curves"][0]["mean"]] == pytest.approx(RATES)
+    assert out["summary"]["bd_psnr_db"] == pytest.approx(2.0) and out["headroom"]["capture"] == pytest.approx(2 / 3)
+    with pytest.raises(SystemExit, match="not in the report: b"):
+        exclude(report, ["b"])
