@@ -234,3 +234,5 @@ def test_rgb_recipes_evaluate_a_folder_of_gltf_models_on_their_base_colour_textu
     assert [s.name for s in srcs] == ["scene:stone", "scene:stone2"]  # two materials, two base colours
     assert np.array_equal(srcs[0].array, m.map("albedo")) and np.array_equal(srcs[1].array, 255 - m.map("albedo"))
     assert all(s.asset is None and s.array.shape == (40, 56, 3) for s in srcs)  # pictures, nothing to render
+    Image.fromarray(m.map("albedo")).save(tmp_path / "lib" / "photo.png")  # a folder's own images come first
+    assert list_sources(tmp_path / "lib", r, "all") == [tmp_path / "lib" / "photo.png"]

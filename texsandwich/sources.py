@@ -98,7 +98,8 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     """Sources of ``recipe`` in a dataset folder, one side of the fixed split (every 5th held out).
 
     A folder holding glTF models (at any depth) gives each model as one item, for every recipe: its
-    materials, normal maps, or (RGB recipes) base colour textures. Otherwise material recipes take the
+    materials, normal maps, or (RGB recipes, unless the folder has image files of its own) base colour
+    textures. Otherwise material recipes take the
     material folders directly under ``folder``; normal-map recipes take those too when there are any
     (their normal maps), else image files; RGB recipes take image files, or in a folder of material
     folders each material's albedo map (a texture library is RGB data too: it is what the resolution
@@ -107,6 +108,8 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
+    if recipe.source_kind == "rgb8" and list_images(folder):
+        return list_images(folder, split)  # a folder's own image files come first for RGB recipes
     if recipe.source_kind in ("material", "normal", "rgb8"):
         gltfs = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".gltf", ".glb"))
         if gltfs:  # a folder of glTF models: each model (all its materials) is one item of the split
