@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from texsandwich.distortion import measure
 from texsandwich.errors import UsageError
-from texsandwich.fsutil import atomic_write
+from texsandwich.fsutil import atomic_write, write_figure
 from texsandwich.headroom import format_headroom, headroom, plot_headroom
 from texsandwich.heads import packed_size
 from texsandwich.metrics import Point, bd_psnr, bd_rate, pareto
@@ -309,11 +309,8 @@ def plot(report: dict[str, Any], path: Path) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
+    write_figure(fig, path)
     plt.close(fig)
-    atomic_write(path, tmp.read_bytes())
-    tmp.unlink()
 
 
 def _frame_without_references(ax: Any, curves: list[dict[str, Any]], key: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from texsandwich.fsutil import atomic_write
+from texsandwich.fsutil import write_figure
 from texsandwich.metrics import Point, bd_psnr
 
 THRESHOLDS_DB = (2.0, 4.0, 6.0)
@@ -108,8 +108,5 @@ def plot_headroom(report: dict[str, Any], path: Path) -> None:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp)
+    write_figure(fig, path)
     plt.close(fig)
-    atomic_write(path, tmp.read_bytes())
-    tmp.unlink()
