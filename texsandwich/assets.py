@@ -254,6 +254,16 @@ def is_material_folder(path: Path) -> bool:
     return bool(kinds & {"albedo", "normal", "normal_dx"})
 
 
+def _image_files(folder: Path) -> list[Path]:
+    """A material folder's image files, sorted: the candidates :func:`classify` names."""
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+
+
+def albedo_file(folder: Path) -> Path | None:
+    """The albedo / base colour map of a material folder: the file :func:`read_material_folder` reads as it."""
+    return next((p for p in _image_files(Path(folder)) if classify(p) == "albedo"), None)
+
+
 def read_material_folder(folder: Path) -> Material:
     """A material from a folder of maps named by the usual conventions (see :func:`classify`)."""
     folder = Path(folder)
@@ -261,9 +271,7 @@ def read_material_folder(folder: Path) -> Material:
         raise InputError(f"{folder}: not a folder")
     found: dict[str, np.ndarray] = {}
     files: dict[str, str] = {}
-    for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
+    for p in _image_files(folder):
         kind = classify(p)
         if kind in (None, "skip"):
             warnings.warn(f"{p}: not a map this tool codes; ignored", stacklevel=2)

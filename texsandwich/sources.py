@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from texsandwich.assets import PBR8, Material, classify, is_material_folder, list_materials, read_material_folder
+from texsandwich.assets import (
+    PBR8,
+    Material,
+    albedo_file,
+    is_material_folder,
+    list_materials,
+    read_material_folder,
+)
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr
@@ -108,8 +115,9 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    if recipe.source_kind == "rgb8" and list_images(folder):
-        return list_images(folder, split)  # a folder's own image files come first for RGB recipes
+    images = list_images(folder) if recipe.source_kind == "rgb8" else []
+    if images:
+        return split_items(images, split)  # a folder's own image files come first for RGB recipes
     if recipe.source_kind in ("material", "normal", "rgb8"):
         gltfs = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".gltf", ".glb"))
         if gltfs:  # a folder of glTF models: each model (all its materials) is one item of the split
@@ -122,8 +130,7 @@ def list_sources(folder: Path, recipe: Recipe, split: str = "all") -> list[Path]
         return split_items(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in HDR_SUFFIXES
                                   and is_16bit_file(p)), split)
     if recipe.source_kind == "rgb8" and any(is_material_folder(p) for p in folder.iterdir()):
-        albedos = [next((f for f in sorted(m.iterdir()) if f.is_file() and classify(f) == "albedo"), None)
-                   for m in list_materials(folder, split)]
+        albedos = [albedo_file(m) for m in list_materials(folder, split)]
         return [a for a in albedos if a is not None]
     return list_images(folder, split)
 

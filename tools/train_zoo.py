@@ -32,8 +32,9 @@ def entry_config(e: ZooEntry, root: Path, split: str = "train",
     """The training run a zoo entry describes: every field the two dataclasses share, copied.
 
     Only three differ in meaning: ``data`` (folders under ``root``, joined with ``os.pathsep``), ``init``
-    (a zoo id, here its weights' path) and the split (*train* for every zoo model; ``all`` only for a folder that holds
-    the train split alone). ``overrides`` replace any TrainConfig field (``--steps``, ``--set``).
+    (a zoo id, here its weights' path) and the split (*train* for every zoo model; ``all`` only for a
+    folder that holds the train split alone). ``overrides`` replace any TrainConfig field (``--steps``,
+    ``--set``).
     """
     shared = {f.name for f in fields(TrainConfig)} & {f.name for f in fields(ZooEntry)}
     kwargs = {name: getattr(e, name) for name in shared}
