@@ -105,6 +105,7 @@ def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
     bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on", allocated_baselines: tuple[str, ...] = (),
+    encoder_steps: int = 0, encoder_models: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
     for sources that are materials of a glTF (the asset is rendered with the reconstruction in place).
@@ -116,6 +117,9 @@ def evaluate(
     ``allocated_baselines``: names of baselines ('all' for every one) to also run with the same search
     over their parts (curves of kind 'allocated', ``summary_allocated_baselines``): what the search is
     worth with no network at all.
+    ``encoder_steps``: also code every model (or those whose ids are in ``encoder_models``) with that
+    many steps of encoder-side optimisation (:mod:`texsandwich.encoder_opt`), as ``ID (encoder N
+    steps)``; the plain curve stays as its control.
     """
     for name, v in (("normal_filter", normal_filter), ("allocate", allocate)):
         if v not in ("on", "off", "both"):
@@ -123,10 +127,20 @@ def evaluate(
     ways = {"on": (True,), "off": (False,), "both": (True, False)}
     flags = ways[normal_filter] if recipe.normal_at is not None else (True,)
     allocs = ways[allocate] if recipe.allocation is not None else (True,)
-    runs = [(m, f, a) for m in models for f in flags for a in allocs]
+    ids = {m.model_id for m in models}
+    unknown = sorted(set(encoder_models or ()) - ids)
+    if unknown:
+        raise UsageError(f"--encoder-models: not among the evaluated models: {', '.join(unknown)}")
+
+    def opt_steps(m: SandwichModel) -> tuple[int, ...]:
+        return (0, encoder_steps) if encoder_steps and (encoder_models is None or m.model_id in encoder_models) \
+            else (0,)
+
+    runs = [(m, f, a, n) for m in models for f in flags for a in allocs for n in opt_steps(m)]
     curves = [Curve(m.model_id + ("" if f or len(flags) == 1 else " (no filter)")
-                    + ("" if a or len(allocs) == 1 else " (uniform)"), "sandwich", qualities)
-              for m, f, a in runs]
+                    + ("" if a or len(allocs) == 1 else " (uniform)") + (f" (encoder {n} steps)" if n else ""),
+                    "sandwich", qualities)
+              for m, f, a, n in runs]
     curves += [Curve(f"{codec} {b.name}", "baseline", qualities) for b in recipe.baselines]
     controls = [Curve(f"{codec} {b.name} (packed heads)", "control", qualities) for b in recipe.baselines]
     names = sorted(b.name for b in recipe.baselines)
@@ -158,11 +172,11 @@ def evaluate(
             names.append(name)
             image = src.array
             pixels = image.shape[0] * image.shape[1]
-            for curve, (model, filt, alloc) in zip(curves, runs, strict=False):
+            for curve, (model, filt, alloc, steps) in zip(curves, runs, strict=False):
                 pts = []
                 for q in qualities:
                     c = compress(image, recipe, model, codec, q, bit_depth=bit_depth, normal_filter=filt,
-                                 allocate=alloc, measure_side=src.side)
+                                 allocate=alloc, measure_side=src.side, encoder_steps=steps)
                     pts.append((8 * len(c.data) / pixels, quality(c.reconstruction, src, curve)))
                 curve.per_image[name] = pts
             if recipe.ceiling:
@@ -192,6 +206,7 @@ def evaluate(
         "bottleneck_bit_depth": bit_depth,
         **({"normal_filter": normal_filter} if recipe.normal_at is not None else {}),
         **({"allocate": allocate} if recipe.allocation is not None else {}),
+        **({"encoder_steps": encoder_steps} if encoder_steps else {}),
         "ceiling": ({"name": f"{recipe.ceiling} lossless (the best any 8-bit transport of this kind can do)",
                      "psnr": float(np.mean(list(ceiling.values()))), "images": ceiling} if ceiling else None),
         "seconds": time.monotonic() - started,

@@ -20,10 +20,11 @@ from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import Codec, CodecSettings, at_quality, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.distortion import mse_scorer
+from texsandwich.encoder_opt import Outcome, check_supported, optimise_planes
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
-from texsandwich.layout import Layout
+from texsandwich.layout import CodecImage, Layout
 from texsandwich.models import SandwichModel
 from texsandwich.postfilter import NormalFilter
 from texsandwich.proxy.quant import clip_round
@@ -58,6 +59,8 @@ class Compressed:
     manifest: Manifest
     reconstruction: np.ndarray
     """What :func:`decompress` will give back: the real decoder's output through the post-processor."""
+    optimised: Outcome | None = None
+    """What the encoder-side optimisation measured, when it ran (``encoder_steps``)."""
 
 
 def codec_settings(
@@ -94,7 +97,7 @@ def compress(
     image: np.ndarray, recipe: Recipe, model: SandwichModel, codec: str = "heic",
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
     side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None, normal_filter: bool = True,
-    allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None,
+    allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None, encoder_steps: int = 0,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
@@ -105,11 +108,15 @@ def compress(
     ``allocate``: for recipes with an allocation search (:mod:`texsandwich.rdo`), choose per-image quality
     offsets for this file, scored by the recipe's distortion with ``measure_side`` (default ``side``: a
     material's metallic map; mesh frames when evaluating a glTF).
+    ``encoder_steps``: tune the coded planes for this image against the real codec and post-net
+    (:mod:`texsandwich.encoder_opt`); 0 codes the pre-net's output as it is.
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
     height, width = image.shape[:2]
     settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma, model)
+    if encoder_steps:
+        check_supported(recipe, settings)
     tone = tone_for(image, recipe, settings)
     # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
     source = tone.forward(to_tensor(image)) if tone else to_tensor(image) / recipe.unit
@@ -126,7 +133,13 @@ def compress(
         transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None, tone=tone,
         offsets=offsets,
     )
-    streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
+    outcome = None
+    if encoder_steps:
+        planes, outcome = optimise_planes(source, bottleneck, model, recipe, codec, settings, encoder_steps,
+                                          code_scale(settings), model_multiple(model))
+        streams = encode_planes(planes, recipe.layout, codec, settings)
+    else:
+        streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
@@ -142,7 +155,7 @@ def compress(
         filtered = write_tsw(candidate, streams)
         if worth_it(gain_db, len(data), len(filtered)):
             data, manifest = filtered, candidate
-    return Compressed(data, manifest, finish(decoded, manifest))
+    return Compressed(data, manifest, finish(decoded, manifest), outcome)
 
 
 def allocate_offsets(
@@ -231,9 +244,15 @@ def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: Cod
     (``offsets``: per-image quality offsets, :meth:`Layout.settings_for`)."""
     if not torch.isfinite(y).all():
         raise CodecError("the pre-processor produced NaN or infinite bottleneck values; nothing was encoded")
+    return encode_planes(layout.split(y), layout, codec, settings, offsets)
+
+
+def encode_planes(images: list[CodecImage], layout: Layout, codec: str, settings: CodecSettings,
+                  offsets: tuple[int, ...] = ()) -> list[bytes]:
+    """Code the layout's codec images (code scale, batch of one, as :meth:`Layout.split` gives them)."""
     c = get_codec(codec)
     return [_encode_image(c, planes, s)
-            for s, planes in zip(layout.settings_for(settings, offsets), layout.split(y), strict=True)]
+            for s, planes in zip(layout.settings_for(settings, offsets), images, strict=True)]
 
 
 def _encode_image(c: Codec, planes: list[torch.Tensor], s: CodecSettings) -> bytes:
