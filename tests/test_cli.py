@@ -249,3 +249,29 @@ def test_progress_json_is_strict_json_one_object_per_line(capsys):
     assert out == ['{"event": "material", "name": "m", "shaded_psnr": null, "sizes": [1.0, null], "path": "a/b"}']
     with pytest.raises(ValueError):
         Progress("xml")
+
+
+def test_encoder_steps_compress_eval_and_refusals(capsys, images, tmp_path):
+    """--encoder-steps: compress says which step it kept; eval adds the optimised curve next to the plain
+    one (only for the models named); recipes without an objective are refused before any work."""
+    src = images / "chelsea.png"
+    tsw = tmp_path / "c.tsw"
+    code, out, err = run(capsys, "compress", str(src), "-o", str(tsw), "--recipe", "rgb-444", "--model", "none",
+                         "--quality", "40", "--encoder-steps", "2")
+    assert code == 0, err
+    assert re.search(r"encoder optimisation: step \d of 2 kept", out) and tsw.is_file()
+    report_dir = tmp_path / "report"
+    code, _, err = run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",
+                       "--codec", "jpeg", "--qualities", "40,60", "--limit", "1", "--encoder-steps", "1",
+                       "-q", "-o", str(report_dir))
+    assert code == 0, err
+    report = json.loads((report_dir / "report.json").read_text())
+    names = [c["name"] for c in report["curves"] if c["kind"] == "sandwich"]
+    assert names == ["none", "none (encoder 1 steps)"] and report["encoder_steps"] == 1
+    one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",
+                        "--encoder-steps", "1", "--encoder-models", "nope", "-o", str(report_dir))[::2],
+                   2, "--encoder-models")
+    folder = _material_folder(tmp_path / "mats", "m", 1)
+    one_line_error(*run(capsys, "compress", str(folder), "-o", str(tmp_path / "m.tsw"), "--recipe", "pbr8-400",
+                        "--encoder-steps", "2")[::2], 2, "pbr8-400")
+    assert not (tmp_path / "m.tsw").exists()

@@ -45,8 +45,8 @@ from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import Recipe
 from texsandwich.tiling import tiled_backward
 
-LR = 0.5
-"""Adam step on the 0..255 code scale: scanned 0.25 / 0.5 / 1.0 on held-out photos (docs/ZOO.md)."""
+LR = 0.3
+"""Adam step on the 0..255 code scale: 0.25 / 0.3 / 0.5 / 1.0 scanned on three held-out photos (docs/ZOO.md)."""
 RATE_WEIGHT = 3.0
 """Multiplier on λ for the proxy rate term's gradient (1 / 3 / 8 scanned; 8 suppresses the gain)."""
 SLOPE_STEP = 5
