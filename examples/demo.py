@@ -94,6 +94,10 @@ def main() -> None:
     cli("info", str(first))
     cli("unpack", str(first), "-o", str(OUT / "unpacked"), "--force")
     cli("decompress", str(OUT / "cli"), "-o", str(OUT / "png"), "--force")
+    # a slower encoder, the same decoder: rgb-hr2 with and without 10 steps of encoder-side optimisation
+    for steps in ("0", "10"):
+        cli("compress", str(IMAGES / "chelsea.png"), "-o", str(OUT / f"chelsea.hr2.steps{steps}.tsw"),
+            "--recipe", "rgb-hr2", "--quality", "50", "--encoder-steps", steps, "--force")
     cli("compress", str(OUT / "material"), "-o", str(OUT / "material.tsw"), "--recipe", "pbr8-400", "--force")
     cli("decompress", str(OUT / "material.tsw"), "-o", str(OUT / "material_decoded"), "--force")
     # a glTF model: compress its textures, then render original vs decoded (rendered PSNR, contact sheet)
