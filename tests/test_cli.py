@@ -260,6 +260,11 @@ def test_encoder_steps_compress_eval_and_refusals(capsys, images, tmp_path):
                          "--quality", "40", "--encoder-steps", "2")
     assert code == 0, err
     assert re.search(r"encoder optimisation: step \d of 2 kept", out) and tsw.is_file()
+    code, out, err = run(capsys, "compress", str(src), "-o", str(tsw), "--recipe", "rgb-444", "--model", "none",
+                         "--quality", "40", "--encoder-steps", "2", "--force", "--progress", "json")
+    assert code == 0, err
+    steps = [e for e in map(json.loads, out.splitlines()) if e.get("what") == "encoder step"]
+    assert [(e["done"], e["total"]) for e in steps] == [(0, 2), (1, 2), (2, 2)]
     report_dir = tmp_path / "report"
     code, _, err = run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",
                        "--codec", "jpeg", "--qualities", "40,60", "--limit", "1", "--encoder-steps", "1",

@@ -279,7 +279,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         src = read_source(j.source, recipe)
         image = src.array
         c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
-                           normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps)
+                           normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps,
+                           on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
+                                                               what="encoder step"))
         j.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(j.output, c.data)
         h, w = image.shape[:2]

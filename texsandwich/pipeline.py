@@ -98,6 +98,7 @@ def compress(
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
     side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None, normal_filter: bool = True,
     allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None, encoder_steps: int = 0,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
@@ -109,7 +110,8 @@ def compress(
     offsets for this file, scored by the recipe's distortion with ``measure_side`` (default ``side``: a
     material's metallic map; mesh frames when evaluating a glTF).
     ``encoder_steps``: tune the coded planes for this image against the real codec and post-net
-    (:mod:`texsandwich.encoder_opt`); 0 codes the pre-net's output as it is.
+    (:mod:`texsandwich.encoder_opt`); 0 codes the pre-net's output as it is. ``on_step(done, total)`` is
+    called after each of its steps (progress for long encodes).
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
@@ -136,7 +138,7 @@ def compress(
     outcome = None
     if encoder_steps:
         planes, outcome = optimise_planes(source, bottleneck, model, recipe, codec, settings, encoder_steps,
-                                          code_scale(settings), model_multiple(model))
+                                          code_scale(settings), model_multiple(model), on_step)
         streams = encode_planes(planes, recipe.layout, codec, settings)
     else:
         streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)

@@ -5,7 +5,8 @@
 object per line, flushed as it happens, and nothing else. Every object has ``"event"``:
 
 * ``start``: ``command``, ``assets`` (how many will be processed), ``version``
-* ``step``: ``asset``, ``done``, ``total``, ``what`` — progress inside one asset (a glTF's materials)
+* ``step``: ``asset``, ``done``, ``total``, ``what`` — progress inside one asset (a glTF's materials;
+  ``what: "encoder step"`` for ``--encoder-steps``, ``done`` counting from 0, the unoptimised planes)
 * ``material``: one coded material of a glTF (recipe, files, bytes, shaded PSNR, textures)
 * ``asset``: ``name``, ``source``, ``output``, ``bytes_in``, ``bytes_out``, ``skipped``, ``done``, ``total``
 * ``error``: ``asset`` (null for the whole command), ``message``
