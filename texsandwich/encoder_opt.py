@@ -33,13 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
-import numpy as np
 import torch
 
-from texsandwich.codecs import CodecSettings, get_codec
+from texsandwich.codecs import CodecSettings
 from texsandwich.errors import UsageError
-from texsandwich.layout import CodecImage, Layout
+from texsandwich.layout import CodecImage
 from texsandwich.models import SandwichModel
+from texsandwich.pipeline import code_planes
 from texsandwich.proxy import ImageCodecProxy
 from texsandwich.proxy.quant import clip_round
 from texsandwich.recipes import Recipe
@@ -79,19 +79,6 @@ def check_supported(recipe: Recipe, settings: CodecSettings) -> None:
         raise UsageError("--encoder-steps needs --quality (it measures the rate slope between qualities)")
 
 
-def _code(planes: list[CodecImage], layout: Layout, codec: str, settings: CodecSettings
-          ) -> tuple[int, list[CodecImage]]:
-    """Real encode and decode of the codec images: total bytes and the decoded planes (float tensors)."""
-    c = get_codec(codec)
-    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
-    total, decoded = 0, []
-    for s, img in zip(layout.settings_for(settings), planes, strict=True):
-        data = c.encode([clip_round(p[0].detach(), float(s.peak)).numpy().astype(dtype) for p in img], s)
-        total += len(data)
-        decoded.append([torch.from_numpy(d.astype(np.float32)).unsqueeze(0) for d in c.decode(data, s)])
-    return total, decoded
-
-
 @torch.enable_grad()  # the encoder runs under no_grad; this is the one place it differentiates
 def optimise_planes(
     source: torch.Tensor, bottleneck: torch.Tensor, model: SandwichModel, recipe: Recipe, codec: str,
@@ -112,15 +99,14 @@ def optimise_planes(
 
     def measure(planes: list[CodecImage], s: CodecSettings, grad: bool) -> tuple[float, float]:
         """(bpp, MSE) through the real codec; with ``grad``, also back-propagate the MSE to ``planes``."""
-        size, decoded = _code(planes, layout, codec, s)
+        size, decoded = code_planes([[p.detach() for p in img] for img in planes], layout, codec, s)
         count = pixels * source.shape[1]
         if grad:  # straight through the codec: its values forward, the identity backward
-            st = [[p + (d - p).detach() for p, d in zip(img, dec, strict=True)]
-                  for img, dec in zip(planes, decoded, strict=True)]
-            sse = tiled_backward(post, layout.merge(st, height, width) / scale, source, 1.0 / count, multiple=multiple)
-        else:
-            with torch.no_grad():
-                sse = tiled_backward(post, layout.merge(decoded, height, width) / scale, source, multiple=multiple)
+            decoded = [[p + (d - p).detach() for p, d in zip(img, dec, strict=True)]
+                       for img, dec in zip(planes, decoded, strict=True)]
+        # without a gradient the decoded planes carry no graph, and tiled_backward only measures
+        sse = tiled_backward(post, layout.merge(decoded, height, width) / scale, source, 1.0 / count,
+                             multiple=multiple)
         return 8.0 * size / pixels, sse / count
 
     with torch.no_grad():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,7 +21,6 @@ from texsandwich.adapters import ADAPTERS
 from texsandwich.codecs import Codec, CodecSettings, at_quality, get_codec
 from texsandwich.container import Manifest, Tsw, check_model, read_tsw, write_tsw
 from texsandwich.distortion import mse_scorer
-from texsandwich.encoder_opt import Outcome, check_supported, optimise_planes
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
@@ -32,6 +32,9 @@ from texsandwich.rdo import Allocation, choose_offsets
 from texsandwich.recipes import RECIPES, Baseline, Part, Recipe, sample_unit
 from texsandwich.resample import downscale2, pad_to_multiple, upscale2
 from texsandwich.tiling import tiled
+
+if TYPE_CHECKING:  # encoder_opt codes through this module's codec steps
+    from texsandwich.encoder_opt import Outcome
 
 
 def model_multiple(model: SandwichModel) -> int:
@@ -118,7 +121,9 @@ def compress(
     height, width = image.shape[:2]
     settings = codec_settings(codec, quality, step, bit_depth, recipe.layout.chroma, model)
     if encoder_steps:
-        check_supported(recipe, settings)
+        from texsandwich.encoder_opt import check_supported, optimise_planes
+
+        check_supported(recipe, settings)  # before the pre-net and any allocation search
     tone = tone_for(image, recipe, settings)
     # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
     source = tone.forward(to_tensor(image)) if tone else to_tensor(image) / recipe.unit
@@ -271,10 +276,22 @@ def decode_streams(
     return [c.decode(data, s) for data, s in zip(streams, layout.settings_for(settings), strict=True)]
 
 
+def decoded_tensors(images: list[list[np.ndarray]]) -> list[CodecImage]:
+    """Decoded codec images as float tensors (batch of one), as :meth:`Layout.merge` takes them."""
+    return [[torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in images]
+
+
 def merge_decoded(images: list[list[np.ndarray]], layout: Layout, height: int, width: int) -> torch.Tensor:
     """Decoded codec images -> ``[1, P, height, width]`` float bottleneck on the code scale."""
-    tensors = [[torch.from_numpy(p.astype(np.float32)).unsqueeze(0) for p in planes] for planes in images]
-    return layout.merge(tensors, height, width)
+    return layout.merge(decoded_tensors(images), height, width)
+
+
+def code_planes(images: list[CodecImage], layout: Layout, codec: str, settings: CodecSettings
+                ) -> tuple[int, list[CodecImage]]:
+    """Real encode and decode of the layout's codec images: the files' total bytes and the decoded planes
+    (float tensors); the encoder's optimisation measures every step with it."""
+    streams = encode_planes(images, layout, codec, settings)
+    return sum(map(len, streams)), decoded_tensors(decode_streams(streams, layout, codec, settings))
 
 
 @torch.no_grad()

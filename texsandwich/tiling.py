@@ -8,7 +8,7 @@ receptive field the stitched result equals the untiled one up to float rounding:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -17,24 +17,39 @@ HALO = 32
 """Context on each side of a tile: more than the slim/medium U-Nets' receptive field."""
 
 
-def tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int = TILE, halo: int = HALO,
-          multiple: int = 1) -> torch.Tensor:
-    """``fn(x)`` computed tile by tile (``fn`` must keep the spatial size and be local)."""
-    h, w = x.shape[-2:]
-    if h <= tile + 2 * halo and w <= tile + 2 * halo:
-        return fn(x)
+def fits(h: int, w: int, tile: int = TILE, halo: int = HALO) -> bool:
+    """Whether an ``h`` x ``w`` image is processed whole (one tile with its halo covers it)."""
+    return h <= tile + 2 * halo and w <= tile + 2 * halo
+
+
+def tiles(h: int, w: int, tile: int = TILE, halo: int = HALO, multiple: int = 1
+          ) -> Iterator[tuple[tuple[slice, slice], tuple[slice, slice], tuple[slice, slice]]]:
+    """The tiles of an ``h`` x ``w`` image: for each, its region of the image, the region with its halo
+    (what the network reads), and where the region lies inside that crop. Origins are multiples of
+    ``multiple`` and so is the halo."""
     tile = max(multiple, tile // multiple * multiple)
     halo = -(-halo // multiple) * multiple
-    out: torch.Tensor | None = None
     for y0 in range(0, h, tile):
         for x0 in range(0, w, tile):
             y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
             ya, xa = max(y0 - halo, 0), max(x0 - halo, 0)
             yb, xb = min(y1 + halo, h), min(x1 + halo, w)
-            part = fn(x[..., ya:yb, xa:xb])
-            if out is None:
-                out = torch.empty((*x.shape[:-3], part.shape[-3], h, w), dtype=part.dtype, device=part.device)
-            out[..., y0:y1, x0:x1] = part[..., y0 - ya : y1 - ya, x0 - xa : x1 - xa]
+            yield ((slice(y0, y1), slice(x0, x1)), (slice(ya, yb), slice(xa, xb)),
+                   (slice(y0 - ya, y1 - ya), slice(x0 - xa, x1 - xa)))
+
+
+def tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int = TILE, halo: int = HALO,
+          multiple: int = 1) -> torch.Tensor:
+    """``fn(x)`` computed tile by tile (``fn`` must keep the spatial size and be local)."""
+    h, w = x.shape[-2:]
+    if fits(h, w, tile, halo):
+        return fn(x)
+    out: torch.Tensor | None = None
+    for region, crop, inner in tiles(h, w, tile, halo, multiple):
+        part = fn(x[(..., *crop)])
+        if out is None:
+            out = torch.empty((*x.shape[:-3], part.shape[-3], h, w), dtype=part.dtype, device=part.device)
+        out[(..., *region)] = part[(..., *inner)]
     assert out is not None
     return out
 
@@ -49,31 +64,23 @@ def tiled_backward(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, 
     tile's graph is built, differentiated and freed before the next, and the tiles' gradients, summed on
     a detached copy of ``x``, are pushed through ``x``'s own (cheap) graph once at the end. Only the
     gradient with respect to ``x`` is computed (``autograd.grad``): a network's weights, which may well
-    require gradients, get none and are not touched. The tiles
-    are those of :func:`tiled`, so the error is that of the stitched output.
+    require gradients, get none and are not touched. The tiles are those of :func:`tiled`
+    (:func:`tiles`), so the error is that of the stitched output.
     """
     grad = x.requires_grad and torch.is_grad_enabled()
     leaf = x.detach().requires_grad_(grad)
     acc = torch.zeros_like(x) if grad else None
     h, w = x.shape[-2:]
-    if h <= tile + 2 * halo and w <= tile + 2 * halo:
-        tile = max(h, w)
-    else:
-        tile = max(multiple, tile // multiple * multiple)
-        halo = -(-halo // multiple) * multiple
+    whole = ((slice(0, h), slice(0, w)),) * 3
     total = 0.0
-    for y0 in range(0, h, tile):
-        for x0 in range(0, w, tile):
-            y1, x1 = min(y0 + tile, h), min(x0 + tile, w)
-            ya, xa = max(y0 - halo, 0), max(x0 - halo, 0)
-            yb, xb = min(y1 + halo, h), min(x1 + halo, w)
-            with torch.set_grad_enabled(grad):
-                part = fn(leaf[..., ya:yb, xa:xb])[..., y0 - ya : y1 - ya, x0 - xa : x1 - xa]
-                sse = ((part - target[..., y0:y1, x0:x1]) ** 2).sum()
-            if acc is not None:  # only the input's gradient: a network's weights get none computed
-                (g,) = torch.autograd.grad(weight * sse, leaf)
-                acc += g
-            total += float(sse.detach())
+    for region, crop, inner in [whole] if fits(h, w, tile, halo) else tiles(h, w, tile, halo, multiple):
+        with torch.set_grad_enabled(grad):
+            part = fn(leaf[(..., *crop)])[(..., *inner)]
+            sse = ((part - target[(..., *region)]) ** 2).sum()
+        if acc is not None:  # only the input's gradient: a network's weights get none computed
+            (g,) = torch.autograd.grad(weight * sse, leaf)
+            acc += g
+        total += float(sse.detach())
     if acc is not None:
         x.backward(acc)
     return total
