@@ -29,7 +29,7 @@ from texsandwich.pipeline import (
     to_tensor,
 )
 from texsandwich.recipes import get_recipe
-from texsandwich.sandwich import Sandwich, load_sandwich, parse_band_table
+from texsandwich.sandwich import Sandwich, load_sandwich, parse_band_table, save_sandwich
 from texsandwich.train import TrainConfig, train
 
 
@@ -111,6 +111,24 @@ def test_training_writes_fp16_weights_with_metadata(tiny_model):
 
     with safe_open(str(tiny_model), "pt") as f:
         assert all(f.get_tensor(k).dtype == torch.float16 for k in f.keys())  # noqa: SIM118
+
+
+def test_loaded_models_run_channels_last_and_save_back_unchanged(tiny_model, tmp_path, photo):
+    """Inference runs NHWC (faster on the CPU); that changes float rounding only, never the weights."""
+    m = load_sandwich(tiny_model)
+    convs = [p for p in m.parameters() if p.ndim == 4]
+    assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
+    x = to_tensor(photo)
+    nchw = Sandwich(m.recipe, "lite")
+    nchw.load_state_dict(m.state_dict())
+    nchw.gain_knee = m.gain_knee
+    nchw.eval()
+    with torch.no_grad():
+        assert torch.allclose(m.post(m.pre(x)), nchw.post(nchw.pre(x)), atol=1e-3)
+    again = tmp_path / "again.safetensors"
+    save_sandwich(m, again, 1.0, {})
+    for (k, v), (_, w) in zip(m.state_dict().items(), load_sandwich(again).state_dict().items(), strict=True):
+        assert torch.equal(v, w), k
 
 
 def test_resume_continues_from_the_checkpoint(tiny_model, example_dir):

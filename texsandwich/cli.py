@@ -212,7 +212,7 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
                    "[default: the recipe's zoo model].")
 @click.option("--encoder-steps", type=click.IntRange(0, 1000), default=0, show_default=True, metavar="N",
               help="Image and normal-map recipes: tune the coded planes of each image for N steps against the "
-                   "real codec and the post-net (slower encoding, ~1 s per step per megapixel on 2 cores; "
+                   "real codec and the post-net (slower encoding, ~4 s per step per megapixel on 2 cores; "
                    "decoding is unchanged). 20 is a good value.")
 @_jobs
 @_force
@@ -546,7 +546,7 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
                    "over their parts: the control that shows what the search is worth without networks (slow).")
 @click.option("--encoder-steps", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
               help="Also code each model with N steps of encoder-side optimisation against the real codec, "
-                   "as 'ID (encoder N steps)' next to the plain curve (slow: ~1 s per step per megapixel).")
+                   "as 'ID (encoder N steps)' next to the plain curve (slow: ~4 s per step per megapixel on 2 cores).")
 @click.option("--encoder-models", default=None, metavar="IDS",
               help="Comma-separated model ids that get --encoder-steps [default: every model].")
 @click.option("--render", "with_render", is_flag=True,

@@ -24,7 +24,8 @@ that counts is the rate-distortion curve over many qualities (``texsandwich eval
 
 Cost: each step is one real encode and decode plus a forward and backward pass of the post-net at full
 resolution, tile by tile (:func:`texsandwich.tiling.tiled_backward`, so memory stays bounded on 4K
-textures): about 0.8 s per step for a 0.15-megapixel photo with the medium post-net on 2 CPU cores.
+textures): about 4 s per step per megapixel with the medium post-net on 2 CPU cores, nearly all of it the
+post-net's forward and backward pass (``tools/bench_encoder_opt.py``).
 """
 
 from __future__ import annotations
