@@ -306,9 +306,9 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
     except (ValueError, TypeError, IndexError, UsageError) as e:
         raise InputError(f"{path}: bad heic_chroma_qp metadata ({e})") from None
     model.eval()
-    # oneDNN's convolutions run ~20 % faster forward and ~25 % forward+backward in NHWC on the CPU (the
-    # medium post-net at 512x512, 2 cores; tools/bench_encoder_opt.py); inputs may stay NCHW, and the
-    # outputs differ from NCHW by float rounding only (< 1e-3 of a code value)
+    # oneDNN's CPU convolutions are faster in NHWC: decoding 25-48 % and encoding 16-28 % faster on 2 cores
+    # (tools/bench_codec.py, docs/ZOO.md). A channels-last weight makes the convolution pick NHWC, so
+    # inputs may stay NCHW; outputs differ from NCHW by float rounding only (< 1e-3 of a code value)
     model.to(memory_format=torch.channels_last)
     model.sha256 = hashlib.sha256(data).hexdigest()
     model.model_id = model_id or Path(path).stem

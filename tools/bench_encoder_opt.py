@@ -4,8 +4,10 @@
         [--recipe rgb-hr2] [--model ID] [--quality 50]
 
 Why: ``--encoder-steps`` makes encoding many times slower, and users pick N from what a step costs on
-their textures; the cost is a real HEIC encode and decode plus the post-net's forward and backward pass
-at full resolution, tile by tile, so it should grow with the pixel count and the peak memory should not.
+their textures. A step is a real HEIC encode and decode plus the post-net's forward and backward pass
+at full resolution, tile by tile, so its time should grow with the pixel count, and its peak memory only
+with the image-sized buffers (source, planes, gradient, the codec's own), not with the network's
+activations.
 Each size runs in a fresh subprocess so its peak RSS is its own. The image is scikit-image's astronaut
 (512x512, in ``examples/images``) mirrored up to the size: no data needed. Reported: the plain encode,
 the encode with N steps, the time from the first step to the last divided by N (s/step), that per
@@ -25,7 +27,7 @@ import numpy as np
 
 
 def image(size: int) -> np.ndarray:
-    """astronaut mirrored (no seams to flatter the codec) and cropped to ``size`` x ``size``."""
+    """astronaut mirrored, so the copies meet without seams, and cropped to ``size`` x ``size``."""
     from PIL import Image
 
     from texsandwich.data import EXAMPLE_IMAGES
