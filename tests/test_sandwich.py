@@ -119,10 +119,7 @@ def test_loaded_models_run_channels_last_and_save_back_unchanged(tiny_model, tmp
     convs = [p for p in m.parameters() if p.ndim == 4]
     assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
     x = to_tensor(photo)
-    nchw = Sandwich(m.recipe, "lite")
-    nchw.load_state_dict(m.state_dict())
-    nchw.gain_knee = m.gain_knee
-    nchw.eval()
+    nchw = load_sandwich(tiny_model).to(memory_format=torch.contiguous_format)
     with torch.no_grad():
         assert torch.allclose(m.post(m.pre(x)), nchw.post(nchw.pre(x)), atol=1e-3)
     again = tmp_path / "again.safetensors"

@@ -27,16 +27,13 @@ import numpy as np
 
 
 def image(size: int) -> np.ndarray:
-    """astronaut mirrored, so the copies meet without seams, and cropped to ``size`` x ``size``."""
+    """astronaut mirrored out (so the copies meet without seams) or cropped to ``size`` x ``size``."""
     from PIL import Image
 
     from texsandwich.data import EXAMPLE_IMAGES
 
-    a = np.asarray(Image.open(EXAMPLE_IMAGES / "astronaut.png").convert("RGB"))
-    reps = -(-size // a.shape[0])
-    row = np.concatenate([a if i % 2 == 0 else a[:, ::-1] for i in range(reps)], axis=1)
-    full = np.concatenate([row if i % 2 == 0 else row[::-1] for i in range(reps)], axis=0)
-    return np.ascontiguousarray(full[:size, :size])
+    a = np.asarray(Image.open(EXAMPLE_IMAGES / "astronaut.png").convert("RGB"))[:size, :size]
+    return np.pad(a, ((0, size - a.shape[0]), (0, size - a.shape[1]), (0, 0)), mode="symmetric")
 
 
 def one(size: int, recipe_id: str, model_spec: str | None, quality: int, steps: int) -> dict[str, float]:
