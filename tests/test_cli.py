@@ -178,8 +178,17 @@ def test_eval_command_writes_report(capsys, images, tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert report["images"] == ["chelsea.png"] and report["qualities"] == [40, 80]
     assert (out / "rd.png").is_file()
+    assert not (out / "checkpoint.json").exists()  # the report holds all it held
     one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--qualities", "40",
                         "-o", str(out))[::2], 2, "qualities")
+    # a checkpoint that is not this evaluation's is refused, never mixed in; --fresh discards it
+    (out / "checkpoint.json").write_text("{}")
+    args = ("eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none", "--codec", "jpeg",
+            "--qualities", "40,80", "--limit", "1", "-q", "-o", str(out))
+    one_line_error(*run(capsys, *args)[::2], 2, "checkpoint")
+    code, _, err = run(capsys, *args, "--fresh")
+    assert code == 0, err
+    assert json.loads((out / "report.json").read_text()) | {"seconds": 0} == report | {"seconds": 0}
 
 
 def _material_folder(root, name, seed, metallic=False):

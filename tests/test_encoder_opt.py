@@ -48,6 +48,7 @@ def test_optimised_planes_lower_the_measured_objective(photo):
     j_before, j_after = o.before[1] + o.lmbda * o.before[0], o.after[1] + o.lmbda * o.after[0]
     assert j_after <= j_before
     assert o.best_step > 0, "four steps found nothing better than the pre-net's planes"
+    assert len(o.history) == 5 and o.history[0] == o.before and o.history[o.best_step] == o.after
     np.testing.assert_array_equal(reconstruct(read_tsw(c.data), model), c.reconstruction)
     # the plain file is what the optimisation started from (its rate is the raw HEIC files', whose
     # heads the container packs, so only the error is compared)

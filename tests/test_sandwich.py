@@ -466,3 +466,41 @@ def test_a_model_can_ask_heic_for_chroma_qp_offsets_and_the_manifest_records_the
     with pytest.raises(UsageError, match="chroma QP"):
         train(TrainConfig(recipe="rgb-444", data=str(tmp_path), preset="lite", steps=0, adapter="ycbcr",
                           heic_chroma_qp=(-20, 0)), tmp_path / "bad.safetensors", progress=False)
+
+
+def test_interrupted_evaluation_resumes_from_its_checkpoint(tmp_path, example_dir, monkeypatch):
+    """An evaluation killed after its first image goes on from the checkpoint when started again: the
+    first image is not coded again, and the report is the one an uninterrupted run writes. A checkpoint
+    of another evaluation is refused, not mixed in."""
+    import texsandwich.evaluate as ev
+
+    small = tmp_path / "imgs"
+    small.mkdir()
+    for name in ("chelsea", "coffee"):
+        Image.open(example_dir / f"{name}.png").crop((0, 0, 96, 64)).save(small / f"{name}.png")
+    r = get_recipe("rgb-420")
+    files, model = sorted(small.iterdir()), load_model("none", r)
+    whole = evaluate(r, files, [model], "jpeg", [30, 90], progress=False)
+
+    read, seen = ev.read_sources, []
+
+    def crash_on_second(path, recipe):
+        seen.append(path.name)
+        if len(seen) == 2:
+            raise KeyboardInterrupt  # what a lost session or Ctrl-C looks like to the loop
+        return read(path, recipe)
+
+    ckpt = tmp_path / "out" / "checkpoint.json"
+    monkeypatch.setattr(ev, "read_sources", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(r, files, [model], "jpeg", [30, 90], progress=False, checkpoint=ckpt)
+    assert json.loads(ckpt.read_text())["done"] == [str(files[0])]
+
+    seen.clear()
+    monkeypatch.setattr(ev, "read_sources", lambda path, recipe: seen.append(path.name) or read(path, recipe))
+    resumed = evaluate(r, files, [model], "jpeg", [30, 90], progress=False, checkpoint=ckpt)
+    assert seen == [files[1].name]  # only the image the interruption lost
+    for key in set(whole) - {"seconds"}:
+        assert json.dumps(resumed[key], default=float) == json.dumps(whole[key], default=float), key
+    with pytest.raises(UsageError, match="qualities"):
+        evaluate(r, files, [model], "jpeg", [40, 90], progress=False, checkpoint=ckpt)

@@ -521,6 +521,10 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
         click.echo(line + f", {m['seconds']:.1f} s")
 
 
+EVAL_CHECKPOINT = "checkpoint.json"
+"""What ``eval`` has measured so far, in its output folder until the report is written."""
+
+
 @cli.command("eval")
 @click.option("--recipe", "recipe_id", required=True)
 @click.option("--data", type=click.Path(path_type=Path, file_okay=False), required=True,
@@ -557,13 +561,19 @@ def render(asset: Path, textures: Path | None, views: int, lights: int, size: in
 @click.option("--backend", type=click.Choice(["auto", "egl", "nvdiffrast"]), default="auto", show_default=True,
               help="Render backend for --render.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option("--fresh", is_flag=True,
+              help=f"Discard OUTPUT/{EVAL_CHECKPOINT} instead of going on from it (an interrupted evaluation "
+                   "resumes from its last finished image when run again with the same arguments).")
 @_quiet
 def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...], codec: str, qualities: str | None,
              bpp_range: tuple[float, float] | None, limit: int | None, bit_depth: str, normal_filter: str,
              allocate: str, allocated_baselines: str | None, encoder_steps: int, encoder_models: str | None,
              with_render: bool, render_views: int, render_lights: int, render_size: int, backend: str,
-             output: Path, quiet: bool) -> None:
-    """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT."""
+             output: Path, fresh: bool, quiet: bool) -> None:
+    """Rate-distortion evaluation with real encodes: report.json and rd.png in OUTPUT.
+
+    Progress is saved in OUTPUT after every image; run the same command again to resume.
+    """
     from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
     from texsandwich.renders import RenderOptions
 
@@ -583,13 +593,20 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     render_opts = RenderOptions(render_views, render_lights, render_size, backend) if with_render else None
     if with_render and recipe.source_kind not in ("material", "normal"):
         raise UsageError(f"--render needs a material or normal-map recipe, not {recipe.id}")
+    checkpoint = output / EVAL_CHECKPOINT
+    if fresh:
+        checkpoint.unlink(missing_ok=True)
+    elif checkpoint.exists() and not quiet:
+        click.echo(f"resuming from {checkpoint} (--fresh starts over)", err=True)
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
                       progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter,
                       allocate=allocate,
                       allocated_baselines=tuple(allocated_baselines.split(",")) if allocated_baselines else (),
                       encoder_steps=encoder_steps,
-                      encoder_models=tuple(encoder_models.split(",")) if encoder_models else None)
+                      encoder_models=tuple(encoder_models.split(",")) if encoder_models else None,
+                      checkpoint=checkpoint)
     write_report(report, output)
+    checkpoint.unlink(missing_ok=True)  # the report holds everything it held
     click.echo(format_summary(report))
     click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from texsandwich import __version__
 from texsandwich.distortion import measure
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write, write_figure
@@ -105,7 +106,7 @@ def evaluate(
     recipe: Recipe, files: list[Path], models: list[SandwichModel], codec: str, qualities: list[int],
     bpp_range: tuple[float, float] | None = None, progress: bool = True, render: RenderOptions | None = None,
     bit_depth: int = 8, normal_filter: str = "on", allocate: str = "on", allocated_baselines: tuple[str, ...] = (),
-    encoder_steps: int = 0, encoder_models: tuple[str, ...] | None = None,
+    encoder_steps: int = 0, encoder_models: tuple[str, ...] | None = None, checkpoint: Path | None = None,
 ) -> dict[str, Any]:
     """Every source x quality x (models + baselines), real encodes; with ``render``, rendered PSNR too
     for sources that are materials of a glTF (the asset is rendered with the reconstruction in place).
@@ -120,6 +121,11 @@ def evaluate(
     ``encoder_steps``: also code every model (or those whose ids are in ``encoder_models``) with that
     many steps of encoder-side optimisation (:mod:`texsandwich.encoder_opt`), as ``ID (encoder N
     steps)``; the plain curve stays as its control.
+    ``checkpoint``: after every source, everything measured so far is written there (atomically), and
+    an evaluation started again with the same arguments goes on from it instead of starting over: an
+    evaluation with encoder steps runs for hours, and a lost session should cost one image, not all.
+    One with different arguments is refused (:class:`UsageError`); the caller deletes the file for a
+    fresh start.
     """
     for name, v in (("normal_filter", normal_filter), ("allocate", allocate)):
         if v not in ("on", "off", "both"):
@@ -151,7 +157,29 @@ def evaluate(
     references = [Curve(f"{codec} {b.name} (reference)", "reference", qualities) for b in recipe.references]
     started = time.monotonic()
     extras: dict[str, dict[str, list[float]]] = {}
-    bar = tqdm(files, unit="image", disable=not progress)
+    names: list[str] = []
+    ceiling: dict[str, float] = {}
+    every = curves + controls + allocated + references
+    fingerprint = {
+        "version": __version__, "recipe": recipe.id, "codec": codec, "qualities": qualities,
+        "models": [[m.model_id, m.sha256] for m in models], "files": [str(f) for f in files],
+        "bit_depth": bit_depth, "normal_filter": normal_filter, "allocate": allocate,
+        "allocated_baselines": sorted(allocated_baselines), "encoder_steps": encoder_steps,
+        "encoder_models": sorted(encoder_models) if encoder_models is not None else None,
+        "render": asdict(render) if render is not None else None,
+    }
+    done: list[str] = []
+    before = 0.0
+    if checkpoint is not None and checkpoint.exists():
+        state = _read_checkpoint(checkpoint, fingerprint)
+        done, names, extras, ceiling, before = (state["done"], state["names"], state["extras"], state["ceiling"],
+                                                 state["seconds"])
+        for curve in every:
+            saved = state["curves"][curve.name]
+            curve.per_image = {k: [(float(r), float(d)) for r, d in v] for k, v in saved["per_image"].items()}
+            curve.per_image_render = saved["per_image_render"]
+    todo = [f for f in files if str(f) not in done]
+    bar = tqdm(todo, unit="image", disable=not progress, total=len(files), initial=len(files) - len(todo))
 
     rendered = RenderedQuality(recipe, render) if render is not None else None
 
@@ -164,8 +192,6 @@ def evaluate(
             curve.per_image_render.setdefault(names[-1], []).append(rendered(rec, src))
         return m["psnr"]
 
-    names = []
-    ceiling: dict[str, float] = {}
     for f in bar:
         for src in read_sources(f, recipe):
             name = src.name if f.suffix.lower() in (".gltf", ".glb") else f.name
@@ -192,7 +218,14 @@ def evaluate(
                        partial(allocated_baseline, image, base, codec, kind=recipe.distortion, side=src.side), score)
             for curve, base in zip(references, recipe.references, strict=True):
                 _sweep(curve, name, pixels, qualities, partial(baseline_files, image, base, codec), score)
-    curves += controls + allocated + references
+        if checkpoint is not None:
+            done.append(str(f))
+            state = {"fingerprint": fingerprint, "done": done, "names": names, "extras": extras, "ceiling": ceiling,
+                     "seconds": before + time.monotonic() - started,
+                     "curves": {c.name: {"per_image": c.per_image, "per_image_render": c.per_image_render}
+                                for c in every}}
+            atomic_write(checkpoint, json.dumps(state, allow_nan=True).encode())
+    curves = every
     if rendered is not None:
         rendered.close()
     report: dict[str, Any] = {
@@ -209,9 +242,23 @@ def evaluate(
         **({"encoder_steps": encoder_steps} if encoder_steps else {}),
         "ceiling": ({"name": f"{recipe.ceiling} lossless (the best any 8-bit transport of this kind can do)",
                      "psnr": float(np.mean(list(ceiling.values()))), "images": ceiling} if ceiling else None),
-        "seconds": time.monotonic() - started,
+        "seconds": before + time.monotonic() - started,
     }
     return report
+
+
+def _read_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint of this very evaluation, or a one-line refusal naming what differs."""
+    try:
+        state = json.loads(path.read_text())
+        saved = state["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise UsageError(f"{path}: not a readable evaluation checkpoint (delete it to start over)") from None
+    differ = [k for k in fingerprint if saved.get(k) != json.loads(json.dumps(fingerprint[k]))]
+    if differ:
+        raise UsageError(f"{path}: a checkpoint of an evaluation with other {', '.join(differ)}; "
+                         "give another --output, or --fresh to discard it")
+    return state
 
 
 def _sweep(curve: Curve, name: str, pixels: int, qualities: list[int],
