@@ -494,7 +494,7 @@ def test_interrupted_evaluation_resumes_from_its_checkpoint(tmp_path, example_di
     monkeypatch.setattr(ev, "read_sources", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         evaluate(r, files, [model], "jpeg", [30, 90], progress=False, checkpoint=ckpt)
-    assert json.loads(ckpt.read_text())["done"] == [str(files[0])]
+    assert json.loads(ckpt.read_text())["done"] == [str(files[0].resolve())]
 
     seen.clear()
     monkeypatch.setattr(ev, "read_sources", lambda path, recipe: seen.append(path.name) or read(path, recipe))

@@ -162,7 +162,7 @@ def evaluate(
     every = curves + controls + allocated + references
     fingerprint = {
         "version": __version__, "recipe": recipe.id, "codec": codec, "qualities": qualities,
-        "models": [[m.model_id, m.sha256] for m in models], "files": [str(f) for f in files],
+        "models": [[m.model_id, m.sha256] for m in models], "files": [_key(f) for f in files],
         "bit_depth": bit_depth, "normal_filter": normal_filter, "allocate": allocate,
         "allocated_baselines": sorted(allocated_baselines), "encoder_steps": encoder_steps,
         "encoder_models": sorted(encoder_models) if encoder_models is not None else None,
@@ -178,7 +178,8 @@ def evaluate(
             saved = state["curves"][curve.name]
             curve.per_image = {k: [(float(r), float(d)) for r, d in v] for k, v in saved["per_image"].items()}
             curve.per_image_render = saved["per_image_render"]
-    todo = [f for f in files if str(f) not in done]
+    finished = {_key(f) for f in done}
+    todo = [f for f in files if _key(f) not in finished]
     bar = tqdm(todo, unit="image", disable=not progress, total=len(files), initial=len(files) - len(todo))
 
     rendered = RenderedQuality(recipe, render) if render is not None else None
@@ -219,12 +220,12 @@ def evaluate(
             for curve, base in zip(references, recipe.references, strict=True):
                 _sweep(curve, name, pixels, qualities, partial(baseline_files, image, base, codec), score)
         if checkpoint is not None:
-            done.append(str(f))
+            done.append(_key(f))
             state = {"fingerprint": fingerprint, "done": done, "names": names, "extras": extras, "ceiling": ceiling,
                      "seconds": before + time.monotonic() - started,
                      "curves": {c.name: {"per_image": c.per_image, "per_image_render": c.per_image_render}
                                 for c in every}}
-            atomic_write(checkpoint, json.dumps(state, allow_nan=True).encode())
+            atomic_write(checkpoint, json.dumps(state, default=float).encode())
     curves = every
     if rendered is not None:
         rendered.close()
@@ -247,13 +248,19 @@ def evaluate(
     return report
 
 
+def _key(path: Path | str) -> str:
+    """A source as a checkpoint names it: absolute, so the same command resumes from another folder."""
+    return str(Path(path).resolve())
+
+
 def _read_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
     """A checkpoint of this very evaluation, or a one-line refusal naming what differs."""
     try:
         state = json.loads(path.read_text())
         saved = state["fingerprint"]
+        saved["files"] = [_key(f) for f in saved["files"]]
     except (OSError, ValueError, KeyError, TypeError):
-        raise UsageError(f"{path}: not a readable evaluation checkpoint (delete it to start over)") from None
+        raise UsageError(f"{path}: not a readable evaluation checkpoint (--fresh discards it)") from None
     differ = [k for k in fingerprint if saved.get(k) != json.loads(json.dumps(fingerprint[k]))]
     if differ:
         raise UsageError(f"{path}: a checkpoint of an evaluation with other {', '.join(differ)}; "
