@@ -596,8 +596,6 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     checkpoint = output / EVAL_CHECKPOINT
     if fresh:
         checkpoint.unlink(missing_ok=True)
-    elif checkpoint.exists() and not quiet:
-        click.echo(f"resuming from {checkpoint} (--fresh starts over)", err=True)
     report = evaluate(recipe, files, models, codec, qs, tuple(bpp_range) if bpp_range else None,
                       progress=not quiet, render=render_opts, bit_depth=int(bit_depth), normal_filter=normal_filter,
                       allocate=allocate,

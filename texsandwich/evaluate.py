@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -180,6 +181,9 @@ def evaluate(
             curve.per_image_render = saved["per_image_render"]
     finished = {_key(f) for f in done}
     todo = [f for f in files if _key(f) not in finished]
+    if finished and progress:  # said once the checkpoint is known to be this evaluation's, not before
+        tqdm.write(f"resuming from {checkpoint}: {len(files) - len(todo)} of {len(files)} sources measured "
+                   "(eval --fresh starts over)", file=sys.stderr)
     bar = tqdm(todo, unit="image", disable=not progress, total=len(files), initial=len(files) - len(todo))
 
     rendered = RenderedQuality(recipe, render) if render is not None else None
