@@ -22,6 +22,7 @@ import os
 from dataclasses import fields
 from pathlib import Path
 
+from texsandwich.atlas_synth import SYNTH, atlas_folder
 from texsandwich.data import data_root
 from texsandwich.train import TrainConfig, train
 from texsandwich.zoo import ZOO, ZooEntry
@@ -39,13 +40,20 @@ def entry_config(e: ZooEntry, root: Path, split: str = "train",
     shared = {f.name for f in fields(TrainConfig)} & {f.name for f in fields(ZooEntry)}
     kwargs = {name: getattr(e, name) for name in shared}
     folders = (e.data,) if isinstance(e.data, str) else e.data
-    kwargs.update(data=os.pathsep.join(str(root / d) for d in folders), split=split,
+    kwargs.update(data=os.pathsep.join(str(_folder(root, d)) for d in folders), split=split,
                   init=str(ZOO[e.init].path) if e.init else None)
     unknown = set(overrides or {}) - {f.name for f in fields(TrainConfig)}
     if unknown:
         raise SystemExit(f"--set: no training setting named {', '.join(sorted(unknown))}")
     kwargs.update(overrides or {})
     return TrainConfig(**kwargs)
+
+
+def _folder(root: Path, name: str) -> Path:
+    """A data folder under ``root``, or generated training data made on demand (``synth:atlases``)."""
+    if name == SYNTH:
+        return atlas_folder(root, Path(os.environ.get("TEXSANDWICH_CACHE", Path.home() / ".cache/texsandwich")))
+    return root / name
 
 
 def parse_set(items: list[str]) -> dict[str, object]:
