@@ -174,13 +174,14 @@ def atlas_folder(root: Path, cache: Path, count: int = COUNT, size: int = SIZE) 
     """The synthetic atlases for training, made once under ``cache`` from ``root``'s training images.
 
     The folder's name carries the generator's settings, so a change to them makes a new folder rather
-    than mixing atlases of two generators.
+    than mixing atlases of two generators. Any image kind counts (``atlas_*.webp`` too), so a copy
+    re-saved as lossless WebP to travel to a GPU machine (docs/GPU.md) is used as it is.
     """
     from texsandwich.recipes import get_recipe
     from texsandwich.sources import read_source, training_sources
 
     folder = cache / f"atlases-v1-{count}x{size}"
-    if len(list(folder.glob("atlas_*.png"))) >= count:
+    if len(list(folder.glob("atlas_*.*"))) >= count:
         return folder
     recipe = get_recipe("rgb-hr2")
     folders = [str(root / d) for d in POOL if (root / d).is_dir()]

@@ -178,17 +178,6 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-post-only-c19-medium-gpu2", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
                  refine_steps=1200, refine_lr=2.5e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu",
                  summary="rgb-hr2-ycc-post-only-c19-medium-gpu refined a further 1200 steps (the control of -gpu2)"),
-        # fine-tuned on the CPU on the photos plus synthetic UV atlases (texsandwich.atlas_synth), at batch 16
-        # and a low lr for few steps, so the small-batch drift of the -tex attempt (docs/ZOO.md) stays small; the
-        # control gets the same data and its share of refine steps, so the pair stays matched
-        ZooEntry("rgb-hr2-ycc-c19-medium-atlas", "rgb-hr2", "medium", 64.0, 200, crop=128, batch=16, lr=1e-4,
-                 refine_steps=50, refine_lr=1e-4, init="rgb-hr2-ycc-c19-medium-gpu2",
-                 data=("photos", "synth:atlases"),
-                 summary="rgb-hr2-ycc-c19-medium-gpu2 fine-tuned on photos and synthetic UV atlases"),
-        ZooEntry("rgb-hr2-ycc-post-only-c19-medium-atlas", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=16,
-                 refine_steps=150, refine_lr=1e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu2",
-                 data=("photos", "synth:atlases"),
-                 summary="the control of rgb-hr2-ycc-c19-medium-atlas: its post-net alone, same data"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split
