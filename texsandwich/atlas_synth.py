@@ -14,6 +14,7 @@ reproducible.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -21,7 +22,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from scipy import ndimage
 
-from texsandwich.procedural import _noise
+from texsandwich.fsutil import atomic_write
+from texsandwich.procedural import fractal_noise
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 GLYPHS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./ "
@@ -82,7 +84,7 @@ def _fill(rng: np.random.Generator, h: int, w: int, pool: list[np.ndarray]) -> n
     elif kind == 1 or (kind == 0 and not pool):  # flat colour with baked shading (AO-like gradients)
         out = np.broadcast_to(_colour(rng), (h, w, 3)).astype(np.float32)
     elif kind == 2:  # coloured noise (painted grunge)
-        n = _noise(rng, h, w, octaves=int(rng.integers(3, 7)), base=int(rng.integers(2, 8)))[..., None]
+        n = fractal_noise(rng, h, w, octaves=int(rng.integers(3, 7)), base=int(rng.integers(2, 8)))[..., None]
         out = _colour(rng) * (1 - n) + _colour(rng) * n
     else:  # stripes or checks: trims, fabric, panels
         period = rng.uniform(4, 40)
@@ -93,7 +95,7 @@ def _fill(rng: np.random.Generator, h: int, w: int, pool: list[np.ndarray]) -> n
             (-xx * np.sin(a) + yy * np.cos(a)) / period)) % 2
         out = _colour(rng) * (1 - m[..., None]) + _colour(rng) * m[..., None]
     if rng.random() < 0.7:  # baked light: a smooth multiplier, as in most game atlases
-        shade = 0.55 + 0.45 * _noise(rng, h, w, octaves=2, base=2)[..., None]
+        shade = 0.55 + 0.45 * fractal_noise(rng, h, w, octaves=2, base=2)[..., None]
         out = out * shade
     return np.clip(out, 0, 255)
 
@@ -156,8 +158,10 @@ def write_atlases(folder: Path, count: int, pool: list[np.ndarray], size: int = 
     out = []
     for i in range(count):
         path = folder / f"atlas_{seed + i:05d}.png"
-        if not path.exists():
-            Image.fromarray(synth_atlas(seed + i, pool, size, fonts)).save(path)
+        if not path.exists():  # written whole or not at all, so an interrupted run never leaves a torn atlas
+            buf = io.BytesIO()
+            Image.fromarray(synth_atlas(seed + i, pool, size, fonts)).save(buf, "PNG")
+            atomic_write(path, buf.getvalue())
         out.append(path)
     return out
 

@@ -13,7 +13,7 @@ from PIL import Image
 from texsandwich.assets import Material
 
 
-def _noise(rng: np.random.Generator, h: int, w: int, octaves: int = 5, base: int = 4) -> np.ndarray:
+def fractal_noise(rng: np.random.Generator, h: int, w: int, octaves: int = 5, base: int = 4) -> np.ndarray:
     """Smooth fractal noise in [0, 1]: bicubically upsampled random grids, halving amplitude per octave."""
     out = np.zeros((h, w), np.float64)
     amp, total = 1.0, 0.0
@@ -30,16 +30,16 @@ def _noise(rng: np.random.Generator, h: int, w: int, octaves: int = 5, base: int
 def procedural_material(height: int = 256, width: int = 256, seed: int = 0, name: str = "procedural") -> Material:
     """A plausible stone-like material with albedo, normal, roughness and occlusion maps."""
     rng = np.random.default_rng(seed)
-    hgt = _noise(rng, height, width)
+    hgt = fractal_noise(rng, height, width)
     strength = 6.0 + 6.0 * rng.random()
     gy, gx = np.gradient(hgt * strength)
     n = np.stack([-gx, gy, np.ones_like(hgt)], axis=-1)  # OpenGL: +Y up in the image means -row
     n /= np.linalg.norm(n, axis=-1, keepdims=True)
     normal = np.round((n + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
     tint = rng.random(3) * 0.6 + 0.2
-    detail = _noise(rng, height, width, octaves=4, base=16)
+    detail = fractal_noise(rng, height, width, octaves=4, base=16)
     albedo = (tint[None, None] * (0.55 + 0.45 * hgt[..., None]) * (0.8 + 0.4 * detail[..., None])).clip(0, 1)
-    rough = (0.35 + 0.5 * _noise(rng, height, width, 3, 8) - 0.2 * hgt).clip(0.05, 1.0)
+    rough = (0.35 + 0.5 * fractal_noise(rng, height, width, 3, 8) - 0.2 * hgt).clip(0.05, 1.0)
     blur = np.asarray(Image.fromarray(hgt.astype(np.float32), "F").resize(
         (max(width // 8, 1), max(height // 8, 1)), Image.Resampling.BILINEAR).resize((width, height)), np.float64)
     ao = (1.0 - 1.5 * (blur - hgt).clip(0, None)).clip(0.2, 1.0)
@@ -84,7 +84,7 @@ def hdr_scene(height: int = 256, width: int = 256, seed: int = 0) -> np.ndarray:
     sx, sy = 0.7 * width, 0.22 * height
     d2 = ((x - sx) ** 2 + (y - sy) ** 2) / (0.03 * width) ** 2
     sun = (64.0 * (d2 < 1) + 4.0 * np.exp(-d2 / 40))[..., None] * np.array([1.0, 0.95, 0.85])
-    ground_tex = _noise(rng, height, width, octaves=5, base=8)[..., None]
+    ground_tex = fractal_noise(rng, height, width, octaves=5, base=8)[..., None]
     shade = np.where(x < 0.4 * width, 0.08, 0.9)[..., None]  # a shadowed and a lit field
     ground = (0.3 + 0.7 * ground_tex) * np.array([0.55, 0.45, 0.3]) * shade
     img = np.where((y < horizon)[..., None], sky + sun, ground)
