@@ -30,7 +30,8 @@ GLYPHS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-./ "
 
 
 def _fonts() -> list[Path]:
-    """TrueType fonts on this machine (lettering); Pillow's built-in scalable font when there are none."""
+    """TrueType fonts on this machine, sorted so a seed picks the same font on a machine with the same
+    fonts (an empty list makes :func:`_font` use Pillow's built-in scalable font)."""
     return sorted(p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*.ttf"))
 
 
