@@ -72,6 +72,23 @@ def test_exr_channels_alpha_layers_and_luminance(tmp_path):
         read_hdr(tmp_path / "z.exr")
 
 
+def test_truncated_exr_is_one_error_with_the_librarys_reason_and_nothing_on_stderr(tmp_path, capfd):
+    # OpenEXR prints a corrupt chunk's error to the process's stderr and returns a file with no parts
+    write_exr(tmp_path / "a.exr", _scene(48, 32))
+    data = (tmp_path / "a.exr").read_bytes()
+    (tmp_path / "cut.exr").write_bytes(data[: len(data) // 2])
+    capfd.readouterr()
+    with pytest.raises(InputError, match=r"cut\.exr: truncated or corrupt OpenEXR file \(.+\)"):
+        read_hdr(tmp_path / "cut.exr")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    with pytest.warns(UserWarning, match="1 NaN"):  # warnings of a good file still reach the user
+        bad = _scene(8, 8)
+        bad[0, 0, 0] = np.nan
+        write_exr(tmp_path / "nan.exr", bad)
+        read_hdr(tmp_path / "nan.exr")
+
+
 def test_gray16_is_expanded_and_8bit_png_is_refused_for_16bit_recipes(tmp_path):
     import png
 
@@ -114,6 +131,11 @@ def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, caps
     back, src = read_hdr(tmp_path / "d" / "s.exr")
     assert src.format == "exr" and back.shape == signal.shape
     assert psnr(back, signal) > 45
+    # one file to an EXR in a folder that does not exist yet: made, and nothing else left there
+    assert _cli("decompress", str(tmp_path / "t" / "s.tsw"), "-o", str(tmp_path / "new" / "deeper" / "s.exr"),
+                "--quiet") == 0
+    assert [p.name for p in (tmp_path / "new" / "deeper").iterdir()] == ["s.exr"]
+    assert np.array_equal(read_hdr(tmp_path / "new" / "deeper" / "s.exr")[0], back)
     # an 8-bit recipe refuses the EXR and names the one to use
     assert _cli("compress", str(tmp_path / "s.exr"), "-o", str(tmp_path / "x.tsw"), "--recipe", "rgb-444") == 1
     assert "hdr-444" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load, save_file
+from safetensors.torch import load, save
 from torch import nn
 
 from texsandwich.adapters import ADAPTERS
@@ -254,10 +254,7 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
         **({"post_bands": json.dumps({c: [list(t) for t in v] for c, v in model.band_table.items()})}
            if model.band_table else {}),
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    data = tmp.read_bytes()
-    tmp.unlink()
+    data = save(tensors, metadata=meta)  # in memory, then renamed into place: no torn weights file
     atomic_write(path, data)
     return hashlib.sha256(data).hexdigest()
 

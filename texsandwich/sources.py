@@ -61,7 +61,8 @@ def read_source(path: Path, recipe: Recipe) -> Source:
         image, hdr = read_hdr(path)
         return Source(path.stem, image, hdr=hdr)
     if recipe.source_kind == "rgb8" and is_16bit_file(path):
-        raise InputError(f"{path}: has more than 8 bits per sample (16-bit or HDR); recipe {recipe.id} takes "
+        kind = "an OpenEXR (HDR) file" if path.suffix.lower() == ".exr" else "has more than 8 bits per sample (16-bit)"
+        raise InputError(f"{path}: {kind}; recipe {recipe.id} takes "
                          "8-bit images, use --recipe hdr-444")
     if recipe.source_kind == "material":
         if not path.is_dir():

@@ -9,8 +9,13 @@ sources are taken as the signal they already are and come back as 16-bit PNG/TIF
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import sys
+import tempfile
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,43 +51,79 @@ def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> np.ndarra
     raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
 
 
+@contextlib.contextmanager
+def _native_output() -> Iterator[Callable[[], str]]:
+    """Catch what the library writes to stdout and stderr, and give back its first line.
+
+    Why: OpenEXR's binding reports a truncated file's chunk error on file descriptor 2 (C++) and
+    "Exception raised reading pixel data" through Python's ``sys.stdout``, then returns a file with no
+    parts, so the user saw two library lines above a wrong one-line error. Caught at both levels here,
+    the library's line becomes part of the one error message instead.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    said_py = io.StringIO()
+    with tempfile.TemporaryFile() as sink:
+        saved = [os.dup(1), os.dup(2)]
+        try:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+
+            def said() -> str:
+                sink.flush()
+                sink.seek(0)
+                lines = (sink.read().decode(errors="replace") + said_py.getvalue()).strip().splitlines()
+                return lines[0].strip() if lines else ""
+
+            with contextlib.redirect_stdout(said_py), contextlib.redirect_stderr(said_py):
+                yield said
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
 def read_exr(path: Path) -> np.ndarray:
     """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
     import OpenEXR
 
-    try:
-        with OpenEXR.File(str(path), separate_channels=True) as f:
-            parts = f.parts
-            for i, part in enumerate(parts):
-                channels = {k: np.asarray(v.pixels) for k, v in part.channels.items()}
-                try:
-                    rgb = _rgb_from_channels(channels, path)
-                except InputError:
-                    if i == len(parts) - 1:
-                        raise
-                    continue
-                if len(parts) > 1:
-                    warnings.warn(f"{path}: {len(parts)} parts, using part {i}", stacklevel=3)
-                return sanitize(rgb, str(path))
-    except InputError:
-        raise
+    try:  # only the library's reading runs with its output caught; our warnings come after
+        with _native_output() as said, OpenEXR.File(str(path), separate_channels=True) as f:
+            parts = [{k: np.asarray(v.pixels) for k, v in part.channels.items()} for part in f.parts]
+            complaint = said().removeprefix(f"{path}: ")
     except Exception as e:  # OpenEXR raises plain exceptions for missing/corrupt files
         raise InputError(f"{path}: not a readable OpenEXR file ({e})") from None
-    raise InputError(f"{path}: EXR without image parts")
+    if not parts:  # a corrupt file reads as no parts; the library said why on stderr
+        raise InputError(f"{path}: truncated or corrupt OpenEXR file ({complaint})" if complaint
+                         else f"{path}: EXR without image parts")
+    for i, channels in enumerate(parts):
+        try:
+            rgb = _rgb_from_channels(channels, path)
+        except InputError:
+            if i == len(parts) - 1:
+                raise
+            continue
+        if len(parts) > 1:
+            warnings.warn(f"{path}: {len(parts)} parts, using part {i}", stacklevel=2)
+        return sanitize(rgb, str(path))
+    raise AssertionError("unreachable: the last part either returns or raises")
 
 
 def write_exr(path: Path, linear: np.ndarray) -> None:
     """Half-float RGB OpenEXR (relative precision 2^-11, ~3 PQ codes at the top), temporary file renamed."""
     import OpenEXR
 
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.exr")
     header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
-    with OpenEXR.File(header, {"RGB": np.ascontiguousarray(linear.astype(np.float16))}) as f:
-        f.write(str(tmp))
-    data = tmp.read_bytes()
-    tmp.unlink()
-    atomic_write(path, data)
+    # the binding writes only to a path: a private temporary folder, so nothing is left beside the
+    # output if it fails, and the output's folder need not exist yet (atomic_write makes it)
+    with tempfile.TemporaryDirectory(prefix="texsandwich-exr-") as tmp:
+        with OpenEXR.File(header, {"RGB": np.ascontiguousarray(linear.astype(np.float16))}) as f:
+            f.write(str(Path(tmp) / "out.exr"))
+        data = (Path(tmp) / "out.exr").read_bytes()
+    atomic_write(Path(path), data)
 
 
 def _rgb16(a: np.ndarray, path: Path) -> np.ndarray:
