@@ -30,6 +30,24 @@ def test_pq_is_st2084_at_100_nits_white_and_inverts():
     assert np.all(np.abs(back / lin - 1) < 0.01)  # one 16-bit PQ step is < 1% anywhere in the range
 
 
+def test_transfer_and_tone_curve_in_blocks_give_the_whole_image_values(monkeypatch):
+    # big images go through the float64 arithmetic block by block (bounded memory); values unchanged
+    import torch
+
+    from texsandwich.hdr import tone, transfer
+    from texsandwich.hdr.tone import fit_tone_curve
+
+    lin = _scene(37, 29)
+    codes, back = linear_to_pq16(lin), pq16_to_linear(linear_to_pq16(lin))
+    curve = fit_tone_curve(codes, 0.5)
+    t = torch.from_numpy(codes.astype(np.float32))
+    fwd, inv = curve.forward(t), curve.inverse(curve.forward(t))
+    monkeypatch.setattr(transfer, "CHUNK", 100)
+    monkeypatch.setattr(tone, "CHUNK", 100)
+    assert np.array_equal(linear_to_pq16(lin), codes) and np.array_equal(pq16_to_linear(codes), back)
+    assert torch.equal(curve.forward(t), fwd) and torch.equal(curve.inverse(fwd), inv)
+
+
 def test_bad_values_are_clamped_with_counts():
     a = np.array([[[np.nan, -1.0, np.inf], [1.0, 200.0, 0.5]]], np.float32)
     with warnings.catch_warnings(record=True) as w:

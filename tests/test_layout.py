@@ -70,6 +70,17 @@ def test_resamplers_keep_constants_and_undo_each_other_on_smooth_signals():
     assert err < 1.0
 
 
+def test_upscale2_plane_by_plane_decoding_equals_the_differentiable_path():
+    # decoding upsamples one plane at a time (bounded memory on 4K); training keeps the batched graph
+    x = torch.rand(2, 3, 9, 14) * 255
+    decoded = upscale2(x)
+    xg = x.clone().requires_grad_(True)
+    trained = upscale2(xg)
+    assert trained.requires_grad and torch.equal(decoded, trained.detach())
+    trained.sum().backward()
+    assert xg.grad is not None and xg.grad.shape == x.shape
+
+
 def test_bad_layouts_are_refused():
     with pytest.raises(UsageError):
         Layout("422", 3)

@@ -50,6 +50,11 @@ def test_psnr():
     a = np.zeros((4, 4))
     assert psnr(a, a) == float("inf")
     assert psnr(a, a + 1) == pytest.approx(20 * np.log10(255))
+    # summed in blocks of rows (bounded memory): the same as the whole-image mean, 16-bit peak by dtype
+    rng = np.random.default_rng(0)
+    x, y = (rng.integers(0, 65536, (700, 900, 3)).astype(np.uint16) for _ in range(2))
+    whole = 10 * np.log10(65535.0**2 / np.mean((x.astype(np.float64) - y) ** 2))
+    assert psnr(x, y) == pytest.approx(whole, abs=1e-9)
 
 
 def test_several_curves_compare_through_their_envelope():

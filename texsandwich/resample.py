@@ -77,7 +77,22 @@ def _upscale2_axis(x: torch.Tensor) -> torch.Tensor:
 
 
 def upscale2(x: torch.Tensor) -> torch.Tensor:
-    """Separable Lanczos3 x2 of ``[B, C, H, W]`` with half-pixel centres and replicated edges."""
+    """Separable Lanczos3 x2 of ``[B, C, H, W]`` with half-pixel centres and replicated edges.
+
+    Without a gradient (decoding) the planes go one at a time into the output: the separable passes
+    make five full-size temporaries, 1.4 GB at once for a 4K RGB image (tools/bench_textures.py).
+    """
+    if x.requires_grad and torch.is_grad_enabled():
+        return _upscale2_planes(x)
+    b, c, h, w = x.shape
+    out = x.new_empty(b, c, 2 * h, 2 * w)
+    for i in range(b):
+        for j in range(c):
+            out[i, j] = _upscale2_planes(x[i:i + 1, j:j + 1])[0, 0]
+    return out
+
+
+def _upscale2_planes(x: torch.Tensor) -> torch.Tensor:
     b, c, h, w = x.shape
     rows = _upscale2_axis(x.reshape(b * c * h, 1, w)).reshape(b, c, h, 2 * w)
     cols = rows.transpose(-1, -2).reshape(b * c * 2 * w, 1, h)

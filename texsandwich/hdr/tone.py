@@ -17,6 +17,7 @@ manifest, ~0.1 KB deflated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -56,12 +57,12 @@ class ToneCurve:
     def forward(self, signal: torch.Tensor) -> torch.Tensor:
         """16-bit codes (any float tensor) -> bottleneck scale 0..255."""
         x, y = self._tables(signal)
-        return _interp(signal.double().clamp(0, 65535), x, y).to(signal.dtype)
+        return _blockwise(lambda v: _interp(v.double().clamp(0, 65535), x, y).to(signal.dtype), signal)
 
     def inverse(self, value: torch.Tensor) -> torch.Tensor:
         """Bottleneck scale (decoded, post-processed; clipped to 0..255) -> 16-bit codes, as floats."""
         x, y = self._tables(value)
-        return _interp(value.double().clamp(0, 255), y, x).to(value.dtype)
+        return _blockwise(lambda v: _interp(v.double().clamp(0, 255), y, x).to(value.dtype), value)
 
     def to_json(self) -> list[int]:
         """Knot differences (small integers deflate well)."""
@@ -72,6 +73,20 @@ class ToneCurve:
         if not isinstance(d, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in d):
             raise TypeError("tone must be a list of integers")
         return cls(tuple(int(v) for v in np.concatenate([[0], np.cumsum(d, dtype=np.int64)])))
+
+
+CHUNK = 1 << 20
+"""Samples per block of :func:`_blockwise`: the float64 interpolation makes six full-size temporaries
+(an index and four gathered knots), 2.4 GB on a 4K image at once (tools/bench_textures.py)."""
+
+
+def _blockwise(fn: Callable[[torch.Tensor], torch.Tensor], t: torch.Tensor) -> torch.Tensor:
+    """``fn`` (elementwise) over ``t`` in blocks of :data:`CHUNK` samples -- the same values, bounded
+    temporaries. A tensor that needs a gradient (training) goes through whole, for autograd."""
+    if t.requires_grad or t.numel() <= CHUNK:
+        return fn(t)
+    flat = t.reshape(-1)
+    return torch.cat([fn(flat[i:i + CHUNK]) for i in range(0, flat.numel(), CHUNK)]).reshape(t.shape)
 
 
 def _interp(v: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:

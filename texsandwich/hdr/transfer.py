@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -42,19 +43,45 @@ def sanitize(linear: np.ndarray, name: str) -> np.ndarray:
     return np.clip(np.nan_to_num(a, nan=0.0, posinf=top, neginf=0.0), 0.0, top)
 
 
-def linear_to_pq16(linear: np.ndarray) -> np.ndarray:
-    """Scene-linear (1.0 = reference white, already sanitised) -> PQ 16-bit codes ``uint16``."""
+CHUNK = 1 << 20
+"""Samples per block of the float64 arithmetic below: a 4K image's full-size float64 temporaries cost
+~0.4 GB each, and the transfer functions made five of them at once (tools/bench_textures.py)."""
+
+
+def _blockwise(fn: Callable[[np.ndarray], np.ndarray], a: np.ndarray, dtype: type) -> np.ndarray:
+    """``fn`` (elementwise) over ``a`` in blocks of rows of about :data:`CHUNK` samples: the same values
+    as one call, with temporaries bounded by the block instead of the image."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return np.asarray(fn(a), dtype)
+    out = np.empty(a.shape, dtype)
+    rows = max(1, CHUNK // max(1, a[0].size))
+    for r in range(0, len(a), rows):
+        out[r:r + rows] = fn(a[r:r + rows])
+    return out
+
+
+def _pq_encode(linear: np.ndarray) -> np.ndarray:
     y = np.clip(np.asarray(linear, np.float64) * (WHITE_NITS / PQ_PEAK_NITS), 0.0, 1.0)
     yp = y**_M1
     v = ((_C1 + _C2 * yp) / (1.0 + _C3 * yp)) ** _M2
-    return np.round(v * 65535.0).astype(np.uint16)
+    return np.round(v * 65535.0)
+
+
+def _pq_decode(code: np.ndarray) -> np.ndarray:
+    v = np.clip(np.asarray(code, np.float64) / 65535.0, 0.0, 1.0) ** (1.0 / _M2)
+    y = (np.maximum(v - _C1, 0.0) / (_C2 - _C3 * v)) ** (1.0 / _M1)
+    return y * (PQ_PEAK_NITS / WHITE_NITS)
+
+
+def linear_to_pq16(linear: np.ndarray) -> np.ndarray:
+    """Scene-linear (1.0 = reference white, already sanitised) -> PQ 16-bit codes ``uint16``."""
+    return _blockwise(_pq_encode, linear, np.uint16)
 
 
 def pq16_to_linear(code: np.ndarray) -> np.ndarray:
     """PQ 16-bit codes -> scene-linear float32 (1.0 = reference white)."""
-    v = np.clip(np.asarray(code, np.float64) / 65535.0, 0.0, 1.0) ** (1.0 / _M2)
-    y = (np.maximum(v - _C1, 0.0) / (_C2 - _C3 * v)) ** (1.0 / _M1)
-    return (y * (PQ_PEAK_NITS / WHITE_NITS)).astype(np.float32)
+    return _blockwise(_pq_decode, code, np.float32)
 
 
 def linear_psnr(reconstruction: np.ndarray, source: np.ndarray) -> float:
