@@ -162,6 +162,43 @@ def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, caps
     assert np.array_equal(top, (signal >> 8).astype(np.uint16) * 256 + 128)
 
 
+def test_a_mixed_library_takes_a_recipe_pair_and_a_single_recipe_names_it(tmp_path, capsys):
+    import json
+
+    from PIL import Image
+
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    write_exr(tree / "sub" / "env.exr", _scene(24, 32))
+    (tree / "sub" / "h16.png").write_bytes(encode_png16(linear_to_pq16(_scene(16, 24))))
+    Image.fromarray((np.arange(24 * 32 * 3) % 251).astype(np.uint8).reshape(24, 32, 3)).save(tree / "a.png")
+    # one 8-bit recipe: the EXR is found too (not skipped without a word) and refused, naming the pair
+    assert _cli("compress", str(tree), "-o", str(tmp_path / "one"), "--recipe", "rgb-444", "--model", "none",
+                "--quiet") == 1
+    err = capsys.readouterr().err
+    assert "env.exr: an OpenEXR (HDR) file" in err and "--recipe rgb-444,hdr-444" in err
+    assert "h16.png: has more than 8 bits" in err
+    # the pair: every image through the recipe of its bit depth, recorded in the index
+    assert _cli("compress", str(tree), "-o", str(tmp_path / "both"), "--recipe", "rgb-444,hdr-444",
+                "--model", "none", "--quiet") == 0
+    index = json.loads((tmp_path / "both" / "library.json").read_text())
+    assert {a["source"]: a["recipe"] for a in index["assets"]} == {
+        "a.png": "rgb-444", "sub/env.exr": "hdr-444", "sub/h16.png": "hdr-444"}
+    assert index["recipe"] == "rgb-444,hdr-444" and set(index["model"]) == {"rgb-444", "hdr-444"}
+    assert _cli("decompress", str(tmp_path / "both"), "-o", str(tmp_path / "dec"), "--quiet") == 0
+    assert sorted(p.relative_to(tmp_path / "dec").as_posix() for p in (tmp_path / "dec").rglob("*.*")) == [
+        "a.png", "sub/env.exr", "sub/h16.png"]
+    # a pair is one 8-bit and one 16-bit image recipe, with default weights
+    capsys.readouterr()
+    assert _cli("compress", str(tree), "-o", str(tmp_path / "x"), "--recipe", "rgb-444,rgb-hr2") == 2
+    assert "one 8-bit and one 16-bit" in capsys.readouterr().err
+    assert _cli("compress", str(tree), "-o", str(tmp_path / "x"), "--recipe", "rgb-444,hdr-444",
+                "--model", "rgb-444-slim") == 2
+    # and a 16-bit recipe names the 8-bit ones for an 8-bit image
+    assert _cli("compress", str(tree / "a.png"), "-o", str(tmp_path / "a.tsw"), "--recipe", "hdr-444") == 1
+    assert "use an 8-bit recipe (--recipe rgb-444" in capsys.readouterr().err
+
+
 def test_16bit_tsw_manifest_records_transfer_and_format():
     from texsandwich.container import read_tsw
     from texsandwich.models import load_model

@@ -32,7 +32,7 @@ from texsandwich.gltf import (
     write_decompressed_gltf,
 )
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
-from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, write_hdr
+from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, is_16bit_file, write_hdr
 from texsandwich.heads import head_length
 from texsandwich.images import IMAGE_SUFFIXES, write_png
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
@@ -109,6 +109,19 @@ def recipes(as_json: bool) -> None:
 def _images_text(chromas: list[str]) -> str:
     """The codec images of a layout in a few characters: '444', '8x400', '444+400'."""
     return f"{len(chromas)}x{chromas[0]}" if len(chromas) > 1 and len(set(chromas)) == 1 else "+".join(chromas)
+
+
+def _recipe_pair(spec: str, model_spec: str | None) -> tuple[Recipe, Recipe]:
+    """``8-bit,16-bit`` image recipes from ``--recipe a,b`` (in either order): what a mixed library needs."""
+    ids = [x.strip() for x in spec.split(",")]
+    recipes = [get_recipe(x) for x in ids]
+    kinds = sorted(r.source_kind for r in recipes)
+    if len(recipes) != 2 or kinds != ["rgb16", "rgb8"]:
+        raise UsageError(f"--recipe {spec}: a pair is one 8-bit and one 16-bit image recipe, e.g. rgb-hr2,hdr-444")
+    if model_spec not in (None, NONE):
+        raise UsageError("--model takes one recipe's weights; with a recipe pair each uses its default model")
+    eight, sixteen = sorted(recipes, key=lambda r: r.source_kind == "rgb16")
+    return eight, sixteen
 
 
 def _plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
@@ -192,7 +205,9 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
               help="Output .tsw file, or directory for several inputs or a library tree.")
 @click.option("--recipe", "recipe_id", default=None,
               help="Recipe id (see 'texsandwich recipes') [default: pbr8-400 when every source is a glTF or a "
-                   "material folder; required otherwise].")
+                   "material folder; required otherwise]. For a mixed image library, one 8-bit and one 16-bit "
+                   "recipe joined by a comma (e.g. rgb-hr2,hdr-444): each image goes to the one that takes "
+                   "its bit depth.")
 @click.option("--codec", type=click.Choice(sorted(CODECS)), default="heic", show_default=True)
 @click.option("--quality", type=click.IntRange(0, 100), default=None, help="Codec quality 0-100 [default: 50].")
 @click.option("--step", type=click.IntRange(1, 255), default=None,
@@ -235,7 +250,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         if not all(Path(s).suffix.lower() in GLTF_SUFFIXES or is_material_folder(Path(s)) for s in sources):
             raise UsageError("give --recipe (the default, pbr8-400, is only for glTF files and material folders)")
         recipe_id = MATERIAL_RECIPE
-    recipe = get_recipe(recipe_id)
+    pair = _recipe_pair(recipe_id, model_spec) if "," in recipe_id else None
+    recipe = pair[0] if pair else get_recipe(recipe_id)
     forced = recipe if explicit else None  # glTF: None = a recipe per material (gltf_compress)
     if not explicit and model_spec not in (None, NONE) and any(Path(s).suffix.lower() in GLTF_SUFFIXES
                                                                  for s in sources):
@@ -243,17 +259,26 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     progress = Progress(progress_mode, quiet, "compress")
     settings = codec_settings(codec, quality, step, int(bit_depth))  # refuse bad combinations before touching files
     if encoder_steps:
-        check_supported(recipe, settings)
+        for r in pair or (recipe,):
+            check_supported(r, settings)
     materials = recipe.source_kind == "material"
 
     def is_unit(p: Path) -> bool:
         return is_material_folder(p) if recipe.source_kind in ("material", "normal") else False
 
-    suffixes = HDR_SUFFIXES if recipe.source_kind == "rgb16" else IMAGE_SUFFIXES
-    jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, suffixes)
+    # image recipes walk a tree for 8-bit and 16-bit files alike: an image of the other kind is named
+    # with the recipe to use (or goes to the pair's other recipe), never skipped without a word
+    suffixes = IMAGE_SUFFIXES + HDR_SUFFIXES if recipe.source_kind in ("rgb8", "rgb16") else IMAGE_SUFFIXES
+    jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)))
     _check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe, codec)
     models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r, codec))
+
+    def recipe_for(path: Path) -> Recipe:
+        """The recipe of one source: the one given, or the pair's member that takes its bit depth."""
+        if pair is None:
+            return recipe
+        return pair[1] if is_16bit_file(path) else pair[0]
 
     def work_gltf(j: Job) -> Result:
         if forced is not None and not materials:
@@ -276,9 +301,10 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             return work_gltf(j)
         if target_psnr is not None:
             raise UsageError(f"{j.source}: --target-psnr works on glTF materials; use --quality here")
-        src = read_source(j.source, recipe)
+        r = recipe_for(j.source)
+        src = read_source(j.source, r)
         image = src.array
-        c = compress_image(image, recipe, model, codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
+        c = compress_image(image, r, models(r), codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
                            normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps,
                            on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
                                                                what="encoder step"))
@@ -293,10 +319,14 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                          if c.optimised else ""))
 
     results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else _output_done)
+    if pair is not None:  # the index says which recipe and model each image went through
+        for res in results:
+            r = recipe_for(res.job.source)
+            res.details.update(recipe=r.id, model=models(r).model_id)
     if dst.is_dir() and (batch or any(j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs)):
-        write_index(dst / "library.json", results, {"recipe": recipe.id if explicit or not any(
+        write_index(dst / "library.json", results, {"recipe": recipe_id if explicit or not any(
             j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs) else "auto", "codec": codec,
-            "quality": quality, "model": model.model_id})
+            "quality": quality, "model": {r.id: models(r).model_id for r in pair} if pair else model.model_id})
     _finish(results, progress, batch)
 
 

@@ -62,8 +62,8 @@ def read_source(path: Path, recipe: Recipe) -> Source:
         return Source(path.stem, image, hdr=hdr)
     if recipe.source_kind == "rgb8" and is_16bit_file(path):
         kind = "an OpenEXR (HDR) file" if path.suffix.lower() == ".exr" else "has more than 8 bits per sample (16-bit)"
-        raise InputError(f"{path}: {kind}; recipe {recipe.id} takes "
-                         "8-bit images, use --recipe hdr-444")
+        raise InputError(f"{path}: {kind}; recipe {recipe.id} takes 8-bit images, use --recipe hdr-444 "
+                         f"(a folder of both kinds: --recipe {recipe.id},hdr-444)")
     if recipe.source_kind == "material":
         if not path.is_dir():
             raise InputError(f"{path}: recipe {recipe.id} takes a material folder (albedo, normal, roughness, ao maps)")

@@ -26,6 +26,9 @@ from texsandwich.fsutil import atomic_write
 from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
 
 HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
+EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half resolution; a folder of both kinds: "
+                  "--recipe rgb-444,hdr-444)")
+"""What an 8-bit image given to a 16-bit recipe is told: the recipes that take it."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ def read_png16(path: Path) -> np.ndarray:
     except png.Error as e:
         raise InputError(f"{path}: not a readable PNG ({e})") from None
     if info["bitdepth"] != 16:
-        raise InputError(f"{path}: a {info['bitdepth']}-bit PNG; 16-bit recipes take 16-bit PNG/TIFF or EXR")
+        raise InputError(f"{path}: an {info['bitdepth']}-bit PNG; 16-bit recipes take 16-bit PNG/TIFF or EXR, "
+                         + EIGHT_BIT_HINT)
     planes = info["planes"]
     return _rgb16(a.reshape(h, w, planes) if planes > 1 else a.reshape(h, w), path)
 
@@ -165,7 +169,8 @@ def read_tiff16(path: Path) -> np.ndarray:
     except Exception as e:
         raise InputError(f"{path}: not a readable TIFF ({e})") from None
     if a.dtype != np.uint16:
-        raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit PNG/TIFF or EXR")
+        raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit PNG/TIFF or EXR"
+                         + (", " + EIGHT_BIT_HINT if a.dtype == np.uint8 else ""))
     return _rgb16(a, path)
 
 
@@ -210,7 +215,8 @@ def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
         return read_png16(path), HdrSource("png16", "none")
     if suffix in (".tif", ".tiff"):
         return read_tiff16(path), HdrSource("tiff16", "none")
-    raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files")
+    raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files; for other images "
+                     + EIGHT_BIT_HINT)
 
 
 def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
