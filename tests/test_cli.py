@@ -91,6 +91,39 @@ def one_line_error(code: int, err: str, expected_code: int, needle: str) -> None
     assert "Traceback" not in err
 
 
+def test_decompress_writes_the_lossless_format_asked_for_and_never_replaces_by_surprise(capsys, images, tmp_path):
+    code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
+                       "--model", "none", "-q")
+    assert code == 0, err
+    one = tmp_path / "t" / "chelsea.tsw"
+    assert run(capsys, "decompress", str(one), "-o", str(tmp_path / "ref.png"), "-q")[0] == 0
+    ref = np.asarray(Image.open(tmp_path / "ref.png"))
+    for suffix in (".tif", ".webp", ".bmp"):  # the format the name asks for, the same pixels
+        assert run(capsys, "decompress", str(one), "-o", str(tmp_path / f"d{suffix}"), "-q")[0] == 0
+        with Image.open(tmp_path / f"d{suffix}") as im:
+            assert im.format == {".tif": "TIFF", ".webp": "WEBP", ".bmp": "BMP"}[suffix]
+            assert np.array_equal(np.asarray(im.convert("RGB")), ref)
+    code, _, err = run(capsys, "decompress", str(one), "-o", str(tmp_path / "d.jpg"))
+    one_line_error(code, err, 2, "second loss")  # not PNG bytes under a .jpg name, as before 0.6.4
+    code, _, err = run(capsys, "decompress", str(one), "-o", str(tmp_path / "d.exr"))
+    one_line_error(code, err, 2, "holds an 8-bit image")
+    assert not (tmp_path / "d.jpg").exists() and not (tmp_path / "d.exr").exists()
+    # no suffix: .png added, and an existing file of that name is refused, not replaced
+    (tmp_path / "e.png").write_bytes(b"precious")
+    code, _, err = run(capsys, "decompress", str(one), "-o", str(tmp_path / "e"))
+    one_line_error(code, err, 2, "e.png exists")
+    assert (tmp_path / "e.png").read_bytes() == b"precious"
+    # a batch leaves outputs that are already there (a rerun resumes) unless --force
+    (tmp_path / "dec").mkdir()
+    (tmp_path / "dec" / "coffee.png").write_bytes(b"mine")
+    code, out, err = run(capsys, "decompress", str(tmp_path / "t"), "-o", str(tmp_path / "dec"))
+    assert code == 0, err
+    assert "1 of 2 output(s) already there" in out and (tmp_path / "dec" / "coffee.png").read_bytes() == b"mine"
+    assert (tmp_path / "dec" / "chelsea.png").is_file()
+    assert run(capsys, "decompress", str(tmp_path / "t"), "-o", str(tmp_path / "dec"), "--force", "-q")[0] == 0
+    assert (tmp_path / "dec" / "coffee.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_errors_are_one_line_with_exit_codes(capsys, images, tmp_path):
     src = str(images / "chelsea.png")
     out = str(tmp_path / "x.tsw")

@@ -154,6 +154,12 @@ def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, caps
                 "--quiet") == 0
     assert [p.name for p in (tmp_path / "new" / "deeper").iterdir()] == ["s.exr"]
     assert np.array_equal(read_hdr(tmp_path / "new" / "deeper" / "s.exr")[0], back)
+    # a name of another kind is refused (it was silently renamed to .exr, replacing a file of that name)
+    (tmp_path / "x.exr").write_bytes(b"precious")
+    assert _cli("decompress", str(tmp_path / "t" / "s.tsw"), "-o", str(tmp_path / "x.jpg")) == 2
+    assert "holds a 16-bit image" in capsys.readouterr().err
+    assert _cli("decompress", str(tmp_path / "t" / "s.tsw"), "-o", str(tmp_path / "x")) == 2  # x -> x.exr: exists
+    assert "x.exr exists" in capsys.readouterr().err and (tmp_path / "x.exr").read_bytes() == b"precious"
     # an 8-bit recipe refuses the EXR and names the one to use
     assert _cli("compress", str(tmp_path / "s.exr"), "-o", str(tmp_path / "x.tsw"), "--recipe", "rgb-444") == 1
     assert "hdr-444" in capsys.readouterr().err

@@ -34,7 +34,7 @@ from texsandwich.gltf import (
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, is_16bit_file, write_hdr
 from texsandwich.heads import head_length
-from texsandwich.images import IMAGE_SUFFIXES, write_png
+from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, write_image
 from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
 from texsandwich.models import NONE, default_model, load_model
@@ -355,6 +355,9 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             j.output = j.output.with_suffix(".gltf")
             owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
     jobs = [j for j in jobs if j.source.resolve() not in owned]
+    for j in jobs:  # the real output name (kind, suffix) before anything is checked or written
+        if j.source.suffix != ".gltf":
+            j.output = _decoded_output(j, batch)
     _check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
     progress = Progress(progress_mode, quiet, "decompress")
@@ -369,28 +372,64 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
         tsw = read_tsw_file(j.source)
         m = tsw.manifest
         if get_recipe(m.recipe).source_kind == "material":
-            folder = j.output.with_suffix("") if j.output.suffix == ".png" else j.output
-            if folder.exists() and not force and not batch:
-                raise UsageError(f"{folder} exists; pass --force to replace it")
+            folder = j.output
             written = write_material_folder(decoder.material(tsw, folder.name), folder)
             size = sum(p.stat().st_size for p in written)
             return Result(j, j.source.stat().st_size, size,
                           f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
         rec = decoder.array(tsw)
-        if m.bit_depth > 8:  # the source's own kind: EXR (inverse PQ), 16-bit PNG or TIFF
-            fmt = HdrSource(m.source_format or "png16", m.transfer or "none")
-            explicit = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
-            if batch or j.output.suffix.lower() not in explicit:
-                j.output = j.output.with_suffix(default_suffix(fmt))
-            else:  # the name asked for decides; a PQ signal written as PNG/TIFF stays PQ-coded
-                fmt = HdrSource(explicit[j.output.suffix.lower()], fmt.transfer)
-            write_hdr(j.output, rec, fmt)
+        if m.bit_depth > 8:  # the source's own kind (EXR through inverse PQ), or the 16-bit kind asked for
+            fmt = HdrSource(HDR_WRITERS[j.output.suffix.lower()], m.transfer or "none")
+            write_hdr(j.output, rec, fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
         else:
-            write_png(j.output, rec)
+            write_image(j.output, rec)
         return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                       f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")
 
-    _finish(run_jobs(jobs, work, jobs_n, progress), progress, False)
+    # a batch skips outputs that exist (a rerun resumes, and nothing already there is replaced) unless --force
+    done = None if force or not batch else (lambda j: j.output.exists())
+    results = run_jobs(jobs, work, jobs_n, progress, done=done)
+    skipped = sum(r.skipped for r in results)
+    if skipped:
+        progress.line(f"{skipped} of {len(results)} output(s) already there, left as they are (--force replaces them)")
+    _finish(results, progress, False)
+
+
+HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
+"""What a 16-bit reconstruction can be written as, by suffix."""
+
+
+def _decoded_output(j: Job, batch: bool) -> Path:
+    """Where ``decompress`` writes ``j``: a material folder, the source's kind of 16-bit file, or an 8-bit
+    image -- in the format the ``-o`` name asks for when it names one (a single file), else the default.
+
+    Decided from the manifest before anything is checked or written, so that ``--force`` and the
+    never-overwrite rule see the name that will really be written. A file that cannot be read keeps its
+    planned name; the work reports its error.
+    """
+    try:
+        m = read_tsw_file(j.source).manifest
+    except (InputError, OSError):
+        return j.output
+    out, suffix = j.output, j.output.suffix.lower()
+    if get_recipe(m.recipe).source_kind == "material":
+        return out.with_suffix("") if suffix == ".png" else out
+    if m.bit_depth > 8:
+        default = default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
+        if batch or not suffix:
+            return out.with_suffix(default)
+        if suffix not in HDR_WRITERS:
+            raise UsageError(f"{out}: {j.source} holds a 16-bit image ({m.recipe}); write it as "
+                             f"{', '.join(sorted(set(HDR_WRITERS)))} (its source was {default})")
+        return out
+    if batch or not suffix:
+        return out.with_suffix(".png")
+    if suffix not in LOSSLESS_SUFFIXES:
+        lossy = suffix in (".jpg", ".jpeg", ".heic", ".heif", ".avif")
+        raise UsageError(f"{out}: {j.source} holds an 8-bit image ({m.recipe}); write it as "
+                         f"{', '.join(LOSSLESS_SUFFIXES)}" + (f" (a {suffix} would add a second loss to what "
+                                                              "compress measured)" if lossy else ""))
+    return out
 
 
 @cli.command()

@@ -74,3 +74,26 @@ def encode_png(image: np.ndarray) -> bytes:
 
 def write_png(path: Path, image: np.ndarray) -> None:
     atomic_write(path, encode_png(image))
+
+
+LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".bmp")
+"""What ``decompress`` writes an 8-bit image as: lossless formats only, so the file holds exactly the
+reconstruction that ``compress`` measured (a JPEG of it would add a second, unmeasured loss)."""
+
+
+def write_image(path: Path, image: np.ndarray) -> None:
+    """An 8-bit ``[H, W, 3]`` / ``[H, W]`` image in the lossless format its suffix names (``LOSSLESS_SUFFIXES``)."""
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        return write_png(path, image)
+    options: dict[str, dict[str, object]] = {
+        ".tif": {"format": "TIFF", "compression": "tiff_adobe_deflate"},
+        ".tiff": {"format": "TIFF", "compression": "tiff_adobe_deflate"},
+        ".webp": {"format": "WEBP", "lossless": True, "quality": 100, "method": 4},
+        ".bmp": {"format": "BMP"},
+    }
+    if suffix not in options:
+        raise ValueError(f"no lossless 8-bit writer for {suffix!r}")
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, **options[suffix])
+    atomic_write(path, buf.getvalue())
