@@ -171,6 +171,11 @@ def test_corrupt_tsw_and_nothing_is_lost(capsys, images, tmp_path):
     one_line_error(*run(capsys, "decompress", str(cut), "-o", str(png))[::2], 1, "truncated")
     assert not png.exists()
     assert not list(tmp_path.glob(".*.part")), "no temporary files left behind"
+    for recipe in ("rgb-444", "hdr-444"):  # a .tsw given back to compress is named as one
+        one_line_error(*run(capsys, "compress", str(tsw), "-o", str(tmp_path / "again.tsw"), "--recipe", recipe)[::2],
+                       1, "already a compressed .tsw")
+    one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--bpp-range", "1.0", "0.2",
+                        "-o", str(tmp_path / "ev"))[::2], 2, "0 < LO < HI")
 
 
 def test_batch_reports_bad_files_and_keeps_good_ones(capsys, images, tmp_path):

@@ -646,6 +646,8 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
     from texsandwich.evaluate import DEFAULT_QUALITIES, evaluate, format_summary, write_report
     from texsandwich.renders import RenderOptions
 
+    if bpp_range is not None and not 0 < bpp_range[0] < bpp_range[1]:
+        raise UsageError(f"--bpp-range takes LO HI with 0 < LO < HI, not {bpp_range[0]:g} {bpp_range[1]:g}")
     recipe = get_recipe(recipe_id)
     try:
         qs = [int(q) for q in qualities.split(",")] if qualities else DEFAULT_QUALITIES[codec]

@@ -57,6 +57,8 @@ def from_material(m: Material, recipe: Recipe) -> Source:
 def read_source(path: Path, recipe: Recipe) -> Source:
     """One source for ``recipe`` from ``path`` (an image file, or a material folder)."""
     path = Path(path)
+    if path.suffix.lower() == ".tsw":
+        raise InputError(f"{path}: already a compressed .tsw file (texsandwich decompress turns it back into an image)")
     if recipe.source_kind == "rgb16":
         image, hdr = read_hdr(path)
         return Source(path.stem, image, hdr=hdr)
