@@ -154,6 +154,10 @@ def test_hdr_cli_round_trip_writes_the_source_kind_and_beats_top8(tmp_path, caps
                 "--quiet") == 0
     assert [p.name for p in (tmp_path / "new" / "deeper").iterdir()] == ["s.exr"]
     assert np.array_equal(read_hdr(tmp_path / "new" / "deeper" / "s.exr")[0], back)
+    # one file into an existing folder: the source's own kind (the name there is ours, not the user's)
+    (tmp_path / "into").mkdir()
+    assert _cli("decompress", str(tmp_path / "t" / "s.tsw"), "-o", str(tmp_path / "into"), "--quiet") == 0
+    assert [p.name for p in (tmp_path / "into").iterdir()] == ["s.exr"]
     # a name of another kind is refused (it was silently renamed to .exr, replacing a file of that name)
     (tmp_path / "x.exr").write_bytes(b"precious")
     assert _cli("decompress", str(tmp_path / "t" / "s.tsw"), "-o", str(tmp_path / "x.jpg")) == 2

@@ -355,9 +355,10 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             j.output = j.output.with_suffix(".gltf")
             owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
     jobs = [j for j in jobs if j.source.resolve() not in owned]
+    named = not batch and not dst.is_dir()  # -o names the output file itself (else the names are ours)
     for j in jobs:  # the real output name (kind, suffix) before anything is checked or written
         if j.source.suffix != ".gltf":
-            j.output = _decoded_output(j, batch)
+            j.output = _decoded_output(j, named)
     _check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
     progress = Progress(progress_mode, quiet, "decompress")
@@ -399,9 +400,10 @@ HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff1
 """What a 16-bit reconstruction can be written as, by suffix."""
 
 
-def _decoded_output(j: Job, batch: bool) -> Path:
+def _decoded_output(j: Job, named: bool) -> Path:
     """Where ``decompress`` writes ``j``: a material folder, the source's kind of 16-bit file, or an 8-bit
-    image -- in the format the ``-o`` name asks for when it names one (a single file), else the default.
+    image -- in the format the ``-o`` name asks for when ``named`` (it names this one file), else the
+    default (PNG, or the 16-bit source's own kind: EXR for EXR).
 
     Decided from the manifest before anything is checked or written, so that ``--force`` and the
     never-overwrite rule see the name that will really be written. A file that cannot be read keeps its
@@ -416,13 +418,13 @@ def _decoded_output(j: Job, batch: bool) -> Path:
         return out.with_suffix("") if suffix == ".png" else out
     if m.bit_depth > 8:
         default = default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
-        if batch or not suffix:
+        if not named or not suffix:
             return out.with_suffix(default)
         if suffix not in HDR_WRITERS:
             raise UsageError(f"{out}: {j.source} holds a 16-bit image ({m.recipe}); write it as "
                              f"{', '.join(sorted(set(HDR_WRITERS)))} (its source was {default})")
         return out
-    if batch or not suffix:
+    if not named or not suffix:
         return out.with_suffix(".png")
     if suffix not in LOSSLESS_SUFFIXES:
         lossy = suffix in (".jpg", ".jpeg", ".heic", ".heif", ".avif")
