@@ -107,6 +107,38 @@ def test_truncated_exr_is_one_error_with_the_librarys_reason_and_nothing_on_stde
         read_hdr(tmp_path / "nan.exr")
 
 
+def test_catching_openexrs_output_loses_no_other_threads_line(tmp_path):
+    # the capture takes the process's stdout over; with --jobs another thread's lines must wait, not vanish
+    import subprocess
+    import sys
+
+    write_exr(tmp_path / "a.exr", _scene(48, 32))
+    data = (tmp_path / "a.exr").read_bytes()
+    (tmp_path / "cut.exr").write_bytes(data[: len(data) // 2])
+    code = f"""
+import threading, time
+from pathlib import Path
+from texsandwich.errors import InputError
+from texsandwich.hdr.io import read_exr
+from texsandwich.progress import Progress
+p = Progress("human")
+def talk():
+    for i in range(200):
+        p.line(f"line {{i}}")
+        time.sleep(0.001)
+t = threading.Thread(target=talk)
+t.start()
+for _ in range(200):
+    try:
+        read_exr(Path({str(tmp_path / "cut.exr")!r}))
+    except InputError:
+        pass
+t.join()
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.splitlines() == [f"line {i}" for i in range(200)] and r.stderr == ""
+
+
 def test_gray16_is_expanded_and_8bit_png_is_refused_for_16bit_recipes(tmp_path):
     import png
 

@@ -40,7 +40,7 @@ from texsandwich.metrics import psnr
 from texsandwich.models import NONE, default_model, load_model
 from texsandwich.pipeline import codec_settings
 from texsandwich.pipeline import compress as compress_image
-from texsandwich.progress import MODES, Progress
+from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources, read_source
 from texsandwich.zoo import ZOO
@@ -686,7 +686,8 @@ _WARN_JSON = False
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"texsandwich: warning: {message}", err=True)
+    with TERMINAL:
+        click.echo(f"texsandwich: warning: {message}", err=True)
     if _WARN_JSON:
         Progress("json").event("warning", message=str(message))
 

@@ -30,6 +30,11 @@ from texsandwich import __version__
 
 MODES = ("human", "json")
 
+TERMINAL = threading.RLock()
+"""Held by everything that writes to stdout/stderr from worker threads, and by code that briefly takes
+the process's stdout/stderr over (:func:`texsandwich.hdr.io.read_exr` catches OpenEXR's own output):
+one lock for the whole process, so no thread's line lands in another's capture or interleaves."""
+
 
 class Progress:
     """One command's progress reporter; thread-safe (library mode runs assets on several threads)."""
@@ -40,7 +45,7 @@ class Progress:
         self.json = mode == "json"
         self.quiet = quiet or self.json  # the JSON stream replaces the human lines
         self.command = command
-        self._lock = threading.Lock()
+        self._lock = TERMINAL
         self._bar: tqdm | None = None
         self.done = 0
         self.total = 0

@@ -24,6 +24,7 @@ import numpy as np
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
 from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
+from texsandwich.progress import TERMINAL
 
 HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
 EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half resolution; a folder of both kinds: "
@@ -61,12 +62,14 @@ def _native_output() -> Iterator[Callable[[], str]]:
     Why: OpenEXR's binding reports a truncated file's chunk error on file descriptor 2 (C++) and
     "Exception raised reading pixel data" through Python's ``sys.stdout``, then returns a file with no
     parts, so the user saw two library lines above a wrong one-line error. Caught at both levels here,
-    the library's line becomes part of the one error message instead.
+    the library's line becomes part of the one error message instead. File descriptors and
+    ``sys.stdout`` belong to the whole process, so this holds :data:`texsandwich.progress.TERMINAL`:
+    with ``--jobs`` another thread's progress line waits for the read instead of landing in the capture.
     """
-    sys.stdout.flush()
-    sys.stderr.flush()
     said_py = io.StringIO()
-    with tempfile.TemporaryFile() as sink:
+    with TERMINAL, tempfile.TemporaryFile() as sink:  # other threads' lines wait rather than vanish here
+        sys.stdout.flush()
+        sys.stderr.flush()
         saved = [os.dup(1), os.dup(2)]
         try:
             os.dup2(sink.fileno(), 1)
