@@ -68,6 +68,8 @@ def test_compress_info_unpack_decompress_single_file(capsys, images, tmp_path):
     heic = tmp_path / "planes" / "c.0.heic"
     planes = np.asarray(pillow_heif.open_heif(heic)[0])
     assert planes.shape == (120, 160, 3)
+    code, out, _ = run(capsys, "unpack", str(tsw), "-o", str(tmp_path / "quiet"), "-q")
+    assert code == 0 and out == "" and (tmp_path / "quiet" / "c.0.heic").read_bytes() == heic.read_bytes()
     png = tmp_path / "c.png"
     code, _, err = run(capsys, "decompress", str(tsw), "-o", str(png))
     assert code == 0, err

@@ -481,7 +481,8 @@ def info(source: Path, as_json: bool) -> None:
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Directory for the standard image files.")
 @_force
-def unpack(source: Path, dst: Path, force: bool) -> None:
+@_quiet
+def unpack(source: Path, dst: Path, force: bool, quiet: bool) -> None:
     """Write the standard HEIC/JPEG images inside a .tsw as files any viewer opens."""
     tsw = read_tsw_file(source)
     m = tsw.manifest
@@ -495,9 +496,11 @@ def unpack(source: Path, dst: Path, force: bool) -> None:
             raise UsageError(f"{out} is the input; refusing to overwrite it")
     for out, data in zip(outputs, tsw.streams, strict=True):
         atomic_write(out, data)
-        click.echo(str(out))
+        if not quiet:
+            click.echo(str(out))
     atomic_write(manifest_path, (json.dumps(m.to_json(), indent=2) + "\n").encode())
-    click.echo(str(manifest_path))
+    if not quiet:
+        click.echo(str(manifest_path))
 
 
 def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple:

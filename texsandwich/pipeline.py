@@ -48,11 +48,16 @@ def to_tensor(image: np.ndarray) -> torch.Tensor:
     return torch.tensor(image, dtype=torch.float32).permute(2, 0, 1).unsqueeze(0)
 
 
-def to_image(x: torch.Tensor, bit_depth: int = 8) -> np.ndarray:
-    """``[1, C, H, W]`` float -> ``[H, W, C]`` integer image, rounded and clipped."""
+def to_image(x: torch.Tensor, bit_depth: int = 8, inplace: bool = False) -> np.ndarray:
+    """``[1, C, H, W]`` float -> ``[H, W, C]`` integer image, rounded and clipped.
+
+    ``inplace``: round and clip ``x`` itself (the caller has no further use for it): a 4K float image
+    is 0.2 GB a copy, 0.5 GB with a material's eight planes.
+    """
     peak = (1 << bit_depth) - 1
     dtype = np.uint8 if bit_depth <= 8 else np.uint16
-    y = x[0].detach().round()  # one float copy, then in place (a 4K float image is 0.2 GB a copy)
+    y = x[0].detach()
+    y = y.round_() if inplace else y.round()
     return y.clamp_(0, peak).permute(1, 2, 0).numpy().astype(dtype)
 
 
@@ -148,6 +153,12 @@ def compress(
         streams = encode_planes(planes, recipe.layout, codec, settings)
     else:
         streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
+    # coded: decoding below needs its own full-size buffers (0.5 GB each for a 4K material), so the
+    # bottleneck goes, and of the source only the crop the normal post-filter is fitted on stays
+    del bottleneck
+    at = recipe.normal_at if normal_filter else None
+    fit_ref = source[:, at:at + 3, *postfilter.centre(source)].clone() if at is not None else None
+    del source
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
@@ -155,8 +166,9 @@ def compress(
     tsw = read_tsw(data)
     manifest = tsw.manifest
     decoded = decode_float(tsw, model)
-    fitted = fit_postfilter(source, decoded, recipe.normal_at) if normal_filter and recipe.normal_at is not None \
-        else None
+    # the centre crop of a crop no larger than it is the whole crop: the same fit as on the full maps
+    fitted = fit_postfilter(fit_ref, decoded[:, at:at + 3, *postfilter.centre(decoded)], 0) \
+        if fit_ref is not None and at is not None else None
     if fitted is not None:
         f, gain_db = fitted
         candidate = replace(manifest, postfilter=f)
@@ -330,7 +342,9 @@ def decode_float(tsw: Tsw, model: SandwichModel) -> torch.Tensor:
     """The post-net's output ``[1, C, H, W]`` on the 0..255 scale (before any post-filter and rounding)."""
     m = tsw.manifest
     check_model(m, model.model_id, model.sha256)
-    y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width) / code_scale(m.settings)
+    y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width)
+    if code_scale(m.settings) != 1.0:
+        y.div_(code_scale(m.settings))  # in place: y is fresh, and a 4K 8-plane copy is 0.5 GB
     return post_process(y, model, m.codec, m.settings.quality)
 
 
@@ -355,7 +369,12 @@ def to_source(out: torch.Tensor, recipe: Recipe, filt: NormalFilter | None, tone
     depth = recipe.bit_depth if bit_depth is None else bit_depth
     if filt is not None:
         out = postfilter.apply(filt, out, recipe.normal_at or 0, inplace=inplace)
-    return to_image(tone.inverse(out) if tone else out * sample_unit(depth), depth)
+    if tone is not None:
+        return to_image(tone.inverse(out), depth, inplace=True)  # the inverse is a fresh tensor
+    unit = sample_unit(depth)
+    if unit == 1.0:  # 8-bit: no scaling, and no copy unless the caller's tensor must survive
+        return to_image(out, depth, inplace=inplace)
+    return to_image(out * unit, depth, inplace=True)
 
 
 def array_bit_depth(image: np.ndarray) -> int:
