@@ -11,7 +11,6 @@ import json
 import re
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -32,12 +31,13 @@ from texsandwich.gltf import (
     write_decompressed_gltf,
 )
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
-from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, default_suffix, is_16bit_file, write_hdr
+from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, write_hdr
 from texsandwich.heads import head_length
-from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, write_image
-from texsandwich.library import Job, Result, asset_bytes, plan_library, run_jobs, summary_line, write_index
+from texsandwich.images import IMAGE_SUFFIXES, write_image
+from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
 from texsandwich.models import NONE, default_model, load_model
+from texsandwich.outputs import HDR_WRITERS, check_outputs, decoded_output, output_done, plan_sources
 from texsandwich.pipeline import codec_settings
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.progress import MODES, TERMINAL, Progress
@@ -124,53 +124,6 @@ def _recipe_pair(spec: str, model_spec: str | None) -> tuple[Recipe, Recipe]:
     return eight, sixteen
 
 
-def _plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
-                  materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[Job], bool]:
-    """Jobs for every input: single files / material folders, or whole trees (library mode).
-
-    Returns the jobs and whether this is library mode (a directory of assets was given).
-    """
-    jobs: list[Job] = []
-    library = False
-    several = len(sources) > 1
-    for s in sources:
-        p = Path(s)
-        if not p.exists():
-            raise InputError(f"{p}: no such file or directory")
-        if p.is_dir() and not is_unit(p):
-            library = True
-            root_dst = dst / p.name if several else dst
-            found = plan_library(p, root_dst, materials, suffix, suffixes)
-            if not found:
-                what = "material folders" if materials else "files"
-                raise InputError(f"{p}: no {what} to process")
-            jobs += found
-        elif p.suffix.lower() in GLTF_SUFFIXES:
-            out = dst if dst.suffix == ".gltf" and not several else dst / (p.stem + ".gltf")
-            jobs.append(Job(p, out, p.stem))
-        else:
-            name = p.name if p.is_dir() else p.stem
-            jobs.append(Job(p, dst / (name + suffix) if several or dst.is_dir() else dst, name))
-    return jobs, library or several
-
-
-def _check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None:
-    """Refuse anything that would lose data: an input overwritten, two jobs on one output, a file as -o."""
-    if batch and dst.exists() and not dst.is_dir():
-        raise UsageError(f"{dst} is a file; with several inputs -o must be a directory")
-    seen: dict[Path, Path] = {}
-    inputs = {j.source.resolve() for j in jobs}
-    for j in jobs:
-        key = j.output.resolve()
-        if key in seen:
-            raise UsageError(f"{seen[key]} and {j.source} would both be written to {j.output}")
-        seen[key] = j.source
-        if key in inputs:
-            raise UsageError(f"{j.output} is an input; refusing to overwrite it")
-        if j.output.exists() and not force and not batch:
-            raise UsageError(f"{j.output} exists; pass --force to replace it")
-
-
 def _finish(results: list[Result], progress: Progress, library: bool) -> None:
     if library:
         progress.line(summary_line(results))
@@ -179,20 +132,6 @@ def _finish(results: list[Result], progress: Progress, library: bool) -> None:
         if len(results) == 1:
             raise TexsandwichError(results[0].error)
         raise TexsandwichError(f"{failed} of {len(results)} assets failed")
-
-
-def _output_done(j: Job) -> bool:
-    """An output that exists and parses is finished work (outputs are only ever renamed into place;
-    a compressed glTF is written after all its .tsw files)."""
-    if not j.output.is_file():
-        return False
-    try:
-        if j.output.suffix == ".gltf":
-            return all((j.output.parent / f).is_file() for f in compressed_tsw_files(j.output))
-        read_tsw_file(j.output)
-    except (TexsandwichError, OSError):
-        return False
-    return True
 
 
 _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), default=1, show_default=True,
@@ -269,8 +208,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     # image recipes walk a tree for 8-bit and 16-bit files alike: an image of the other kind is named
     # with the recipe to use (or goes to the pair's other recipe), never skipped without a word
     suffixes = IMAGE_SUFFIXES + HDR_SUFFIXES if recipe.source_kind in ("rgb8", "rgb16") else IMAGE_SUFFIXES
-    jobs, batch = _plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)))
-    _check_outputs(jobs, batch, dst, force)
+    jobs, batch = plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)))
+    check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe, codec)
     models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r, codec))
 
@@ -318,7 +257,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                       + (f" (encoder optimisation: step {c.optimised.best_step} of {c.optimised.steps} kept)"
                          if c.optimised else ""))
 
-    results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else _output_done)
+    results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else output_done)
     if pair is not None:  # the index says which recipe and model each image went through
         for res in results:
             r = recipe_for(res.job.source)
@@ -347,7 +286,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
     """
     # outputs: NAME.png, or the folder NAME/ for materials (decided once each file is read)
-    jobs, batch = _plan_sources(sources, dst, ".png", lambda p: False, materials=False,
+    jobs, batch = plan_sources(sources, dst, ".png", lambda p: False, materials=False,
                                 suffixes=(TSW_SUFFIX, ".gltf"))
     owned = set()  # .tsw files a compressed glTF refers to are decoded with it, not on their own
     for j in jobs:
@@ -358,8 +297,8 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     named = not batch and not dst.is_dir()  # -o names the output file itself (else the names are ours)
     for j in jobs:  # the real output name (kind, suffix) before anything is checked or written
         if j.source.suffix != ".gltf":
-            j.output = _decoded_output(j, named)
-    _check_outputs(jobs, batch, dst, force)
+            j.output = decoded_output(j, named)
+    check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
     progress = Progress(progress_mode, quiet, "decompress")
 
@@ -394,44 +333,6 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
     if skipped:
         progress.line(f"{skipped} of {len(results)} output(s) already there, left as they are (--force replaces them)")
     _finish(results, progress, False)
-
-
-HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
-"""What a 16-bit reconstruction can be written as, by suffix."""
-
-
-def _decoded_output(j: Job, named: bool) -> Path:
-    """Where ``decompress`` writes ``j``: a material folder, the source's kind of 16-bit file, or an 8-bit
-    image -- in the format the ``-o`` name asks for when ``named`` (it names this one file), else the
-    default (PNG, or the 16-bit source's own kind: EXR for EXR).
-
-    Decided from the manifest before anything is checked or written, so that ``--force`` and the
-    never-overwrite rule see the name that will really be written. A file that cannot be read keeps its
-    planned name; the work reports its error.
-    """
-    try:
-        m = read_tsw_file(j.source).manifest
-    except (InputError, OSError):
-        return j.output
-    out, suffix = j.output, j.output.suffix.lower()
-    if get_recipe(m.recipe).source_kind == "material":
-        return out.with_suffix("") if suffix == ".png" else out
-    if m.bit_depth > 8:
-        default = default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
-        if not named or not suffix:
-            return out.with_suffix(default)
-        if suffix not in HDR_WRITERS:
-            raise UsageError(f"{out}: {j.source} holds a 16-bit image ({m.recipe}); write it as "
-                             f"{', '.join(sorted(set(HDR_WRITERS)))} (its source was {default})")
-        return out
-    if not named or not suffix:
-        return out.with_suffix(".png")
-    if suffix not in LOSSLESS_SUFFIXES:
-        lossy = suffix in (".jpg", ".jpeg", ".heic", ".heif", ".avif")
-        raise UsageError(f"{out}: {j.source} holds an 8-bit image ({m.recipe}); write it as "
-                         f"{', '.join(LOSSLESS_SUFFIXES)}" + (f" (a {suffix} would add a second loss to what "
-                                                              "compress measured)" if lossy else ""))
-    return out
 
 
 @cli.command()

@@ -1,0 +1,117 @@
+"""Where each command writes, decided before anything is written, and the rules that keep data safe.
+
+Why a module of its own: ``compress`` and ``decompress`` both turn their arguments (files, material
+folders, trees, glTF models) into jobs with an output each, and every rule that protects the user --
+an input is never an output, two jobs never share one, an existing file is only replaced with
+``--force``, a batch rerun skips finished work -- must see the name that will really be written. For
+``decompress`` that name depends on the file (a material folder, an EXR for an EXR source, the lossless
+format ``-o`` asks for), so it is fixed here from the manifest, before any check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from texsandwich.decoding import read_tsw_file
+from texsandwich.errors import InputError, TexsandwichError, UsageError
+from texsandwich.gltf import GLTF_SUFFIXES, compressed_tsw_files
+from texsandwich.hdr.io import HdrSource, default_suffix
+from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES
+from texsandwich.library import Job, plan_library
+from texsandwich.recipes import get_recipe
+
+
+def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
+                 materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[Job], bool]:
+    """Jobs for every input: single files / material folders, or whole trees (library mode).
+
+    Returns the jobs and whether this is library mode (a directory of assets was given).
+    """
+    jobs: list[Job] = []
+    library = False
+    several = len(sources) > 1
+    for s in sources:
+        p = Path(s)
+        if not p.exists():
+            raise InputError(f"{p}: no such file or directory")
+        if p.is_dir() and not is_unit(p):
+            library = True
+            root_dst = dst / p.name if several else dst
+            found = plan_library(p, root_dst, materials, suffix, suffixes)
+            if not found:
+                what = "material folders" if materials else "files"
+                raise InputError(f"{p}: no {what} to process")
+            jobs += found
+        elif p.suffix.lower() in GLTF_SUFFIXES:
+            out = dst if dst.suffix == ".gltf" and not several else dst / (p.stem + ".gltf")
+            jobs.append(Job(p, out, p.stem))
+        else:
+            name = p.name if p.is_dir() else p.stem
+            jobs.append(Job(p, dst / (name + suffix) if several or dst.is_dir() else dst, name))
+    return jobs, library or several
+
+def check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None:
+    """Refuse anything that would lose data: an input overwritten, two jobs on one output, a file as -o."""
+    if batch and dst.exists() and not dst.is_dir():
+        raise UsageError(f"{dst} is a file; with several inputs -o must be a directory")
+    seen: dict[Path, Path] = {}
+    inputs = {j.source.resolve() for j in jobs}
+    for j in jobs:
+        key = j.output.resolve()
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {j.source} would both be written to {j.output}")
+        seen[key] = j.source
+        if key in inputs:
+            raise UsageError(f"{j.output} is an input; refusing to overwrite it")
+        if j.output.exists() and not force and not batch:
+            raise UsageError(f"{j.output} exists; pass --force to replace it")
+
+def output_done(j: Job) -> bool:
+    """An output that exists and parses is finished work (outputs are only ever renamed into place;
+    a compressed glTF is written after all its .tsw files)."""
+    if not j.output.is_file():
+        return False
+    try:
+        if j.output.suffix == ".gltf":
+            return all((j.output.parent / f).is_file() for f in compressed_tsw_files(j.output))
+        read_tsw_file(j.output)
+    except (TexsandwichError, OSError):
+        return False
+    return True
+
+HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
+"""What a 16-bit reconstruction can be written as, by suffix."""
+
+def decoded_output(j: Job, named: bool) -> Path:
+    """Where ``decompress`` writes ``j``: a material folder, the source's kind of 16-bit file, or an 8-bit
+    image -- in the format the ``-o`` name asks for when ``named`` (it names this one file), else the
+    default (PNG, or the 16-bit source's own kind: EXR for EXR).
+
+    Decided from the manifest before anything is checked or written, so that ``--force`` and the
+    never-overwrite rule see the name that will really be written. A file that cannot be read keeps its
+    planned name; the work reports its error.
+    """
+    try:
+        m = read_tsw_file(j.source).manifest
+    except (InputError, OSError):
+        return j.output
+    out, suffix = j.output, j.output.suffix.lower()
+    if get_recipe(m.recipe).source_kind == "material":
+        return out.with_suffix("") if suffix == ".png" else out
+    if m.bit_depth > 8:
+        default = default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
+        if not named or not suffix:
+            return out.with_suffix(default)
+        if suffix not in HDR_WRITERS:
+            raise UsageError(f"{out}: {j.source} holds a 16-bit image ({m.recipe}); write it as "
+                             f"{', '.join(sorted(set(HDR_WRITERS)))} (its source was {default})")
+        return out
+    if not named or not suffix:
+        return out.with_suffix(".png")
+    if suffix not in LOSSLESS_SUFFIXES:
+        lossy = suffix in (".jpg", ".jpeg", ".heic", ".heif", ".avif")
+        raise UsageError(f"{out}: {j.source} holds an 8-bit image ({m.recipe}); write it as "
+                         f"{', '.join(LOSSLESS_SUFFIXES)}" + (f" (a {suffix} would add a second loss to what "
+                                                              "compress measured)" if lossy else ""))
+    return out
