@@ -88,6 +88,14 @@ def test_exr_channels_alpha_layers_and_luminance(tmp_path):
         f.write(str(tmp_path / "z.exr"))
     with pytest.raises(InputError, match="no R, G, B or Y"):
         read_hdr(tmp_path / "z.exr")
+    # a cropped render pass: the data window is coded, and the user is told its position is not kept
+    crop = {**hdr, "dataWindow": (np.array([5, 7], np.int32), np.array([12, 14], np.int32)),
+            "displayWindow": (np.array([0, 0], np.int32), np.array([63, 47], np.int32))}
+    with OpenEXR.File(crop, {c: np.ascontiguousarray(rgb[..., i]) for i, c in enumerate("RGB")}) as f:
+        f.write(str(tmp_path / "crop.exr"))
+    with pytest.warns(UserWarning, match=r"data window \(5, 7\)-\(12, 14\) is not the display window"):
+        a, _ = read_hdr(tmp_path / "crop.exr")
+    assert np.array_equal(a, linear_to_pq16(rgb))
 
 
 def test_truncated_exr_is_one_error_with_the_librarys_reason_and_nothing_on_stderr(tmp_path, capfd):

@@ -92,6 +92,19 @@ def _native_output() -> Iterator[Callable[[], str]]:
                 os.close(fd)
 
 
+def _windows(header: dict) -> tuple[str, str] | None:
+    """The data and display windows as text when they differ (a cropped render pass), else None.
+
+    Why only a warning: the ``.tsw`` manifest has no field for an EXR's window origin, and a render's
+    crop region is rare in texture pipelines; the user is told that the position is not kept.
+    """
+    data, display = header.get("dataWindow"), header.get("displayWindow")
+    if data is None or display is None:
+        return None
+    d, w = [tuple(int(v) for v in np.ravel(x)) for x in data], [tuple(int(v) for v in np.ravel(x)) for x in display]
+    return None if d == w else (f"{d[0]}-{d[1]}", f"{w[0]}-{w[1]}")
+
+
 def read_exr(path: Path) -> np.ndarray:
     """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
     import OpenEXR
@@ -99,6 +112,7 @@ def read_exr(path: Path) -> np.ndarray:
     try:  # only the library's reading runs with its output caught; our warnings come after
         with _native_output() as said, OpenEXR.File(str(path), separate_channels=True) as f:
             parts = [{k: np.asarray(v.pixels) for k, v in part.channels.items()} for part in f.parts]
+            windows = [_windows(part.header) for part in f.parts]
             complaint = said().removeprefix(f"{path}: ")
     except Exception as e:  # OpenEXR raises plain exceptions for missing/corrupt files
         raise InputError(f"{path}: not a readable OpenEXR file ({e})") from None
@@ -114,6 +128,11 @@ def read_exr(path: Path) -> np.ndarray:
             continue
         if len(parts) > 1:
             warnings.warn(f"{path}: {len(parts)} parts, using part {i}", stacklevel=2)
+        if windows[i] is not None:
+            data, display = windows[i]
+            warnings.warn(f"{path}: data window {data} is not the display window {display}; the data window's "
+                          "pixels are coded, and the decoded EXR's windows are both that size from (0, 0)",
+                          stacklevel=2)
         return sanitize(rgb, str(path))
     raise AssertionError("unreachable: the last part either returns or raises")
 
