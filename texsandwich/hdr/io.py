@@ -68,9 +68,14 @@ def _native_output() -> Iterator[Callable[[], str]]:
     """
     said_py = io.StringIO()
     with TERMINAL, tempfile.TemporaryFile() as sink:  # other threads' lines wait rather than vanish here
-        sys.stdout.flush()
-        sys.stderr.flush()
-        saved = [os.dup(1), os.dup(2)]
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        try:
+            saved = [os.dup(1), os.dup(2)]
+        except OSError:  # no stdout/stderr descriptors (a daemon): nothing to catch, nothing to leak
+            yield lambda: ""
+            return
         try:
             os.dup2(sink.fileno(), 1)
             os.dup2(sink.fileno(), 2)
@@ -84,8 +89,9 @@ def _native_output() -> Iterator[Callable[[], str]]:
             with contextlib.redirect_stdout(said_py), contextlib.redirect_stderr(said_py):
                 yield said
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:
+                    stream.flush()
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             for fd in saved:
