@@ -51,6 +51,7 @@ def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Call
             jobs.append(Job(p, dst / (name + suffix) if several or dst.is_dir() else dst, name))
     return jobs, library or several
 
+
 def check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None:
     """Refuse anything that would lose data: an input overwritten, two jobs on one output, a file as -o."""
     if batch and dst.exists() and not dst.is_dir():
@@ -67,6 +68,7 @@ def check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None:
         if j.output.exists() and not force and not batch:
             raise UsageError(f"{j.output} exists; pass --force to replace it")
 
+
 def output_done(j: Job) -> bool:
     """An output that exists and parses is finished work (outputs are only ever renamed into place;
     a compressed glTF is written after all its .tsw files)."""
@@ -80,8 +82,10 @@ def output_done(j: Job) -> bool:
         return False
     return True
 
+
 HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
 """What a 16-bit reconstruction can be written as, by suffix."""
+
 
 def decoded_output(j: Job, named: bool) -> Path:
     """Where ``decompress`` writes ``j``: a material folder, the source's kind of 16-bit file, or an 8-bit
@@ -94,10 +98,11 @@ def decoded_output(j: Job, named: bool) -> Path:
     """
     try:
         m = read_tsw_file(j.source).manifest
-    except (InputError, OSError):
+        kind = get_recipe(m.recipe).source_kind  # a recipe this version lacks is the work's error too
+    except (TexsandwichError, OSError):
         return j.output
     out, suffix = j.output, j.output.suffix.lower()
-    if get_recipe(m.recipe).source_kind == "material":
+    if kind == "material":
         return out.with_suffix("") if suffix == ".png" else out
     if m.bit_depth > 8:
         default = default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
