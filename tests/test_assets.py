@@ -48,6 +48,17 @@ def test_folder_round_trip_and_packed_arm_and_directx(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         "albedo.png", "metallic.png", "normal.png", "occlusion.png", "roughness.png"]
     assert np.array_equal(read_material_folder(out).stack(PBR8), m.stack(PBR8))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folder left"
+    # a new folder appears whole or not at all: a write that fails half-way leaves neither it nor its temp
+    from texsandwich.fsutil import write_new_folder
+
+    with pytest.raises(FileNotFoundError):
+        write_new_folder(tmp_path / "cut", {"albedo.png": b"written", "no/such/dir.png": b"fails"})
+    assert not (tmp_path / "cut").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # into an existing folder each map is replaced and the folder's other files stay
+    (out / "notes.txt").write_text("mine")
+    write_material_folder(got, out)
+    assert (out / "notes.txt").read_text() == "mine" and (out / "albedo.png").is_file()
 
 
 def test_missing_maps_are_filled_with_gltf_defaults_and_sizes_resampled(tmp_path):

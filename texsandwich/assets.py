@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from texsandwich.errors import InputError
-from texsandwich.fsutil import atomic_write
+from texsandwich.fsutil import atomic_write, write_new_folder
 from texsandwich.images import IMAGE_SUFFIXES, encode_png, png_header_bit_depth
 
 MAP_CHANNELS: dict[str, int] = {"albedo": 3, "normal": 3, "roughness": 1, "occlusion": 1, "metallic": 1}
@@ -305,16 +305,25 @@ def read_material_folder(folder: Path) -> Material:
 
 
 def write_material_folder(material: Material, folder: Path, names: tuple[str, ...] | None = None) -> list[Path]:
-    """Write each map as ``albedo.png normal.png roughness.png occlusion.png [metallic.png]`` (atomically)."""
+    """Write each map as ``albedo.png normal.png roughness.png occlusion.png [metallic.png]``, atomically.
+
+    A new folder is filled under a temporary name beside it and renamed into place, so a folder that
+    exists is a complete one: an interrupted batch leaves no half-written material for its rerun to
+    take as done. Into a folder that already exists (``--force``, or a folder of the user's) each map
+    is replaced on its own, and the folder's other files are left alone.
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for n in names or tuple(material.channels):
+    def png(n: str) -> bytes:
         m = material.map(n)
-        path = folder / MAP_FILES[n]
-        atomic_write(path, encode_png(m[..., 0] if m.shape[2] == 1 else m))
-        out.append(path)
-    return out
+        return encode_png(m[..., 0] if m.shape[2] == 1 else m)
+
+    files = {MAP_FILES[n]: png(n) for n in names or tuple(material.channels)}
+    if folder.is_dir():
+        for name, data in files.items():
+            atomic_write(folder / name, data)
+    else:
+        write_new_folder(folder, files)
+    return [folder / name for name in files]
 
 
 def list_materials(root: Path, split: str = "all") -> list[Path]:
