@@ -154,8 +154,19 @@ def test_gray16_is_expanded_and_8bit_png_is_refused_for_16bit_recipes(tmp_path):
     with open(tmp_path / "g.png", "wb") as f:
         png.Writer(64, 48, bitdepth=16, greyscale=True).write(f, gray.tolist())
     with pytest.warns(UserWarning, match="16-bit grayscale"):
-        a, _ = read_hdr(tmp_path / "g.png")
-    assert a.shape == (48, 64, 3) and np.array_equal(a[..., 1], gray)
+        a, src = read_hdr(tmp_path / "g.png")
+    assert a.shape == (48, 64, 3) and np.array_equal(a[..., 1], gray) and src.format == "png16-gray"
+    # written back as one gray channel (the rounded mean of the three coded ones), PNG and TIFF alike
+    import tifffile
+
+    noisy = a.astype(np.int64) + np.array([0, 1, 2])  # what coding leaves: channels a little apart
+    for fmt, name in (("png16-gray", "back.png"), ("tiff16-gray", "back.tif")):
+        write_hdr(tmp_path / name, noisy.astype(np.uint16), HdrSource(fmt, "none"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the gray warning again
+            back, again = read_hdr(tmp_path / name)
+        assert again.format == fmt and np.array_equal(back[..., 0], gray + 1)  # (3g + 3 + 1) // 3
+    assert tifffile.imread(tmp_path / "back.tif").shape == (48, 64)
     from PIL import Image
 
     Image.new("RGB", (8, 8)).save(tmp_path / "e.png")

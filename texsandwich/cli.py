@@ -319,7 +319,9 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
                           f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
         rec = decoder.array(tsw)
         if m.bit_depth > 8:  # the source's own kind (EXR through inverse PQ), or the 16-bit kind asked for
-            fmt = HdrSource(HDR_WRITERS[j.output.suffix.lower()], m.transfer or "none")
+            kind = HDR_WRITERS[j.output.suffix.lower()]
+            gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
+            fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none")
             write_hdr(j.output, rec, fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
         else:
             write_image(j.output, rec)

@@ -105,7 +105,8 @@ class Manifest:
     transfer: str | None = None
     """16-bit sources: 'pq' (scene-linear EXR through ST 2084) or 'none' (the file's own 16-bit signal)."""
     source_format: str | None = None
-    """16-bit sources: 'exr', 'png16' or 'tiff16' -- what ``decompress`` writes back."""
+    """16-bit sources: 'exr', 'png16' or 'tiff16' ('png16-gray', 'tiff16-gray' for one-channel sources,
+    decoded back to gray) -- what ``decompress`` writes back."""
     tone: ToneCurve | None = None
     """16-bit sources coded at a quality where the recipe compands: the per-image curve from the 16-bit
     signal to the bottleneck scale (:mod:`texsandwich.hdr.tone`); absent = the linear ``v / 257``."""
@@ -168,8 +169,9 @@ class Manifest:
         hdr = {k: src.pop(k) for k in ("transfer", "format", "tone") if isinstance(src, dict) and k in src}
         src = _keys(src, {"width", "height", "channels", "bit_depth"}, "source")
         if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in (
-                "exr", "png16", "tiff16"):
-            raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'png16' or 'tiff16'")
+                "exr", "png16", "tiff16", "png16-gray", "tiff16-gray"):
+            raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'png16' or 'tiff16' "
+                             "(the last two optionally '-gray')")
         width, height = _int(src["width"], 1, MAX_SIDE, "width"), _int(src["height"], 1, MAX_SIDE, "height")
         channels = _typed(src["channels"], list, "channels")
         if not channels or not all(isinstance(c, str) and c for c in channels):

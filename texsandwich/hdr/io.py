@@ -35,7 +35,7 @@ EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half res
 @dataclass(frozen=True)
 class HdrSource:
     format: str
-    """'exr', 'png16' or 'tiff16': what ``decompress`` writes back"""
+    """'exr', 'png16' or 'tiff16' (with '-gray' for a one-channel PNG/TIFF): what ``decompress`` writes back"""
     transfer: str
     """'pq' (EXR scene-linear through ST 2084 at 100 cd/m² white) or 'none' (already a 16-bit signal)"""
 
@@ -159,12 +159,13 @@ def write_exr(path: Path, linear: np.ndarray) -> None:
 
 def _rgb16(a: np.ndarray, path: Path) -> np.ndarray:
     if a.ndim == 2:
-        warnings.warn(f"{path}: 16-bit grayscale, coded as gray RGB", stacklevel=4)
+        warnings.warn(f"{path}: 16-bit grayscale, coded as gray RGB (decoded back to grayscale)", stacklevel=4)
         a = np.repeat(a[..., None], 3, axis=-1)
     if a.shape[2] == 4:
         warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
     elif a.shape[2] == 2:  # gray + alpha
-        warnings.warn(f"{path}: alpha channel dropped; 16-bit grayscale coded as gray RGB", stacklevel=4)
+        warnings.warn(f"{path}: alpha channel dropped; 16-bit grayscale coded as gray RGB (decoded back to "
+                      "grayscale)", stacklevel=4)
         a = np.repeat(a[..., :1], 3, axis=-1)
     return np.ascontiguousarray(a[..., :3].astype(np.uint16))
 
@@ -208,7 +209,7 @@ def encode_png16(image: np.ndarray) -> bytes:
     h, w, c = image.shape
     buf = io.BytesIO()
     # row by row: a whole 4K image as a Python list (.tolist()) is 50 M int objects, ~1.8 GB
-    png.Writer(w, h, bitdepth=16, greyscale=False, alpha=False).write(buf, iter(image.reshape(h, w * c)))
+    png.Writer(w, h, bitdepth=16, greyscale=c == 1, alpha=False).write(buf, iter(image.reshape(h, w * c)))
     return buf.getvalue()
 
 
@@ -232,6 +233,17 @@ def is_16bit_file(path: Path) -> bool:
     return False
 
 
+def _is_gray(path: Path) -> bool:
+    """Whether a 16-bit PNG/TIFF holds one gray channel (with or without alpha): a height or mask map,
+    which ``decompress`` should give back as gray, not as the RGB the recipe codes it as."""
+    if path.suffix.lower() == ".png":
+        return path.read_bytes()[25:26] in (b"\x00", b"\x04")  # IHDR colour type: gray, gray + alpha
+    import tifffile
+
+    with tifffile.TiffFile(str(path)) as t:
+        return t.pages[0].samplesperpixel in (1, 2)
+
+
 def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
     """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / 16-bit PNG / 16-bit TIFF, and what it came from."""
     path = Path(path)
@@ -241,26 +253,36 @@ def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
     if suffix == ".exr":
         return linear_to_pq16(read_exr(path)), HdrSource("exr", "pq")
     if suffix == ".png":
-        return read_png16(path), HdrSource("png16", "none")
+        image = read_png16(path)
+        return image, HdrSource("png16-gray" if _is_gray(path) else "png16", "none")
     if suffix in (".tif", ".tiff"):
-        return read_tiff16(path), HdrSource("tiff16", "none")
+        image = read_tiff16(path)
+        return image, HdrSource("tiff16-gray" if _is_gray(path) else "tiff16", "none")
     raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files; for other images "
                      + EIGHT_BIT_HINT)
 
 
 def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
-    """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ)."""
-    if source.format == "exr":
+    """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ; a gray
+    PNG/TIFF source as gray: the mean of the three coded channels, which carry the same gray)."""
+    fmt = source.format
+    if fmt.endswith("-gray"):
+        summed = signal.sum(axis=-1, dtype=np.uint32)
+        signal = ((summed + 1) // 3).astype(np.uint16)[..., None]  # rounded mean
+        fmt = fmt.removesuffix("-gray")
+    if fmt == "exr":
         write_exr(path, pq16_to_linear(signal))
-    elif source.format == "tiff16":
+    elif fmt == "tiff16":
         import tifffile
 
         buf = io.BytesIO()
-        tifffile.imwrite(buf, signal, photometric="rgb", compression="zlib")
+        gray = signal.shape[-1] == 1
+        tifffile.imwrite(buf, signal[..., 0] if gray else signal, photometric="minisblack" if gray else "rgb",
+                         compression="zlib")
         atomic_write(Path(path), buf.getvalue())
     else:
         atomic_write(Path(path), encode_png16(signal))
 
 
 def default_suffix(source: HdrSource) -> str:
-    return {"exr": ".exr", "tiff16": ".tif"}.get(source.format, ".png")
+    return {"exr": ".exr", "tiff16": ".tif", "tiff16-gray": ".tif"}.get(source.format, ".png")
