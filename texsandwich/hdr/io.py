@@ -237,7 +237,8 @@ def _is_gray(path: Path) -> bool:
     """Whether a 16-bit PNG/TIFF holds one gray channel (with or without alpha): a height or mask map,
     which ``decompress`` should give back as gray, not as the RGB the recipe codes it as."""
     if path.suffix.lower() == ".png":
-        return path.read_bytes()[25:26] in (b"\x00", b"\x04")  # IHDR colour type: gray, gray + alpha
+        with open(path, "rb") as f:
+            return f.read(26)[25:26] in (b"\x00", b"\x04")  # IHDR colour type: gray, gray + alpha
     import tifffile
 
     with tifffile.TiffFile(str(path)) as t:
