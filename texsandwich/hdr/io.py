@@ -221,7 +221,8 @@ def is_16bit_file(path: Path) -> bool:
         return True
     try:
         if suffix == ".png":
-            head = path.read_bytes()[:26]
+            with open(path, "rb") as f:
+                head = f.read(26)
             return head[:8] == b"\x89PNG\r\n\x1a\n" and head[24] == 16
         if suffix in (".tif", ".tiff"):
             import tifffile
