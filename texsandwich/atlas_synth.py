@@ -14,7 +14,6 @@ reproducible.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from scipy import ndimage
 
-from texsandwich.fsutil import atomic_write
+from texsandwich.images import write_png
 from texsandwich.procedural import fractal_noise
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
@@ -160,9 +159,7 @@ def write_atlases(folder: Path, count: int, pool: list[np.ndarray], size: int = 
     for i in range(count):
         path = folder / f"atlas_{seed + i:05d}.png"
         if not path.exists():  # written whole or not at all, so an interrupted run never leaves a torn atlas
-            buf = io.BytesIO()
-            Image.fromarray(synth_atlas(seed + i, pool, size, fonts)).save(buf, "PNG")
-            atomic_write(path, buf.getvalue())
+            write_png(path, synth_atlas(seed + i, pool, size, fonts))
         out.append(path)
     return out
 
