@@ -157,7 +157,10 @@ def write_exr(path: Path, linear: np.ndarray) -> None:
     atomic_write(Path(path), data)
 
 
-def _rgb16(a: np.ndarray, path: Path) -> np.ndarray:
+def _rgb16(a: np.ndarray, path: Path) -> tuple[np.ndarray, bool]:
+    """``[H, W, 3]`` uint16 of a decoded 16-bit image, and whether it was gray (one channel, with or
+    without alpha): a height or mask map, which ``decompress`` gives back as gray."""
+    gray = a.ndim == 2 or a.shape[2] == 2
     if a.ndim == 2:
         warnings.warn(f"{path}: 16-bit grayscale, coded as gray RGB (decoded back to grayscale)", stacklevel=4)
         a = np.repeat(a[..., None], 3, axis=-1)
@@ -167,11 +170,12 @@ def _rgb16(a: np.ndarray, path: Path) -> np.ndarray:
         warnings.warn(f"{path}: alpha channel dropped; 16-bit grayscale coded as gray RGB (decoded back to "
                       "grayscale)", stacklevel=4)
         a = np.repeat(a[..., :1], 3, axis=-1)
-    return np.ascontiguousarray(a[..., :3].astype(np.uint16))
+    return np.ascontiguousarray(a[..., :3].astype(np.uint16)), gray
 
 
-def read_png16(path: Path) -> np.ndarray:
-    """``[H, W, 3]`` uint16 of a 16-bit PNG (gray expanded, alpha dropped with a warning)."""
+def read_png16(path: Path) -> tuple[np.ndarray, bool]:
+    """``[H, W, 3]`` uint16 of a 16-bit PNG (gray expanded, alpha dropped with a warning), and whether it
+    was gray."""
     import png
 
     try:
@@ -188,7 +192,8 @@ def read_png16(path: Path) -> np.ndarray:
     return _rgb16(a.reshape(h, w, planes) if planes > 1 else a.reshape(h, w), path)
 
 
-def read_tiff16(path: Path) -> np.ndarray:
+def read_tiff16(path: Path) -> tuple[np.ndarray, bool]:
+    """``[H, W, 3]`` uint16 of a 16-bit TIFF, and whether it was gray (as :func:`read_png16`)."""
     import tifffile
 
     try:
@@ -234,18 +239,6 @@ def is_16bit_file(path: Path) -> bool:
     return False
 
 
-def _is_gray(path: Path) -> bool:
-    """Whether a 16-bit PNG/TIFF holds one gray channel (with or without alpha): a height or mask map,
-    which ``decompress`` should give back as gray, not as the RGB the recipe codes it as."""
-    if path.suffix.lower() == ".png":
-        with open(path, "rb") as f:
-            return f.read(26)[25:26] in (b"\x00", b"\x04")  # IHDR colour type: gray, gray + alpha
-    import tifffile
-
-    with tifffile.TiffFile(str(path)) as t:
-        return t.pages[0].samplesperpixel in (1, 2)
-
-
 def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
     """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / 16-bit PNG / 16-bit TIFF, and what it came from."""
     path = Path(path)
@@ -255,11 +248,11 @@ def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
     if suffix == ".exr":
         return linear_to_pq16(read_exr(path)), HdrSource("exr", "pq")
     if suffix == ".png":
-        image = read_png16(path)
-        return image, HdrSource("png16-gray" if _is_gray(path) else "png16", "none")
+        image, gray = read_png16(path)
+        return image, HdrSource("png16-gray" if gray else "png16", "none")
     if suffix in (".tif", ".tiff"):
-        image = read_tiff16(path)
-        return image, HdrSource("tiff16-gray" if _is_gray(path) else "tiff16", "none")
+        image, gray = read_tiff16(path)
+        return image, HdrSource("tiff16-gray" if gray else "tiff16", "none")
     raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files; for other images "
                      + EIGHT_BIT_HINT)
 
