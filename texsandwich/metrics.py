@@ -24,11 +24,11 @@ def psnr(a: np.ndarray, b: np.ndarray, peak: float | None = None) -> float:
     """PSNR in dB over all samples (inf for identical arrays); peak 255, or 65535 for uint16 arrays."""
     if peak is None:
         peak = 65535.0 if b.dtype == np.uint16 else 255.0
-    a, b = np.broadcast_arrays(a, b)
-    rows = max(1, _BLOCK // max(1, a[0].size)) if a.ndim else 1
+    a, b = (np.atleast_1d(x) for x in np.broadcast_arrays(a, b))
+    rows = max(1, _BLOCK // max(1, a[0].size))
     # in blocks of rows: float64 copies of a whole 4K image would cost ~0.4 GB each
     sse = sum(float(np.sum((a[r:r + rows].astype(np.float64) - b[r:r + rows].astype(np.float64)) ** 2))
-              for r in range(0, len(a), rows)) if a.ndim else float((float(a) - float(b)) ** 2)
+              for r in range(0, len(a), rows))
     mse = sse / max(1, a.size)
     return float("inf") if mse == 0 else 10.0 * np.log10(peak * peak / mse)
 

@@ -52,13 +52,12 @@ def _blockwise(fn: Callable[[np.ndarray], np.ndarray], a: np.ndarray, dtype: typ
     """``fn`` (elementwise) over ``a`` in blocks of rows of about :data:`CHUNK` samples: the same values
     as one call, with temporaries bounded by the block instead of the image."""
     a = np.asarray(a)
-    if a.ndim == 0:
-        return np.asarray(fn(a), dtype)
-    out = np.empty(a.shape, dtype)
-    rows = max(1, CHUNK // max(1, a[0].size))
-    for r in range(0, len(a), rows):
-        out[r:r + rows] = fn(a[r:r + rows])
-    return out
+    flat = np.atleast_1d(a)
+    out = np.empty(flat.shape, dtype)
+    rows = max(1, CHUNK // max(1, flat[0].size))
+    for r in range(0, len(flat), rows):
+        out[r:r + rows] = fn(flat[r:r + rows])
+    return out.reshape(a.shape)
 
 
 def _pq_encode(linear: np.ndarray) -> np.ndarray:
