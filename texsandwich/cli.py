@@ -21,7 +21,7 @@ from texsandwich.adapters import ADAPTERS
 from texsandwich.assets import is_material_folder, write_material_folder
 from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES
-from texsandwich.decoding import Decoder, read_tsw_file
+from texsandwich.decoding import Decoder, image_meta, read_tsw_file
 from texsandwich.encoder_opt import check_supported
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.fsutil import atomic_write
@@ -33,7 +33,7 @@ from texsandwich.gltf import (
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, write_hdr
 from texsandwich.heads import head_length
-from texsandwich.images import IMAGE_SUFFIXES, write_image
+from texsandwich.images import IMAGE_SUFFIXES, ImageMeta, gray_mean, profile_name, write_image
 from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
 from texsandwich.metrics import psnr
 from texsandwich.models import NONE, default_model, load_model
@@ -168,13 +168,17 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
               help="Image and normal-map recipes: tune the coded planes of each image for N steps against the "
                    "real codec and the post-net (slower encoding, ~4 s per step per megapixel on 2 cores; "
                    "decoding is unchanged). 20 is a good value.")
+@click.option("--strip", is_flag=True,
+              help="Image files: do not keep the source's colour profile and EXIF orientation (kept by default "
+                   "and written back by decompress; an sRGB profile is never stored, it says what no profile "
+                   "says).")
 @_jobs
 @_force
 @_quiet
 @_progress
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
              step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, allocate: bool,
-             model_spec: str | None, encoder_steps: int, jobs_n: int, force: bool, quiet: bool,
+             model_spec: str | None, encoder_steps: int, strip: bool, jobs_n: int, force: bool, quiet: bool,
              progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
@@ -243,17 +247,21 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         r = recipe_for(j.source)
         src = read_source(j.source, r)
         image = src.array
+        meta = ImageMeta(gray=src.meta.gray) if strip else src.meta  # gray is the image, not metadata
         c = compress_image(image, r, models(r), codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
                            normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps,
                            on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
-                                                               what="encoder step"))
+                                                               what="encoder step"), meta=meta)
         j.output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(j.output, c.data)
         h, w = image.shape[:2]
         before = asset_bytes(j.source)
+        rec = c.reconstruction
+        if meta.gray or (src.hdr and src.hdr.format.endswith("-gray")):  # measured as decompress writes it
+            rec, image = gray_mean(rec), image[..., :1]
         return Result(j, before, len(c.data),
                       f"{j.source} -> {j.output}: {before:,} -> {len(c.data):,} bytes, "
-                      f"{8 * len(c.data) / (h * w):.3f} bpp, PSNR {psnr(c.reconstruction, image):.2f} dB"
+                      f"{8 * len(c.data) / (h * w):.3f} bpp, PSNR {psnr(rec, image):.2f} dB"
                       + (f" (encoder optimisation: step {c.optimised.best_step} of {c.optimised.steps} kept)"
                          if c.optimised else ""))
 
@@ -324,7 +332,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none")
             write_hdr(j.output, rec, fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
         else:
-            write_image(j.output, rec)
+            write_image(j.output, rec, image_meta(tsw))
         return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                       f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")
 
@@ -356,7 +364,10 @@ def info(source: Path, as_json: bool) -> None:
         ("model", m.model_id if m.model_sha256 == NONE else f"{m.model_id} (sha256 {m.model_sha256[:16]}…)"),
         ("source", f"{m.width}x{m.height}, {','.join(m.channels)}, {m.bit_depth}-bit"
                    + (f", transfer {m.transfer}" if m.transfer else "")
-                   + (f", {m.source_format}" if m.source_format else "")),
+                   + (f", {m.source_format}" if m.source_format else "")
+                   + (f", EXIF orientation {m.orientation}" if m.orientation != 1 else "")),
+        *([("profile", f"ICC colour profile: {profile_name(tsw.icc)}, {len(tsw.icc):,} bytes stored in "
+                       f"{tsw.icc_bytes:,}")] if tsw.icc else []),
         *([("tone", f"per-image curve, {len(m.tone.knots)} knots (16-bit signal -> bottleneck)")] if m.tone else []),
         *([("postfilter", f"normal-map integrability filter, {len(m.postfilter.gains)} band gains")]
           if m.postfilter else []),
@@ -386,13 +397,15 @@ def info(source: Path, as_json: bool) -> None:
 @_force
 @_quiet
 def unpack(source: Path, dst: Path, force: bool, quiet: bool) -> None:
-    """Write the standard HEIC/JPEG images inside a .tsw as files any viewer opens."""
+    """Write the standard HEIC/JPEG images inside a .tsw as files any viewer opens (with the manifest, and
+    the source's colour profile as NAME.icc when the file keeps one)."""
     tsw = read_tsw_file(source)
     m = tsw.manifest
     ext = CODECS[m.codec].extension
     outputs = [dst / f"{source.stem}.{i}.{ext}" for i in range(len(tsw.streams))]
     manifest_path = dst / f"{source.stem}.manifest.json"
-    for out in [*outputs, manifest_path]:
+    icc_path = dst / f"{source.stem}.icc"
+    for out in [*outputs, manifest_path, *([icc_path] if tsw.icc else [])]:
         if out.exists() and not force:
             raise UsageError(f"{out} exists; pass --force to replace it")
         if out.resolve() == source.resolve():
@@ -404,6 +417,10 @@ def unpack(source: Path, dst: Path, force: bool, quiet: bool) -> None:
     atomic_write(manifest_path, (json.dumps(m.to_json(), indent=2) + "\n").encode())
     if not quiet:
         click.echo(str(manifest_path))
+    if tsw.icc:
+        atomic_write(icc_path, tsw.icc)
+        if not quiet:
+            click.echo(str(icc_path))
 
 
 def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple:

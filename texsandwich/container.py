@@ -3,7 +3,8 @@
 Layout (all integers big-endian)::
 
     magic     8 bytes   b"\\x89TSW\\r\\n\\x1a\\n"  (PNG-style: catches text-mode and 7-bit damage)
-    version   u16       FORMAT_VERSION (3; versions 1 and 2 still read)
+    version   u16       the lowest version that holds the file: 4 when the manifest has source metadata
+                        (8-bit gray, EXIF orientation, a colour profile), else 3; versions 1-3 still read
     flags     u16       bit 0: stream heads packed (version 3); the other bits are reserved (0)
     length    u32       stored manifest length in bytes
     crc       u32       CRC-32 of the stored manifest
@@ -12,6 +13,7 @@ Layout (all integers big-endian)::
               as one raw-deflate stream with a preset dictionary (:mod:`texsandwich.heads`)
     streams   the codec images in manifest order: each a complete .heic / .jpg file, or with bit 0 set the
               part of it after its head. The manifest's sizes and CRC-32s are those of the complete files.
+    icc       (manifest ``source.icc``) the source's ICC colour profile, zlib-deflated, to the end of the file
 
 The file size is the rate: header, manifest and streams are all counted. Every field is validated
 before it is used, and every way a file can be wrong raises one :class:`TswError` subclass.
@@ -35,8 +37,12 @@ from texsandwich.postfilter import NormalFilter
 from texsandwich.recipes import RECIPES
 
 MAGIC = b"\x89TSW\r\n\x1a\n"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 FLAG_HEADS = 1
+METADATA_VERSION = 4
+"""Files without source metadata are written as version 3, which texsandwich 0.6.x and earlier read; a file
+that needs version 4 is refused by them as 'newer than this texsandwich reads', not as a corrupt manifest."""
+MAX_ICC = 1 << 24
 """Version 3 stores the ~370-byte HEIC box heads (and the JPEG marker heads) of all streams of a file as one
 deflate stream: a 512² ``pbr8`` material at quality 10 shrinks by a quarter (docs/DECISIONS.md)."""
 FINGERPRINT_HEX = 16
@@ -106,7 +112,13 @@ class Manifest:
     """16-bit sources: 'pq' (scene-linear EXR through ST 2084) or 'none' (the file's own 16-bit signal)."""
     source_format: str | None = None
     """16-bit sources: 'exr', 'png16' or 'tiff16' ('png16-gray', 'tiff16-gray' for one-channel sources,
-    decoded back to gray) -- what ``decompress`` writes back."""
+    decoded back to gray) -- what ``decompress`` writes back. 8-bit sources: 'gray' for a one-channel
+    source (decoded back to one channel), else absent."""
+    orientation: int = 1
+    """8-bit sources: the EXIF orientation the decoded file carries (1 = none; pixels are never turned)."""
+    icc: Stream | None = None
+    """The source's ICC colour profile (size and CRC-32 of the profile itself; the bytes follow the streams,
+    deflated), or None."""
     tone: ToneCurve | None = None
     """16-bit sources coded at a quality where the recipe compands: the per-image curve from the 16-bit
     signal to the bottleneck scale (:mod:`texsandwich.hdr.tone`); absent = the linear ``v / 257``."""
@@ -130,14 +142,21 @@ class Manifest:
                 **({"transfer": self.transfer} if self.transfer else {}),
                 **({"format": self.source_format} if self.source_format else {}),
                 **({"tone": self.tone.to_json()} if self.tone else {}),
+                **({"orientation": self.orientation} if self.orientation != 1 else {}),
+                **({"icc": _stream_json(self.icc)} if self.icc else {}),
             },
             "layout": self.layout.to_json(),
             "codec": {"name": self.codec, **settings, **({"offsets": list(self.offsets)} if self.offsets else {})},
-            "streams": [{"bytes": s.size, "crc32": f"{s.crc32:08x}"} for s in self.streams],
+            "streams": [_stream_json(s) for s in self.streams],
             "encoder": self.encoder,
             **({"side": list(self.side)} if self.side else {}),
             **({"postfilter": self.postfilter.to_json()} if self.postfilter else {}),
         }
+
+    @property
+    def version(self) -> int:
+        """The format version this manifest needs (:data:`METADATA_VERSION` for source metadata)."""
+        return METADATA_VERSION if self.orientation != 1 or self.icc or self.source_format == "gray" else 3
 
     @classmethod
     def from_json(cls, d: Any) -> Manifest:
@@ -166,12 +185,15 @@ class Manifest:
         if not model_id or not _SHA.match(sha):
             raise ValueError("model id must be non-empty and sha256 16 or 64 hex digits or 'none'")
         src = dict(d["source"]) if isinstance(d["source"], dict) else d["source"]
-        hdr = {k: src.pop(k) for k in ("transfer", "format", "tone") if isinstance(src, dict) and k in src}
+        hdr = {k: src.pop(k) for k in ("transfer", "format", "tone", "orientation", "icc")
+               if isinstance(src, dict) and k in src}
         src = _keys(src, {"width", "height", "channels", "bit_depth"}, "source")
         if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in (
-                "exr", "png16", "tiff16", "png16-gray", "tiff16-gray"):
+                "exr", "png16", "tiff16", "png16-gray", "tiff16-gray", "gray"):
             raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'png16' or 'tiff16' "
-                             "(the last two optionally '-gray')")
+                             "(the last two optionally '-gray'), or 'gray'")
+        orientation = _int(hdr["orientation"], 2, 8, "orientation") if "orientation" in hdr else 1
+        icc = _stream(hdr["icc"], MAX_ICC) if "icc" in hdr else None
         width, height = _int(src["width"], 1, MAX_SIDE, "width"), _int(src["height"], 1, MAX_SIDE, "height")
         channels = _typed(src["channels"], list, "channels")
         if not channels or not all(isinstance(c, str) and c for c in channels):
@@ -179,6 +201,9 @@ class Manifest:
         bit_depth = _int(src["bit_depth"], 1, 32, "bit_depth")
         if "tone" in hdr and bit_depth != 16:
             raise ValueError("a tone curve maps 16-bit sources only")
+        fmt = hdr.get("format")
+        if (fmt == "gray") != (bit_depth == 8 and fmt is not None) or (bit_depth == 8 and "transfer" in hdr):
+            raise ValueError("8-bit sources have no transfer and no format but 'gray'; 'gray' is for 8-bit ones")
         layout = Layout.from_json(d["layout"])
         codec = d["codec"]
         _keys({k: v for k, v in codec.items() if k not in ("chroma_qp", "offsets")} if isinstance(codec, dict)
@@ -196,21 +221,28 @@ class Manifest:
         if len(streams_json) != len(layout.groups) + len(side):
             raise ValueError(f"{len(streams_json)} streams for a layout of {len(layout.groups)} codec images"
                              f" and {len(side)} side map(s)")
-        streams = []
-        for s in streams_json:
-            _keys(s, {"bytes", "crc32"}, "stream")
-            crc = _typed(s["crc32"], str, "crc32")
-            if not re.fullmatch(r"[0-9a-f]{8}", crc):
-                raise ValueError("crc32 must be 8 hex digits")
-            streams.append(Stream(_int(s["bytes"], 1, 1 << 40, "stream bytes"), int(crc, 16)))
+        streams = [_stream(s, 1 << 40) for s in streams_json]
         return cls(
             recipe=recipe, model_id=model_id, model_sha256=sha, width=width, height=height,
             channels=tuple(channels), bit_depth=bit_depth, layout=layout, codec=name, settings=settings,
             streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
-            transfer=hdr.get("transfer"), source_format=hdr.get("format"),
+            transfer=hdr.get("transfer"), source_format=hdr.get("format"), orientation=orientation, icc=icc,
             tone=ToneCurve.from_json(hdr["tone"]) if "tone" in hdr else None,
             postfilter=NormalFilter.from_json(d["postfilter"]) if "postfilter" in d else None, offsets=offsets,
         )
+
+
+def _stream_json(s: Stream) -> dict[str, Any]:
+    return {"bytes": s.size, "crc32": f"{s.crc32:08x}"}
+
+
+def _stream(s: Any, most: int) -> Stream:
+    """A ``{"bytes", "crc32"}`` entry (a codec stream, or the colour profile)."""
+    _keys(s, {"bytes", "crc32"}, "stream")
+    crc = _typed(s["crc32"], str, "crc32")
+    if not re.fullmatch(r"[0-9a-f]{8}", crc):
+        raise ValueError("crc32 must be 8 hex digits")
+    return Stream(_int(s["bytes"], 1, most, "stream bytes"), int(crc, 16))
 
 
 def _keys(d: Any, keys: set[str], what: str) -> dict:
@@ -244,6 +276,10 @@ class Tsw:
     """Stored (deflated) manifest size."""
     heads_bytes: int = 0
     """Stored size of the packed stream heads (0: streams stored whole, as in versions 1 and 2)."""
+    icc: bytes | None = None
+    """The source's ICC colour profile (``manifest.icc`` describes it), or None."""
+    icc_bytes: int = 0
+    """Its stored (deflated) size."""
 
 
 # A preset deflate dictionary (RFC 1950 style, fixed by FORMAT_VERSION): a typical manifest, so that keys
@@ -275,19 +311,21 @@ def inflate(stored: bytes) -> bytes:
     return raw
 
 
-def write_tsw(manifest: Manifest, streams: list[bytes] | tuple[bytes, ...]) -> bytes:
-    """Serialise; the stream sizes and checksums in ``manifest`` are filled in from ``streams``."""
+def write_tsw(manifest: Manifest, streams: list[bytes] | tuple[bytes, ...], icc: bytes | None = None) -> bytes:
+    """Serialise; the stream sizes and checksums in ``manifest`` are filled in from ``streams`` (and its
+    colour profile's from ``icc``, which is stored deflated after them)."""
     filled = Manifest(**{
         **manifest.__dict__,
         "streams": tuple(Stream(len(s), zlib.crc32(s)) for s in streams),
+        "icc": Stream(len(icc), zlib.crc32(icc)) if icc else None,
     })
     body = deflate(json.dumps(filled.to_json(), separators=(",", ":"), ensure_ascii=True).encode())
     parts = stream_heads.split(manifest.codec, streams)
     flags, payload = 0, list(streams)
     if parts is not None:
         flags, payload = FLAG_HEADS, [stream_heads.pack(parts[0]), *parts[1]]
-    header = _HEADER.pack(MAGIC, FORMAT_VERSION, flags, len(body), zlib.crc32(body))
-    return header + body + b"".join(payload)
+    header = _HEADER.pack(MAGIC, filled.version, flags, len(body), zlib.crc32(body))
+    return header + body + b"".join(payload) + (zlib.compress(icc, 9) if icc else b"")
 
 
 def read_tsw(data: bytes) -> Tsw:
@@ -335,9 +373,30 @@ def read_tsw(data: bytes) -> Tsw:
             raise ChecksumError(f".tsw stream {i} checksum mismatch (file is corrupt)")
         streams.append(chunk)
         pos += size
-    if pos != len(data):
+    icc = _read_icc(manifest.icc, data, pos) if manifest.icc else None
+    if icc is None and pos != len(data):
         raise CorruptError(f".tsw file has {len(data) - pos} unexpected trailing bytes")
-    return Tsw(manifest, tuple(streams), length, heads_bytes)
+    return Tsw(manifest, tuple(streams), length, heads_bytes, icc, len(data) - pos if icc else 0)
+
+
+def _read_icc(entry: Stream, data: bytes, pos: int) -> bytes:
+    """The colour profile stored from ``pos`` to the end of the file: one complete zlib stream whose
+    contents match the manifest's size and CRC-32."""
+    if pos >= len(data):
+        raise TruncatedError(".tsw file is truncated (colour profile missing)")
+    d = zlib.decompressobj()
+    try:
+        icc = d.decompress(data[pos:], entry.size + 1)
+    except zlib.error as e:
+        raise CorruptError(f".tsw colour profile cannot be inflated: {e}") from None
+    if not d.eof:
+        raise TruncatedError(".tsw file is truncated (colour profile incomplete)") if len(icc) <= entry.size \
+            else CorruptError(".tsw colour profile is larger than its manifest says")
+    if d.unused_data:
+        raise CorruptError(f".tsw file has {len(d.unused_data)} unexpected trailing bytes")
+    if len(icc) != entry.size or zlib.crc32(icc) != entry.crc32:
+        raise ChecksumError(".tsw colour profile checksum mismatch (file is corrupt)")
+    return icc
 
 
 def fingerprint(sha256: str) -> str:

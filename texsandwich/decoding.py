@@ -13,6 +13,7 @@ import numpy as np
 from texsandwich.assets import PBR8, Material
 from texsandwich.container import Tsw, read_tsw
 from texsandwich.errors import InputError, TexsandwichError
+from texsandwich.images import ImageMeta
 from texsandwich.models import SandwichModel, load_model
 from texsandwich.pipeline import decode_side, reconstruct
 from texsandwich.recipes import get_recipe
@@ -28,6 +29,12 @@ def read_tsw_file(path: Path) -> Tsw:
         return read_tsw(data)
     except TexsandwichError as e:
         raise type(e)(f"{path}: {e}") from None
+
+
+def image_meta(tsw: Tsw) -> ImageMeta:
+    """What an 8-bit image's decoded file carries besides its pixels, as its source did."""
+    m = tsw.manifest
+    return ImageMeta(gray=m.source_format == "gray", icc=tsw.icc, orientation=m.orientation)
 
 
 class Decoder:

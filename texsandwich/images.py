@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,16 +31,51 @@ def png_header_bit_depth(data: bytes) -> int:
     return data[24] if len(data) >= 25 and data[12:16] == b"IHDR" else 8
 
 
-def read_rgb8(path: Path) -> np.ndarray:
-    """An 8-bit RGB image as ``[H, W, 3] uint8``.
+ORIENTATION_TAG = 0x0112
+"""EXIF orientation (1-8): how a viewer turns the stored pixels for display."""
 
-    Gray and palette images are expanded to RGB (nothing lost). An alpha channel is dropped only when
-    it is fully opaque; 16-bit and float images are refused, since an 8-bit recipe would silently
-    throw half of their bits away.
+
+@dataclass(frozen=True)
+class ImageMeta:
+    """What an 8-bit source file says besides its pixels about how it looks, which ``decompress`` writes
+    back so that the decoded file looks like the source (docs/DECISIONS.md, "Source metadata").
+
+    The pixels are coded as they are stored; nothing here changes what is measured.
+    """
+
+    gray: bool = False
+    """One channel (L, 1, LA): coded as gray RGB, decoded back to one channel."""
+    icc: bytes | None = None
+    """The embedded ICC colour profile, when it is not sRGB (an sRGB profile says what an untagged file
+    already means, and costs ~3 KB)."""
+    orientation: int = 1
+    """EXIF orientation; the decoded file carries the same tag (the pixels are not turned)."""
+
+    @property
+    def empty(self) -> bool:
+        return not self.gray and self.icc is None and self.orientation == 1
+
+
+NO_META = ImageMeta()
+
+
+def read_rgb8(path: Path) -> np.ndarray:
+    """An 8-bit RGB image as ``[H, W, 3] uint8`` (:func:`read_image8` without its metadata)."""
+    return read_image8(path)[0]
+
+
+def read_image8(path: Path) -> tuple[np.ndarray, ImageMeta]:
+    """An 8-bit RGB image as ``[H, W, 3] uint8``, and what the file says about how it looks.
+
+    Gray and palette images are expanded to RGB (nothing lost; a gray source is decoded back to gray).
+    An alpha channel is dropped only when it is fully opaque; 16-bit and float images are refused, since
+    an 8-bit recipe would silently throw half of their bits away. CMYK is converted by Pillow's formula,
+    with a warning that says so: its print profile is not used (docs/DECISIONS.md).
     """
     try:
         with Image.open(path) as im:
             im.load()
+            meta = _meta(im, path)
             mode = im.mode
             if mode in _SIXTEEN_BIT_MODES or (im.format == "PNG" and _png_bit_depth(path) > 8):
                 raise InputError(
@@ -51,18 +87,70 @@ def read_rgb8(path: Path) -> np.ndarray:
                 if (rgba[..., 3] != 255).any():
                     raise InputError(f"{path}: image has transparency, which the rgb-* recipes cannot carry")
                 warnings.warn(f"{path}: dropped a fully opaque alpha channel", stacklevel=2)
-                return np.ascontiguousarray(rgba[..., :3])
+                return np.ascontiguousarray(rgba[..., :3]), meta
             if mode not in ("RGB", "L", "P", "1", "CMYK", "YCbCr"):
                 raise InputError(f"{path}: unsupported image mode {mode}")
-            if mode != "RGB":
-                warnings.warn(f"{path}: converted a {mode} image to RGB for an RGB recipe", stacklevel=2)
-            return np.ascontiguousarray(np.asarray(im.convert("RGB")))
+            if mode not in ("RGB", "L", "1"):
+                managed = " without colour management" if mode == "CMYK" else ""
+                warnings.warn(f"{path}: converted a {mode} image to RGB{managed} for an RGB recipe", stacklevel=2)
+            return np.ascontiguousarray(np.asarray(im.convert("RGB"))), meta
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise InputError(f"{path}: cannot read image ({e})") from None
+
+
+def _meta(im: Image.Image, path: Path) -> ImageMeta:
+    """The metadata of an open 8-bit image worth carrying (:class:`ImageMeta`)."""
+    gray = im.mode in ("L", "LA", "1")
+    try:
+        orientation = int(im.getexif().get(ORIENTATION_TAG, 1))
+    except (TypeError, ValueError, SyntaxError, OSError):  # a damaged EXIF block: as if there were none
+        orientation = 1
+    if not 1 <= orientation <= 8:
+        warnings.warn(f"{path}: ignored an invalid EXIF orientation ({orientation})", stacklevel=3)
+        orientation = 1
+    icc = im.info.get("icc_profile") or None
+    space = icc[16:20] if icc else b""
+    if icc is not None and (space != (b"GRAY" if gray else b"RGB ") or is_srgb(icc)):
+        icc = None  # CMYK / a profile of another space does not describe the RGB we code; sRGB says nothing
+    return ImageMeta(gray, icc, orientation)
+
+
+def is_srgb(icc: bytes) -> bool:
+    """Whether an RGB ICC profile maps every colour to sRGB within one code value: then dropping it changes
+    nothing a viewer shows (untagged files are sRGB), whatever the profile calls itself. A profile that
+    cannot be read is kept as it is."""
+    from PIL import ImageCms
+
+    cube = np.stack(np.meshgrid(*[np.arange(0, 256, 15, dtype=np.uint8)] * 3, indexing="ij"), -1).reshape(1, -1, 3)
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        out = ImageCms.profileToProfile(Image.fromarray(cube), source, srgb,
+                                        renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC, outputMode="RGB")
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return False
+    return bool(np.abs(np.asarray(out).astype(np.int16) - cube).max() <= 1)
+
+
+def profile_name(icc: bytes) -> str:
+    """An ICC profile's description ('Display P3'), or 'unnamed' when it cannot be read."""
+    from PIL import ImageCms
+
+    try:
+        return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip() or "unnamed"
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return "unnamed"
+
+
+def gray_mean(image: np.ndarray) -> np.ndarray:
+    """``[H, W, 1]`` rounded mean of an ``[H, W, 3]`` integer image: how a gray source coded as gray RGB comes
+    back as one channel (its three coded channels carry the same gray, each with its own error)."""
+    summed = image.sum(axis=-1, dtype=np.uint32)
+    return ((summed + 1) // 3).astype(image.dtype)[..., None]
 
 
 def encode_png(image: np.ndarray) -> bytes:
@@ -76,17 +164,34 @@ def write_png(path: Path, image: np.ndarray) -> None:
     atomic_write(path, encode_png(image))
 
 
+def _save_options(meta: ImageMeta) -> dict[str, object]:
+    """Pillow save options that write ``meta``'s profile and orientation."""
+    out: dict[str, object] = {}
+    if meta.icc is not None:
+        out["icc_profile"] = meta.icc
+    if meta.orientation != 1:
+        exif = Image.Exif()
+        exif[ORIENTATION_TAG] = meta.orientation
+        out["exif"] = exif.tobytes()
+    return out
+
+
 LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".bmp")
 """What ``decompress`` writes an 8-bit image as: lossless formats only, so the file holds exactly the
 reconstruction that ``compress`` measured (a JPEG of it would add a second, unmeasured loss)."""
 
 
-def write_image(path: Path, image: np.ndarray) -> None:
-    """An 8-bit ``[H, W, 3]`` / ``[H, W]`` image in the lossless format its suffix names (``LOSSLESS_SUFFIXES``)."""
+def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> None:
+    """An 8-bit ``[H, W, 3]`` / ``[H, W]`` image in the lossless format its suffix names (``LOSSLESS_SUFFIXES``),
+    with the source's metadata: a gray source as one channel (WebP has none: gray RGB), its colour profile
+    and EXIF orientation (BMP can hold neither: a warning says what is not written)."""
     suffix = path.suffix.lower()
-    if suffix == ".png":
+    if meta.gray and image.ndim == 3:
+        image = gray_mean(image)[..., 0]
+    if suffix == ".png" and meta.empty:
         return write_png(path, image)
     options: dict[str, dict[str, object]] = {
+        ".png": {"format": "PNG", "compress_level": 6},
         ".tif": {"format": "TIFF", "compression": "tiff_adobe_deflate"},
         ".tiff": {"format": "TIFF", "compression": "tiff_adobe_deflate"},
         ".webp": {"format": "WEBP", "lossless": True, "quality": 100, "method": 4},
@@ -94,6 +199,13 @@ def write_image(path: Path, image: np.ndarray) -> None:
     }
     if suffix not in options:
         raise ValueError(f"no lossless 8-bit writer for {suffix!r}")
+    extra = _save_options(meta)
+    if suffix == ".bmp" and extra:
+        lost = " and ".join(w for w, k in (("colour profile", "icc_profile"), ("EXIF orientation", "exif"))
+                            if k in extra)
+        warnings.warn(f"{path}: BMP cannot hold the source's {lost}; not written (PNG, TIFF and WebP keep it)",
+                      stacklevel=2)
+        extra = {}
     buf = io.BytesIO()
-    Image.fromarray(image).save(buf, **options[suffix])
+    Image.fromarray(image).save(buf, **options[suffix], **extra)
     atomic_write(path, buf.getvalue())

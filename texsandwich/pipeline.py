@@ -24,6 +24,7 @@ from texsandwich.distortion import mse_scorer
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
+from texsandwich.images import NO_META, ImageMeta
 from texsandwich.layout import CodecImage, Layout
 from texsandwich.models import SandwichModel
 from texsandwich.postfilter import NormalFilter
@@ -107,13 +108,14 @@ def compress(
     quality: int | None = None, step: int | None = None, bit_depth: int = 8,
     side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None, normal_filter: bool = True,
     allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None, encoder_steps: int = 0,
-    on_step: Callable[[int, int], None] | None = None,
+    on_step: Callable[[int, int], None] | None = None, meta: ImageMeta = NO_META,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
     ``side`` maps (``[H, W, 1]`` uint8, e.g. a material's metallic) ride along as plain raw 4:0:0
     images of the same codec and settings: not part of the recipe, but not lost either. ``hdr`` (16-bit
-    sources) records the source's file kind and transfer function so ``decompress`` writes it back.
+    sources) records the source's file kind and transfer function so ``decompress`` writes it back; ``meta``
+    (8-bit image files) whether it was gray, its EXIF orientation and colour profile, likewise.
     ``normal_filter``: fit and send the integrability filter for recipes with a normal map (the default).
     ``allocate``: for recipes with an allocation search (:mod:`texsandwich.rdo`), choose per-image quality
     offsets for this file, scored by the recipe's distortion with ``measure_side`` (default ``side``: a
@@ -143,8 +145,8 @@ def compress(
         recipe=recipe.id, model_id=model.model_id, model_sha256=model.sha256, width=width, height=height,
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
-        transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else None, tone=tone,
-        offsets=offsets,
+        transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else "gray" if meta.gray else None,
+        tone=tone, offsets=offsets, orientation=meta.orientation,
     )
     outcome = None
     if encoder_steps:
@@ -162,7 +164,7 @@ def compress(
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
-    data = write_tsw(manifest, streams)
+    data = write_tsw(manifest, streams, meta.icc)
     tsw = read_tsw(data)
     manifest = tsw.manifest
     decoded = decode_float(tsw, model)
@@ -172,7 +174,7 @@ def compress(
     if fitted is not None:
         f, gain_db = fitted
         candidate = replace(manifest, postfilter=f)
-        filtered = write_tsw(candidate, streams)
+        filtered = write_tsw(candidate, streams, meta.icc)
         if worth_it(gain_db, len(data), len(filtered)):
             data, manifest = filtered, candidate
     return Compressed(data, manifest, finish(decoded, manifest), outcome)

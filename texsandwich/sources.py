@@ -25,7 +25,7 @@ from texsandwich.assets import (
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr
-from texsandwich.images import read_rgb8
+from texsandwich.images import NO_META, ImageMeta, read_image8
 from texsandwich.recipes import Recipe
 
 
@@ -43,6 +43,8 @@ class Source:
     """The glTF material indices that use this source's maps."""
     hdr: HdrSource | None = None
     """16-bit sources: the file kind and transfer function (written back by ``decompress``)."""
+    meta: ImageMeta = NO_META
+    """8-bit image files: gray or not, colour profile, EXIF orientation (written back by ``decompress``)."""
 
 
 def from_material(m: Material, recipe: Recipe) -> Source:
@@ -72,7 +74,8 @@ def read_source(path: Path, recipe: Recipe) -> Source:
         return from_material(read_material_folder(path), recipe)
     if recipe.source_kind == "normal" and path.is_dir():
         return from_material(read_material_folder(path), recipe)
-    return Source(path.stem, read_rgb8(path))
+    image, meta = read_image8(path)
+    return Source(path.stem, image, meta=meta)
 
 
 def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:

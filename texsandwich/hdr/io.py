@@ -24,6 +24,7 @@ import numpy as np
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
 from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
+from texsandwich.images import gray_mean
 from texsandwich.progress import TERMINAL
 
 HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
@@ -262,8 +263,7 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
     PNG/TIFF source as gray: the mean of the three coded channels, which carry the same gray)."""
     fmt = source.format
     if fmt.endswith("-gray"):
-        summed = signal.sum(axis=-1, dtype=np.uint32)
-        signal = ((summed + 1) // 3).astype(np.uint16)[..., None]  # rounded mean
+        signal = gray_mean(signal)
         fmt = fmt.removesuffix("-gray")
     if fmt == "exr":
         write_exr(path, pq16_to_linear(signal))
