@@ -273,6 +273,46 @@ def test_16bit_tsw_manifest_records_transfer_and_format():
     assert c.reconstruction.dtype == np.uint16
 
 
+AP0 = (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767)
+"""ACES 2065-1 primaries and white, as an ACES EXR's chromaticities attribute holds them."""
+
+
+def test_exr_chromaticities_are_written_back_shown_and_stripped(tmp_path, capsys):
+    import OpenEXR
+
+    from texsandwich.container import CorruptError, read_tsw, write_tsw
+
+    def primaries(path):
+        with OpenEXR.File(str(path)) as f:
+            return f.parts[0].header.get("chromaticities")
+
+    write_exr(tmp_path / "aces.exr", _scene(32, 48), AP0)
+    stored = primaries(tmp_path / "aces.exr")
+    assert stored is not None and np.allclose(stored, AP0, atol=1e-7)
+    read_back = read_hdr(tmp_path / "aces.exr")[1].chromaticities
+    assert read_back is not None and np.array_equal(np.float32(read_back), np.float32(stored))
+    assert _cli("compress", str(tmp_path / "aces.exr"), "-o", str(tmp_path / "a.tsw"), "--recipe", "hdr-444",
+                "--model", "none", "--quality", "60", "--quiet") == 0
+    assert _cli("decompress", str(tmp_path / "a.tsw"), "-o", str(tmp_path / "back.exr"), "--quiet") == 0
+    assert primaries(tmp_path / "back.exr") == stored, "the same float32 values"
+    capsys.readouterr()
+    assert _cli("info", str(tmp_path / "a.tsw")) == 0
+    assert "EXR chromaticities (x, y): R 0.7347 0.2653, G 0 1, B 0.0001 -0.077, W 0.32168 0.33767" in \
+        capsys.readouterr().out
+    # a 16-bit PNG has no place for them; --strip drops them; a file without them stays version 3
+    assert _cli("decompress", str(tmp_path / "a.tsw"), "-o", str(tmp_path / "back.png"), "--quiet") == 0
+    assert _cli("compress", str(tmp_path / "aces.exr"), "-o", str(tmp_path / "s.tsw"), "--recipe", "hdr-444",
+                "--model", "none", "--quality", "60", "--quiet", "--strip") == 0
+    kept, stripped = read_tsw((tmp_path / "a.tsw").read_bytes()), read_tsw((tmp_path / "s.tsw").read_bytes())
+    assert stripped.manifest.chromaticities is None and stripped.streams == kept.streams
+    assert (tmp_path / "a.tsw").read_bytes()[8:10] == b"\0\4" and (tmp_path / "s.tsw").read_bytes()[8:10] == b"\0\3"
+    from dataclasses import replace
+    with pytest.raises(CorruptError, match="chromaticities belong to EXR"):
+        read_tsw(write_tsw(replace(kept.manifest, source_format="png16"), kept.streams))
+    with pytest.raises(CorruptError, match="8 numbers"):
+        read_tsw(write_tsw(replace(kept.manifest, chromaticities=AP0[:6]), kept.streams))
+
+
 def test_hdr_data_split_lists_exr_files(tmp_path):
     from texsandwich.recipes import get_recipe
     from texsandwich.sources import list_sources

@@ -11,6 +11,7 @@ import json
 import re
 import sys
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -169,9 +170,9 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
                    "real codec and the post-net (slower encoding, ~4 s per step per megapixel on 2 cores; "
                    "decoding is unchanged). 20 is a good value.")
 @click.option("--strip", is_flag=True,
-              help="Image files: do not keep the source's colour profile and EXIF orientation (kept by default "
-                   "and written back by decompress; an sRGB profile is never stored, it says what no profile "
-                   "says).")
+              help="Image files: do not keep the source's colour profile and EXIF orientation, or an EXR's "
+                   "chromaticities (kept by default and written back by decompress; an sRGB profile is never "
+                   "stored, it says what no profile says).")
 @_jobs
 @_force
 @_quiet
@@ -248,7 +249,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         src = read_source(j.source, r)
         image = src.array
         meta = ImageMeta(gray=src.meta.gray) if strip else src.meta  # gray is the image, not metadata
-        c = compress_image(image, r, models(r), codec, quality, step, int(bit_depth), side=src.side, hdr=src.hdr,
+        hdr = replace(src.hdr, chromaticities=None) if strip and src.hdr else src.hdr
+        c = compress_image(image, r, models(r), codec, quality, step, int(bit_depth), side=src.side, hdr=hdr,
                            normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps,
                            on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
                                                                what="encoder step"), meta=meta)
@@ -329,7 +331,8 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
         if m.bit_depth > 8:  # the source's own kind (EXR through inverse PQ), or the 16-bit kind asked for
             kind = HDR_WRITERS[j.output.suffix.lower()]
             gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
-            fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none")
+            fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
+                            m.chromaticities if kind == "exr" else None)  # PNG/TIFF writers have no place for it
             write_hdr(j.output, rec, fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
         else:
             write_image(j.output, rec, image_meta(tsw))
@@ -366,6 +369,9 @@ def info(source: Path, as_json: bool) -> None:
                    + (f", transfer {m.transfer}" if m.transfer else "")
                    + (f", {m.source_format}" if m.source_format else "")
                    + (f", EXIF orientation {m.orientation}" if m.orientation != 1 else "")),
+        *([("primaries", "EXR chromaticities (x, y): " + ", ".join(
+            f"{n} {m.chromaticities[2 * i]:g} {m.chromaticities[2 * i + 1]:g}" for i, n in enumerate("RGBW")))]
+          if m.chromaticities else []),
         *([("profile", f"ICC colour profile: {profile_name(tsw.icc)}, {len(tsw.icc):,} bytes stored in "
                        f"{tsw.icc_bytes:,}")] if tsw.icc else []),
         *([("tone", f"per-image curve, {len(m.tone.knots)} knots (16-bit signal -> bottleneck)")] if m.tone else []),

@@ -116,6 +116,9 @@ class Manifest:
     source (decoded back to one channel), else absent."""
     orientation: int = 1
     """8-bit sources: the EXIF orientation the decoded file carries (1 = none; pixels are never turned)."""
+    chromaticities: tuple[float, ...] | None = None
+    """EXR sources: the file's ``chromaticities`` (red, green, blue, white x/y), written back by ``decompress``;
+    None = the file had none (Rec.709)."""
     icc: Stream | None = None
     """The source's ICC colour profile (size and CRC-32 of the profile itself; the bytes follow the streams,
     deflated), or None."""
@@ -143,6 +146,7 @@ class Manifest:
                 **({"format": self.source_format} if self.source_format else {}),
                 **({"tone": self.tone.to_json()} if self.tone else {}),
                 **({"orientation": self.orientation} if self.orientation != 1 else {}),
+                **({"chromaticities": list(self.chromaticities)} if self.chromaticities else {}),
                 **({"icc": _stream_json(self.icc)} if self.icc else {}),
             },
             "layout": self.layout.to_json(),
@@ -156,7 +160,8 @@ class Manifest:
     @property
     def version(self) -> int:
         """The format version this manifest needs (:data:`METADATA_VERSION` for source metadata)."""
-        return METADATA_VERSION if self.orientation != 1 or self.icc or self.source_format == "gray" else 3
+        return METADATA_VERSION if (self.orientation != 1 or self.icc or self.source_format == "gray"
+                                    or self.chromaticities) else 3
 
     @classmethod
     def from_json(cls, d: Any) -> Manifest:
@@ -185,7 +190,7 @@ class Manifest:
         if not model_id or not _SHA.match(sha):
             raise ValueError("model id must be non-empty and sha256 16 or 64 hex digits or 'none'")
         src = dict(d["source"]) if isinstance(d["source"], dict) else d["source"]
-        hdr = {k: src.pop(k) for k in ("transfer", "format", "tone", "orientation", "icc")
+        hdr = {k: src.pop(k) for k in ("transfer", "format", "tone", "orientation", "icc", "chromaticities")
                if isinstance(src, dict) and k in src}
         src = _keys(src, {"width", "height", "channels", "bit_depth"}, "source")
         if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in (
@@ -194,6 +199,9 @@ class Manifest:
                              "(the last two optionally '-gray'), or 'gray'")
         orientation = _int(hdr["orientation"], 2, 8, "orientation") if "orientation" in hdr else 1
         icc = _stream(hdr["icc"], MAX_ICC) if "icc" in hdr else None
+        chromaticities = _chromaticities(hdr["chromaticities"]) if "chromaticities" in hdr else None
+        if chromaticities and hdr.get("format") != "exr":
+            raise ValueError("chromaticities belong to EXR sources")
         width, height = _int(src["width"], 1, MAX_SIDE, "width"), _int(src["height"], 1, MAX_SIDE, "height")
         channels = _typed(src["channels"], list, "channels")
         if not channels or not all(isinstance(c, str) and c for c in channels):
@@ -227,9 +235,18 @@ class Manifest:
             channels=tuple(channels), bit_depth=bit_depth, layout=layout, codec=name, settings=settings,
             streams=tuple(streams), encoder=_typed(d["encoder"], str, "encoder"), side=tuple(side),
             transfer=hdr.get("transfer"), source_format=hdr.get("format"), orientation=orientation, icc=icc,
+            chromaticities=chromaticities,
             tone=ToneCurve.from_json(hdr["tone"]) if "tone" in hdr else None,
             postfilter=NormalFilter.from_json(d["postfilter"]) if "postfilter" in d else None, offsets=offsets,
         )
+
+
+def _chromaticities(v: Any) -> tuple[float, ...]:
+    values = _typed(v, list, "chromaticities")
+    if len(values) != 8 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) and -10 <= x <= 10
+                                   for x in values):
+        raise ValueError("chromaticities must be 8 numbers in [-10, 10]")
+    return tuple(float(x) for x in values)
 
 
 def _stream_json(s: Stream) -> dict[str, Any]:

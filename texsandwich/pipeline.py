@@ -146,7 +146,7 @@ def compress(
         channels=recipe.channels, bit_depth=recipe.bit_depth, layout=recipe.layout, codec=codec,
         settings=settings, encoder=f"texsandwich {__version__}", side=tuple(sorted(side or {})),
         transfer=hdr.transfer if hdr else None, source_format=hdr.format if hdr else "gray" if meta.gray else None,
-        tone=tone, offsets=offsets, orientation=meta.orientation,
+        tone=tone, offsets=offsets, orientation=meta.orientation, chromaticities=hdr.chromaticities if hdr else None,
     )
     outcome = None
     if encoder_steps:

@@ -39,6 +39,10 @@ class HdrSource:
     """'exr', 'png16' or 'tiff16' (with '-gray' for a one-channel PNG/TIFF): what ``decompress`` writes back"""
     transfer: str
     """'pq' (EXR scene-linear through ST 2084 at 100 cd/m² white) or 'none' (already a 16-bit signal)"""
+    chromaticities: tuple[float, ...] | None = None
+    """An EXR's ``chromaticities`` attribute (red, green, blue, white x/y: 8 floats), which says what its
+    RGB means (ACES AP0, ACEScg, P3...); absent = Rec.709. Coding does not use it; ``decompress`` writes it
+    back, since without it every colour-managed reader takes the decoded EXR for Rec.709."""
 
 
 def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> np.ndarray:
@@ -114,12 +118,18 @@ def _windows(header: dict) -> tuple[str, str] | None:
 
 def read_exr(path: Path) -> np.ndarray:
     """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
+    return _read_exr(path)[0]
+
+
+def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None]:
+    """:func:`read_exr`, and the part's ``chromaticities`` (8 floats) when it has them."""
     import OpenEXR
 
     try:  # only the library's reading runs with its output caught; our warnings come after
         with _native_output() as said, OpenEXR.File(str(path), separate_channels=True) as f:
             parts = [{k: np.asarray(v.pixels) for k, v in part.channels.items()} for part in f.parts]
             windows = [_windows(part.header) for part in f.parts]
+            raw_primaries = [part.header.get("chromaticities") for part in f.parts]
             complaint = said().removeprefix(f"{path}: ")
     except Exception as e:  # OpenEXR raises plain exceptions for missing/corrupt files
         raise InputError(f"{path}: not a readable OpenEXR file ({e})") from None
@@ -140,15 +150,33 @@ def read_exr(path: Path) -> np.ndarray:
             warnings.warn(f"{path}: data window {data} is not the display window {display}; the data window's "
                           "pixels are coded, and the decoded EXR's windows are both that size from (0, 0)",
                           stacklevel=2)
-        return sanitize(rgb, str(path))
+        return sanitize(rgb, str(path)), _chromaticities(raw_primaries[i], path)
     raise AssertionError("unreachable: the last part either returns or raises")
 
 
-def write_exr(path: Path, linear: np.ndarray) -> None:
-    """Half-float RGB OpenEXR (relative precision 2^-11, ~3 PQ codes at the top), temporary file renamed."""
+def _chromaticities(c: object, path: Path) -> tuple[float, ...] | None:
+    """A part's ``chromaticities`` as 8 float32 values (in their shortest decimal form, which reads back
+    to the same float32), or None when absent or not 8 finite numbers (then with a warning)."""
+    if c is None:
+        return None
+    try:
+        values = tuple(float(str(np.float32(v))) for v in c)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        values = ()
+    if len(values) != 8 or not all(np.isfinite(values)):
+        warnings.warn(f"{path}: ignored a malformed chromaticities attribute", stacklevel=3)
+        return None
+    return values
+
+
+def write_exr(path: Path, linear: np.ndarray, chromaticities: tuple[float, ...] | None = None) -> None:
+    """Half-float RGB OpenEXR (relative precision 2^-11, ~3 PQ codes at the top), temporary file renamed;
+    with the source's ``chromaticities`` when it had them."""
     import OpenEXR
 
-    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    header: dict = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    if chromaticities is not None:
+        header["chromaticities"] = tuple(chromaticities)
     # the binding writes only to a path: a private temporary folder, so nothing is left beside the
     # output if it fails, and the output's folder need not exist yet (atomic_write makes it)
     with tempfile.TemporaryDirectory(prefix="texsandwich-exr-") as tmp:
@@ -247,7 +275,8 @@ def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if suffix == ".exr":
-        return linear_to_pq16(read_exr(path)), HdrSource("exr", "pq")
+        linear, primaries = _read_exr(path)
+        return linear_to_pq16(linear), HdrSource("exr", "pq", primaries)
     if suffix == ".png":
         image, gray = read_png16(path)
         return image, HdrSource("png16-gray" if gray else "png16", "none")
@@ -266,7 +295,7 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
         signal = gray_mean(signal)
         fmt = fmt.removesuffix("-gray")
     if fmt == "exr":
-        write_exr(path, pq16_to_linear(signal))
+        write_exr(path, pq16_to_linear(signal), source.chromaticities)
     elif fmt == "tiff16":
         import tifffile
 
