@@ -4,7 +4,8 @@ Layout (all integers big-endian)::
 
     magic     8 bytes   b"\\x89TSW\\r\\n\\x1a\\n"  (PNG-style: catches text-mode and 7-bit damage)
     version   u16       the lowest version that holds the file: 4 when the manifest has source metadata
-                        (8-bit gray, EXIF orientation, a colour profile), else 3; versions 1-3 still read
+                        (8-bit gray, EXIF orientation, a colour profile, EXR chromaticities), else 3;
+                        versions 1-3 still read
     flags     u16       bit 0: stream heads packed (version 3); the other bits are reserved (0)
     length    u32       stored manifest length in bytes
     crc       u32       CRC-32 of the stored manifest
@@ -39,12 +40,12 @@ from texsandwich.recipes import RECIPES
 MAGIC = b"\x89TSW\r\n\x1a\n"
 FORMAT_VERSION = 4
 FLAG_HEADS = 1
-METADATA_VERSION = 4
-"""Files without source metadata are written as version 3, which texsandwich 0.6.x and earlier read; a file
-that needs version 4 is refused by them as 'newer than this texsandwich reads', not as a corrupt manifest."""
-MAX_ICC = 1 << 24
 """Version 3 stores the ~370-byte HEIC box heads (and the JPEG marker heads) of all streams of a file as one
 deflate stream: a 512² ``pbr8`` material at quality 10 shrinks by a quarter (docs/DECISIONS.md)."""
+METADATA_VERSION = 4
+"""Files without source metadata are written as version 3, which texsandwich 0.6.4 and earlier read; a file
+that needs version 4 is refused by them as 'newer than this texsandwich reads', not as a corrupt manifest."""
+MAX_ICC = 1 << 24
 FINGERPRINT_HEX = 16
 """A manifest names its model by id and the first 64 bits of the weights file's SHA-256 (version 1 wrote
 all 256). The fingerprint only has to tell an honest wrong model from the right one -- nothing trusts it

@@ -188,8 +188,6 @@ def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> Non
     suffix = path.suffix.lower()
     if meta.gray and image.ndim == 3:
         image = gray_mean(image)[..., 0]
-    if suffix == ".png" and meta.empty:
-        return write_png(path, image)
     options: dict[str, dict[str, object]] = {
         ".png": {"format": "PNG", "compress_level": 6},
         ".tif": {"format": "TIFF", "compression": "tiff_adobe_deflate"},

@@ -68,7 +68,8 @@ class Compressed:
     """The complete ``.tsw`` file."""
     manifest: Manifest
     reconstruction: np.ndarray
-    """What :func:`decompress` will give back: the real decoder's output through the post-processor."""
+    """What :func:`decompress` will give back: the real decoder's output through the post-processor, in the
+    recipe's channels (a gray source's decoded file is their :func:`texsandwich.images.gray_mean`)."""
     optimised: Outcome | None = None
     """What the encoder-side optimisation measured, when it ran (``encoder_steps``)."""
 
