@@ -38,6 +38,8 @@ def test_raw_round_trip_shapes_quality_and_determinism(photo, codec, chroma):
     for d, p in zip(decoded, planes, strict=True):
         assert d.dtype == np.uint8
         assert psnr(d, p) > 35
+        # the decoder hands planes to torch without a copy: a read-only one makes torch warn the user
+        assert d.flags.writeable and d.flags.c_contiguous
 
 
 @pytest.mark.parametrize("codec", ["heic", "jpeg"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from functools import cache
 
 import numpy as np
 import pytest
@@ -25,10 +26,13 @@ from texsandwich.pipeline import compress
 from texsandwich.recipes import get_recipe
 
 
+@cache
 def srgb_profile() -> bytes:
+    """littleCMS's sRGB profile, made once: its header holds the time it was made."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
+@cache
 def other_profile() -> bytes:
     """A valid RGB profile that is not sRGB, though it still calls itself 'sRGB built-in': littleCMS's sRGB
     with the red and blue primaries swapped (so only a test of what it does can tell)."""

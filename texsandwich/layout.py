@@ -101,7 +101,10 @@ class Layout:
         return images
 
     def merge(self, images: list[CodecImage], height: int, width: int) -> torch.Tensor:
-        """Decoded codec images -> ``[B, C, height, width]`` bottleneck (inverse of :meth:`split`)."""
+        """Decoded codec images -> ``[B, C, height, width]`` float bottleneck (inverse of :meth:`split`).
+
+        Planes may be float (the proxy, the encoder's optimisation) or the decoder's integers: a 4K
+        material's eight planes as floats are 0.5 GB, which decoding need not hold twice."""
         groups = self.groups
         if len(images) != len(groups):
             raise UsageError(f"layout has {len(groups)} codec images, got {len(images)}")
@@ -109,10 +112,15 @@ class Layout:
         for g, img in zip(groups, images, strict=True):
             planes.append(img[0])
             if g.chroma == "420":
-                planes += list(chroma_up(torch.stack(img[1:], dim=1)).unbind(1))
+                planes += list(chroma_up(torch.stack(img[1:], dim=1).float()).unbind(1))
             else:
                 planes += img[1:]
-        x = torch.stack(planes, dim=1)
+        if any(p.requires_grad for p in planes):
+            x = torch.stack(planes, dim=1)
+        else:  # decoding: integer planes straight into one float buffer, no float copy of each first
+            x = torch.empty(planes[0].shape[0], len(planes), *planes[0].shape[-2:])
+            for i, p in enumerate(planes):
+                x[:, i] = p
         if self.scale == 2:
             h2, w2 = -(-height // 2), -(-width // 2)
             x = upscale2(x[..., :h2, :w2])

@@ -135,8 +135,11 @@ def compress(
         check_supported(recipe, settings)  # before the pre-net and any allocation search
     tone = tone_for(image, recipe, settings)
     # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
-    source = tone.forward(to_tensor(image)) if tone else to_tensor(image) / recipe.unit
-    bottleneck = tiled(model.pre, source, multiple=model_multiple(model)) * code_scale(settings)
+    # (in place where a copy would be a second full-size float image: 0.5 GB for a 4K material)
+    source = tone.forward(to_tensor(image)) if tone else to_tensor(image).div_(recipe.unit)
+    bottleneck = tiled(model.pre, source, multiple=model_multiple(model))
+    if code_scale(settings) != 1.0:  # a copy: the pre-processor may hand back its input (identity adapters)
+        bottleneck = bottleneck * code_scale(settings)
     offsets: tuple[int, ...] = ()
     if allocate and recipe.allocation is not None and settings.quality is not None:
         offsets = allocate_offsets(image, source, bottleneck, recipe, model, codec, settings,
@@ -150,18 +153,20 @@ def compress(
         tone=tone, offsets=offsets, orientation=meta.orientation, chromaticities=hdr.chromaticities if hdr else None,
     )
     outcome = None
+    planes = None
     if encoder_steps:
         planes, outcome = optimise_planes(source, bottleneck, model, recipe, codec, settings, encoder_steps,
                                           code_scale(settings), model_multiple(model), on_step)
-        streams = encode_planes(planes, recipe.layout, codec, settings)
-    else:
-        streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
-    # coded: decoding below needs its own full-size buffers (0.5 GB each for a 4K material), so the
-    # bottleneck goes, and of the source only the crop the normal post-filter is fitted on stays
-    del bottleneck
+    # of the source only the crop the normal post-filter is fitted on is needed from here: the codec and
+    # the decoding below need their own full-size buffers (0.5 GB each for a 4K material)
     at = recipe.normal_at if normal_filter else None
     fit_ref = source[:, at:at + 3, *postfilter.centre(source)].clone() if at is not None else None
     del source
+    if planes is not None:
+        streams = encode_planes(planes, recipe.layout, codec, settings)
+    else:
+        streams = encode_bottleneck(bottleneck, recipe.layout, codec, settings, offsets)
+    del bottleneck, planes
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
         streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
@@ -298,8 +303,9 @@ def decoded_tensors(images: list[list[np.ndarray]]) -> list[CodecImage]:
 
 
 def merge_decoded(images: list[list[np.ndarray]], layout: Layout, height: int, width: int) -> torch.Tensor:
-    """Decoded codec images -> ``[1, P, height, width]`` float bottleneck on the code scale."""
-    return layout.merge(decoded_tensors(images), height, width)
+    """Decoded codec images -> ``[1, P, height, width]`` float bottleneck on the code scale (the integer
+    planes go into it as they are: :meth:`Layout.merge` converts once)."""
+    return layout.merge([[torch.from_numpy(p).unsqueeze(0) for p in planes] for planes in images], height, width)
 
 
 def code_planes(images: list[CodecImage], layout: Layout, codec: str, settings: CodecSettings

@@ -161,7 +161,8 @@ class Codec(ABC):
 
     @abstractmethod
     def decode(self, data: bytes, settings: CodecSettings) -> list[np.ndarray]:
-        """Decode a file written by :meth:`encode` with the same settings, as a standard decoder does."""
+        """Decode a file written by :meth:`encode` with the same settings, as a standard decoder does: one
+        contiguous, writable array per plane (callers hand them to torch without a copy)."""
 
 
 def upsample_nearest(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -83,7 +83,7 @@ class HeicCodec(Codec):
         if arr.ndim != (2 if settings.chroma == "400" else 3):
             raise CodecError("HEIC stream does not have the expected number of planes")
         if settings.chroma == "400":
-            return [np.ascontiguousarray(arr)]
+            return [np.array(arr)]  # the decoder's buffer is read-only: our own copy
         if settings.mode == "native":
             return [np.ascontiguousarray(arr[..., c]) for c in range(3)]
         sub = 2 if settings.chroma == "420" else 1

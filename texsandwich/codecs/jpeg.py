@@ -105,7 +105,7 @@ class JpegCodec(Codec):
             if im.format != "JPEG":
                 raise CodecError(f"expected a JPEG stream, found {im.format}")
             if settings.chroma == "400":
-                return [np.asarray(im.convert("L"))]
+                return [np.array(im.convert("L"))]  # Pillow's array view is read-only: our own copy
             if settings.mode == "native" or settings.chroma == "444":
                 rgb = np.asarray(im.convert("RGB"))
                 return [np.ascontiguousarray(rgb[..., c]) for c in range(3)]

@@ -14,6 +14,8 @@ from torch import nn
 
 from texsandwich.shading.brdf import shade
 
+NO_GRAD_PAIRS = 2
+"""(light, view) pairs shaded at once when nothing needs a gradient (scoring, evaluation)."""
 MIN_ELEVATION = math.radians(20.0)
 """Grazing directions below 20 degrees are left out: they dominate nothing a viewer looks at."""
 
@@ -54,6 +56,11 @@ def random_directions(batch: int, k: int,
     return _hemisphere(u[0], u[1]), _hemisphere(u[2], u[3])
 
 
+def _pairs(light: torch.Tensor, view: torch.Tensor, pairs: slice) -> tuple[torch.Tensor, torch.Tensor]:
+    """Some of the (light, view) pairs: ``[K, 3]``, ``[B, K, 3]`` or per texel ``[B, K, 3, H, W]``."""
+    return light[pairs] if light.ndim == 2 else light[:, pairs], view[pairs] if view.ndim == 2 else view[:, pairs]
+
+
 class ShadedDistortion(nn.Module):
     """MSE and PSNR (peak 255) of shaded sRGB colours between reconstruction and source maps.
 
@@ -79,8 +86,15 @@ class ShadedDistortion(nn.Module):
     @torch.no_grad()
     def shade_source(self, x: torch.Tensor, metallic: torch.Tensor | None = None,
                      frame: torch.Tensor | None = None) -> torch.Tensor:
-        """The source's shading under the fixed set: what ``forward(..., ref=)`` reuses."""
-        return shade(x, *self.directions(frame), metallic, frame)
+        """The source's shading under the fixed set: what ``forward(..., ref=)`` reuses (shaded in the
+        same groups of pairs as ``forward`` shades a reconstruction, so equal maps compare exactly equal)."""
+        light, view = self.directions(frame)
+        return torch.cat([shade(x, *_pairs(light, view, p), metallic, frame) for p in self._groups(False)], dim=1)
+
+    def _groups(self, grad: bool) -> list[slice]:
+        """The pairs shaded at once: all with a gradient, :data:`NO_GRAD_PAIRS` at a time without."""
+        step = self.k if grad else NO_GRAD_PAIRS
+        return [slice(k0, k0 + step) for k0 in range(0, self.k, step)]
 
     def forward(self, x_hat: torch.Tensor, x: torch.Tensor, metallic: torch.Tensor | None = None,
                 frame: torch.Tensor | None = None, mask: torch.Tensor | None = None,
@@ -97,18 +111,27 @@ class ShadedDistortion(nn.Module):
             light, view = light.to(x.device), view.to(x.device)
         else:
             light, view = self.directions(frame)
-        if ref is None or self.random:
-            ref = shade(x, light, view, metallic, frame)
-        with torch.enable_grad() if x_hat.requires_grad else torch.no_grad():
-            out = shade(x_hat, light, view, metallic, frame)
-        err = ((out - ref) ** 2).mean(dim=2, keepdim=True)  # [B, K, 1, H, W]
-        weight = torch.ones_like(err)
-        if frame is not None:
-            v = (view if view.ndim == 3 else view.expand(x.shape[0], -1, -1)).to(x.dtype)[..., None, None]
-            weight = weight * ((frame[:, 6:9].unsqueeze(1) * v).sum(dim=2, keepdim=True) > 0).to(err.dtype)
-        if mask is not None:
-            weight = weight * mask.unsqueeze(1).to(err.dtype)
-        per_item = (err * weight).sum(dim=(1, 2, 3, 4)) / weight.sum(dim=(1, 2, 3, 4)).clamp_min(1.0)
+        if self.random:
+            ref = None  # a fresh set of pairs: nothing given can match it
+        # without a gradient the pairs go a few at a time: a 512² crop shaded for all 8 in float64 is
+        # ~0.8 GB of temporaries, which the encoder's allocation search held on top of a 4K material
+        error = weights = torch.zeros(())
+        for pairs in self._groups(x_hat.requires_grad):
+            lt, vw = _pairs(light, view, pairs)
+            with torch.no_grad():
+                source = shade(x, lt, vw, metallic, frame) if ref is None else ref[:, pairs]
+            with torch.enable_grad() if x_hat.requires_grad else torch.no_grad():
+                out = shade(x_hat, lt, vw, metallic, frame)
+            err = ((out - source) ** 2).mean(dim=2, keepdim=True)  # [B, k, 1, H, W]
+            weight = torch.ones_like(err)
+            if frame is not None:
+                v = (vw if vw.ndim == 3 else vw.expand(x.shape[0], -1, -1)).to(x.dtype)[..., None, None]
+                weight = weight * ((frame[:, 6:9].unsqueeze(1) * v).sum(dim=2, keepdim=True) > 0).to(err.dtype)
+            if mask is not None:
+                weight = weight * mask.unsqueeze(1).to(err.dtype)
+            error = error + (err * weight).sum(dim=(1, 2, 3, 4))
+            weights = weights + weight.sum(dim=(1, 2, 3, 4))
+        per_item = error / weights.clamp_min(1.0)
         mse = per_item.mean()
         return {"mse": mse, "per_item": per_item,
                 "psnr": 10.0 * torch.log10(255.0**2 / mse.detach().clamp_min(1e-10))}
