@@ -68,6 +68,15 @@ def test_reading_keeps_a_non_srgb_profile_and_the_orientation_and_drops_an_srgb_
     assert meta == ImageMeta(gray=True) and np.array_equal(g, np.repeat(img[..., :1], 3, axis=2))
 
 
+def test_a_profile_larger_than_a_tsw_keeps_is_dropped_with_a_warning(tmp_path, photo, monkeypatch):
+    import texsandwich.images
+
+    Image.fromarray(photo[:8, :8]).save(tmp_path / "x.png", icc_profile=other_profile())
+    monkeypatch.setattr(texsandwich.images, "MAX_PROFILE_BYTES", len(other_profile()) - 1)
+    with pytest.warns(UserWarning, match="dropped a colour profile of"):
+        assert read_image8(tmp_path / "x.png")[1].icc is None
+
+
 def test_gray_mean_is_the_rounded_mean():
     x = np.array([[[1, 2, 2], [0, 0, 1], [255, 255, 255]]], np.uint8)
     assert gray_mean(x)[..., 0].tolist() == [[2, 0, 255]]

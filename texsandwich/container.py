@@ -33,6 +33,7 @@ from texsandwich import heads as stream_heads
 from texsandwich.codecs import CODECS, CodecSettings
 from texsandwich.errors import TexsandwichError, UsageError
 from texsandwich.hdr.tone import ToneCurve
+from texsandwich.images import MAX_PROFILE_BYTES
 from texsandwich.layout import Layout
 from texsandwich.postfilter import NormalFilter
 from texsandwich.recipes import RECIPES
@@ -45,7 +46,6 @@ deflate stream: a 512² ``pbr8`` material at quality 10 shrinks by a quarter (do
 METADATA_VERSION = 4
 """Files without source metadata are written as version 3, which texsandwich 0.6.4 and earlier read; a file
 that needs version 4 is refused by them as 'newer than this texsandwich reads', not as a corrupt manifest."""
-MAX_ICC = 1 << 24
 FINGERPRINT_HEX = 16
 """A manifest names its model by id and the first 64 bits of the weights file's SHA-256 (version 1 wrote
 all 256). The fingerprint only has to tell an honest wrong model from the right one -- nothing trusts it
@@ -199,7 +199,7 @@ class Manifest:
             raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'png16' or 'tiff16' "
                              "(the last two optionally '-gray'), or 'gray'")
         orientation = _int(hdr["orientation"], 2, 8, "orientation") if "orientation" in hdr else 1
-        icc = _stream(hdr["icc"], MAX_ICC) if "icc" in hdr else None
+        icc = _stream(hdr["icc"], MAX_PROFILE_BYTES) if "icc" in hdr else None
         chromaticities = _chromaticities(hdr["chromaticities"]) if "chromaticities" in hdr else None
         if chromaticities and hdr.get("format") != "exr":
             raise ValueError("chromaticities belong to EXR sources")

@@ -33,6 +33,8 @@ def png_header_bit_depth(data: bytes) -> int:
 
 ORIENTATION_TAG = 0x0112
 """EXIF orientation (1-8): how a viewer turns the stored pixels for display."""
+MAX_PROFILE_BYTES = 1 << 24
+"""The largest colour profile a ``.tsw`` keeps (real ones are 0.5-4 KB; press profiles reach ~2 MB)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,9 @@ def _meta(im: Image.Image, path: Path) -> ImageMeta:
     space = icc[16:20] if icc else b""
     if icc is not None and (space != (b"GRAY" if gray else b"RGB ") or is_srgb(icc)):
         icc = None  # CMYK / a profile of another space does not describe the RGB we code; sRGB says nothing
+    if icc is not None and len(icc) > MAX_PROFILE_BYTES:
+        warnings.warn(f"{path}: dropped a colour profile of {len(icc):,} bytes (more than a .tsw keeps)", stacklevel=3)
+        icc = None
     return ImageMeta(gray, icc, orientation)
 
 
