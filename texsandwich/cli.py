@@ -11,7 +11,6 @@ import json
 import re
 import sys
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,12 +18,13 @@ import click
 
 from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
-from texsandwich.assets import is_material_folder, write_material_folder
+from texsandwich.assets import is_material_folder
 from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES
-from texsandwich.decoding import Decoder, image_meta, read_tsw_file
+from texsandwich.decoding import Decoder, read_tsw_file
 from texsandwich.encoder_opt import check_supported
 from texsandwich.errors import InputError, TexsandwichError, UsageError
+from texsandwich.files import compress_file, decompress_file
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import (
     GLTF_SUFFIXES,
@@ -32,18 +32,16 @@ from texsandwich.gltf import (
     write_decompressed_gltf,
 )
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
-from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, write_hdr
+from texsandwich.hdr.io import HDR_SUFFIXES, is_16bit_file
 from texsandwich.heads import head_length
-from texsandwich.images import IMAGE_SUFFIXES, ImageMeta, gray_mean, profile_name, write_image
+from texsandwich.images import IMAGE_SUFFIXES, profile_name
 from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
-from texsandwich.metrics import psnr
 from texsandwich.models import NONE, default_model, load_model
-from texsandwich.outputs import HDR_WRITERS, check_outputs, decoded_output, output_done, plan_sources
+from texsandwich.outputs import check_outputs, decoded_output, output_done, plan_sources
 from texsandwich.pipeline import codec_settings
-from texsandwich.pipeline import compress as compress_image
 from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
-from texsandwich.sources import list_sources, read_source
+from texsandwich.sources import list_sources
 from texsandwich.zoo import ZOO
 
 TSW_SUFFIX = ".tsw"
@@ -246,26 +244,16 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         if target_psnr is not None:
             raise UsageError(f"{j.source}: --target-psnr works on glTF materials; use --quality here")
         r = recipe_for(j.source)
-        src = read_source(j.source, r)
-        image = src.array
-        meta = ImageMeta(gray=src.meta.gray) if strip else src.meta  # gray is the image, not metadata
-        hdr = replace(src.hdr, chromaticities=None) if strip and src.hdr else src.hdr
-        c = compress_image(image, r, models(r), codec, quality, step, int(bit_depth), side=src.side, hdr=hdr,
-                           normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps,
-                           on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
-                                                               what="encoder step"), meta=meta)
-        j.output.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(j.output, c.data)
-        h, w = image.shape[:2]
+        e = compress_file(j.source, j.output, r, models(r), codec, quality, step, int(bit_depth),
+                          normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, strip=strip,
+                          on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
+                                                              what="encoder step"))
         before = asset_bytes(j.source)
-        rec = c.reconstruction
-        if meta.gray or (src.hdr and src.hdr.format.endswith("-gray")):  # measured as decompress writes it
-            rec, image = gray_mean(rec), image[..., :1]
-        return Result(j, before, len(c.data),
-                      f"{j.source} -> {j.output}: {before:,} -> {len(c.data):,} bytes, "
-                      f"{8 * len(c.data) / (h * w):.3f} bpp, PSNR {psnr(rec, image):.2f} dB"
-                      + (f" (encoder optimisation: step {c.optimised.best_step} of {c.optimised.steps} kept)"
-                         if c.optimised else ""))
+        return Result(j, before, e.bytes,
+                      f"{j.source} -> {j.output}: {before:,} -> {e.bytes:,} bytes, {e.bpp:.3f} bpp, "
+                      f"PSNR {e.psnr:.2f} dB"
+                      + (f" (encoder optimisation: step {e.optimised.best_step} of {e.optimised.steps} kept)"
+                         if e.optimised else ""))
 
     results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else output_done)
     if pair is not None:  # the index says which recipe and model each image went through
@@ -319,25 +307,11 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             n = write_decompressed_gltf(j.source, j.output, decoder.maps)
             return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                           f"{j.source} -> {j.output}: {n} PNG texture(s)")
-        tsw = read_tsw_file(j.source)
-        m = tsw.manifest
-        if get_recipe(m.recipe).source_kind == "material":
-            folder = j.output
-            written = write_material_folder(decoder.material(tsw, folder.name), folder)
-            size = sum(p.stat().st_size for p in written)
-            return Result(j, j.source.stat().st_size, size,
-                          f"{j.source} -> {folder}/: {m.width}x{m.height} {m.recipe}, {len(written)} maps")
-        rec = decoder.array(tsw)
-        if m.bit_depth > 8:  # the source's own kind (EXR through inverse PQ), or the 16-bit kind asked for
-            kind = HDR_WRITERS[j.output.suffix.lower()]
-            gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
-            fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
-                            m.chromaticities if kind == "exr" else None)  # PNG/TIFF writers have no place for it
-            write_hdr(j.output, rec, fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
-        else:
-            write_image(j.output, rec, image_meta(tsw))
-        return Result(j, j.source.stat().st_size, j.output.stat().st_size,
-                      f"{j.source} -> {j.output}: {m.width}x{m.height} {m.recipe}")
+        d = decompress_file(j.source, j.output, decoder)  # j.output's kind was fixed by decoded_output
+        m = d.manifest
+        return Result(j, j.source.stat().st_size, d.bytes,
+                      f"{j.source} -> {j.output}" + (f"/: {m.width}x{m.height} {m.recipe}, {d.maps} maps" if d.maps
+                                                     else f": {m.width}x{m.height} {m.recipe}"))
 
     # a batch skips outputs that exist (a rerun resumes, and nothing already there is replaced) unless --force
     done = None if force or not batch else (lambda j: j.output.exists())

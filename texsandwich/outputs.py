@@ -15,6 +15,7 @@ from pathlib import Path
 
 from texsandwich.decoding import read_tsw_file
 from texsandwich.errors import InputError, TexsandwichError, UsageError
+from texsandwich.files import HDR_WRITERS
 from texsandwich.gltf import GLTF_SUFFIXES, compressed_tsw_files
 from texsandwich.hdr.io import HdrSource, default_suffix
 from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES
@@ -81,10 +82,6 @@ def output_done(j: Job) -> bool:
     except (TexsandwichError, OSError):
         return False
     return True
-
-
-HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
-"""What a 16-bit reconstruction can be written as, by suffix."""
 
 
 def decoded_output(j: Job, named: bool) -> Path:

@@ -1,0 +1,129 @@
+"""One asset in, one file out: what ``compress`` and ``decompress`` do to each file, for the CLI and Python.
+
+Why a module of its own: the CLI's batch machinery (jobs, ``--force``, library trees, progress) is about
+many files, but what happens to one -- its metadata kept, its PSNR measured as it will be decoded, the
+decode written in its source's kind -- is the same for a script that calls it directly, and must not
+drift between the two::
+
+    from texsandwich.files import compress_file, decompress_file
+
+    done = compress_file("albedo.png", "albedo.tsw", "rgb-hr2", quality=60)
+    print(done.bpp, done.psnr)
+    decompress_file("albedo.tsw", "albedo_decoded.png")
+
+glTF models (several materials, a JSON to rewrite) go through :mod:`texsandwich.gltf_compress`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from texsandwich.assets import write_material_folder
+from texsandwich.container import Manifest
+from texsandwich.decoding import Decoder, image_meta, read_tsw_file
+from texsandwich.errors import UsageError
+from texsandwich.fsutil import atomic_write
+from texsandwich.hdr.io import HdrSource, write_hdr
+from texsandwich.images import LOSSLESS_SUFFIXES, ImageMeta, gray_mean, write_image
+from texsandwich.metrics import psnr
+from texsandwich.models import SandwichModel, load_model
+from texsandwich.pipeline import compress
+from texsandwich.recipes import Recipe, get_recipe
+from texsandwich.sources import read_source
+
+if TYPE_CHECKING:
+    from texsandwich.encoder_opt import Outcome
+
+HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
+"""What a 16-bit reconstruction can be written as, by suffix."""
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What :func:`compress_file` wrote and measured."""
+
+    output: Path
+    bytes: int
+    """The ``.tsw`` file's size: everything a reader needs, the rate every number here is measured at."""
+    pixels: int
+    psnr: float
+    """Of the reconstruction ``decompress`` will write (a gray source's as gray), against the source."""
+    optimised: Outcome | None = None
+    """What the encoder-side optimisation measured, when it ran."""
+
+    @property
+    def bpp(self) -> float:
+        return 8.0 * self.bytes / self.pixels
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What :func:`decompress_file` wrote."""
+
+    output: Path
+    """The file, or for a material the folder of its maps."""
+    bytes: int
+    manifest: Manifest
+    maps: int = 0
+    """Maps written for a material (0 for an image)."""
+
+
+def compress_file(
+    source: str | Path, output: str | Path, recipe: str | Recipe, model: str | SandwichModel | None = None,
+    codec: str = "heic", quality: int | None = None, step: int | None = None, bit_depth: int = 8, *,
+    normal_filter: bool = True, allocate: bool = True, encoder_steps: int = 0, strip: bool = False,
+    on_step: Callable[[int, int], None] | None = None,
+) -> Encoded:
+    """Compress an image file or a material folder into the ``.tsw`` file ``output`` (written whole or not
+    at all; its folder is made). ``model``: a loaded model, a zoo id or weights file, or None for the
+    recipe's default. ``strip``: do not keep the source's colour profile, EXIF orientation or EXR
+    chromaticities (a gray source still decodes to gray: that is the image, not metadata). The other
+    arguments are :func:`texsandwich.pipeline.compress`'s.
+    """
+    source, output = Path(source), Path(output)
+    recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
+    if not isinstance(model, SandwichModel):
+        model = load_model(model, recipe, codec)
+    src = read_source(source, recipe)
+    image = src.array
+    meta = ImageMeta(gray=src.meta.gray) if strip else src.meta
+    hdr = replace(src.hdr, chromaticities=None) if strip and src.hdr else src.hdr
+    c = compress(image, recipe, model, codec, quality, step, bit_depth, side=src.side, hdr=hdr,
+                 normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
+                 meta=meta)
+    atomic_write(output, c.data)
+    rec = c.reconstruction
+    if meta.gray or (hdr and hdr.format.endswith("-gray")):  # measured as decompress will write it
+        rec, image = gray_mean(rec), image[..., :1]
+    return Encoded(output, len(c.data), image.shape[0] * image.shape[1], psnr(rec, image), c.optimised)
+
+
+def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None) -> Decoded:
+    """Decode a ``.tsw`` file into ``output``: an image in the kind its suffix names (8-bit: a lossless
+    format, with the source's gray, colour profile and orientation; 16-bit: ``.exr`` through inverse PQ
+    with the source's chromaticities, or 16-bit ``.png``/``.tif``), or for a material the folder
+    ``output`` of its maps. ``decoder`` caches models across files (default: a fresh one)."""
+    source, output = Path(source), Path(output)
+    decoder = decoder or Decoder()
+    tsw = read_tsw_file(source)
+    m = tsw.manifest
+    suffix = output.suffix.lower()
+    if get_recipe(m.recipe).source_kind == "material":
+        written = write_material_folder(decoder.material(tsw, output.name), output)
+        return Decoded(output, sum(p.stat().st_size for p in written), m, len(written))
+    if m.bit_depth > 8:
+        if suffix not in HDR_WRITERS:
+            raise UsageError(f"{output}: {source} holds a 16-bit image; write it as {', '.join(HDR_WRITERS)}")
+        kind = HDR_WRITERS[suffix]
+        gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
+        fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
+                        m.chromaticities if kind == "exr" else None)  # PNG/TIFF writers have no place for it
+        write_hdr(output, decoder.array(tsw), fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
+    else:
+        if suffix not in LOSSLESS_SUFFIXES:
+            raise UsageError(f"{output}: {source} holds an 8-bit image; write it as {', '.join(LOSSLESS_SUFFIXES)}")
+        write_image(output, decoder.array(tsw), image_meta(tsw))
+    return Decoded(output, output.stat().st_size, m)
