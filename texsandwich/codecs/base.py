@@ -165,6 +165,13 @@ class Codec(ABC):
         contiguous, writable array per plane (callers hand them to torch without a copy)."""
 
 
+def own_plane(a: np.ndarray) -> np.ndarray:
+    """``a`` as a contiguous, writable array, copied only when it is not one already: decoders' buffers
+    are read-only views, and a channel sliced from one is copied only when it is not contiguous (a
+    one-sample plane counts as contiguous, so it came back read-only)."""
+    return np.require(a, requirements=("C", "W"))
+
+
 def upsample_nearest(plane: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Replicate each sample 2x2 and crop to ``shape``.
 

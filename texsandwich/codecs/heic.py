@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pillow_heif
 
-from texsandwich.codecs.base import Codec, CodecSettings, upsample_nearest
+from texsandwich.codecs.base import Codec, CodecSettings, own_plane, upsample_nearest
 from texsandwich.errors import CodecError, UsageError
 
 _SHIFT10 = 6
@@ -83,8 +83,8 @@ class HeicCodec(Codec):
         if arr.ndim != (2 if settings.chroma == "400" else 3):
             raise CodecError("HEIC stream does not have the expected number of planes")
         if settings.chroma == "400":
-            return [np.array(arr)]  # the decoder's buffer is read-only: our own copy
+            return [own_plane(arr)]
         if settings.mode == "native":
-            return [np.ascontiguousarray(arr[..., c]) for c in range(3)]
+            return [own_plane(arr[..., c]) for c in range(3)]
         sub = 2 if settings.chroma == "420" else 1
-        return [np.ascontiguousarray(arr[..., 1])] + [np.ascontiguousarray(arr[::sub, ::sub, c]) for c in (2, 0)]
+        return [own_plane(arr[..., 1])] + [own_plane(arr[::sub, ::sub, c]) for c in (2, 0)]

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from texsandwich.codecs.base import Codec, CodecSettings, upsample_nearest
+from texsandwich.codecs.base import Codec, CodecSettings, own_plane, upsample_nearest
 from texsandwich.errors import CodecError, UsageError
 
 _BUFFER_LOCK = threading.Lock()
@@ -105,10 +105,10 @@ class JpegCodec(Codec):
             if im.format != "JPEG":
                 raise CodecError(f"expected a JPEG stream, found {im.format}")
             if settings.chroma == "400":
-                return [np.array(im.convert("L"))]  # Pillow's array view is read-only: our own copy
+                return [own_plane(np.asarray(im.convert("L")))]
             if settings.mode == "native" or settings.chroma == "444":
                 rgb = np.asarray(im.convert("RGB"))
-                return [np.ascontiguousarray(rgb[..., c]) for c in range(3)]
+                return [own_plane(rgb[..., c]) for c in range(3)]
             w, h = im.size
             im.draft("YCbCr", None)
             full = np.asarray(im)
@@ -119,4 +119,4 @@ class JpegCodec(Codec):
             raise CodecError(f"cannot decode JPEG stream: {e}") from None
         if half.shape[:2] != ((h + 1) // 2, (w + 1) // 2):
             raise CodecError("JPEG stream is not a 4:2:0 image")
-        return [np.ascontiguousarray(full[..., 0])] + [np.ascontiguousarray(half[..., c]) for c in (1, 2)]
+        return [own_plane(full[..., 0])] + [own_plane(half[..., c]) for c in (1, 2)]
