@@ -212,6 +212,26 @@ def test_opaque_rgba_and_palette_are_converted_with_a_warning_gray_without(capsy
             assert err == ""
 
 
+def test_eval_skips_an_unreadable_source_and_says_so(capsys, images, tmp_path):
+    """One bad file must not end an evaluation of hours (nor, resumed, stop it at the same file again):
+    it is skipped with a warning, listed in the report, and only no readable source at all is an error."""
+    rgba = np.zeros((24, 32, 4), np.uint8)
+    Image.fromarray(rgba).save(images / "clear.png")  # transparent: the rgb recipes refuse it
+    out = tmp_path / "report"
+    code, stdout, err = run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",
+                            "--codec", "jpeg", "--qualities", "40,80", "-q", "-o", str(out))
+    assert code == 0, err
+    assert "clear.png: image has transparency" in err and "skipped" in err
+    report = json.loads((out / "report.json").read_text())
+    assert report["images"] == ["chelsea.png", "coffee.png"] and list(report["skipped"]) == ["clear.png"]
+    assert "1 file(s) skipped, unreadable: clear.png" in stdout
+    (images / "chelsea.png").unlink()
+    (images / "coffee.png").unlink()
+    code, _, err = run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",
+                       "--codec", "jpeg", "--qualities", "40,80", "-q", "-o", str(tmp_path / "none"))
+    assert code == 1 and err.strip().splitlines()[-1].startswith("texsandwich: error: no source to measure")
+
+
 def test_eval_command_writes_report(capsys, images, tmp_path):
     out = tmp_path / "report"
     code, stdout, err = run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--model", "none",

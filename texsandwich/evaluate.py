@@ -17,6 +17,7 @@ import json
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -28,7 +29,7 @@ from tqdm import tqdm
 
 from texsandwich import __version__
 from texsandwich.distortion import measure
-from texsandwich.errors import UsageError
+from texsandwich.errors import InputError, UsageError
 from texsandwich.fsutil import atomic_write, write_figure
 from texsandwich.headroom import format_headroom, headroom, plot_headroom
 from texsandwich.heads import packed_size
@@ -170,11 +171,13 @@ def evaluate(
         "render": asdict(render) if render is not None else None,
     }
     done: list[str] = []
+    skipped: dict[str, str] = {}
     before = 0.0
     if checkpoint is not None and checkpoint.exists():
         state = _read_checkpoint(checkpoint, fingerprint)
         done, names, extras, ceiling, before = (state["done"], state["names"], state["extras"], state["ceiling"],
                                                  state["seconds"])
+        skipped = state.get("skipped", {})
         for curve in every:
             saved = state["curves"][curve.name]
             curve.per_image = {k: [(float(r), float(d)) for r, d in v] for k, v in saved["per_image"].items()}
@@ -198,7 +201,13 @@ def evaluate(
         return m["psnr"]
 
     for f in bar:
-        for src in read_sources(f, recipe):
+        try:
+            sources = read_sources(f, recipe)
+        except InputError as e:  # one unreadable file does not end an evaluation of hours; the report says
+            skipped[f.name] = str(e)
+            warnings.warn(f"{e} (skipped: not measured, listed in the report)", stacklevel=2)
+            sources = []
+        for src in sources:
             name = src.name if f.suffix.lower() in (".gltf", ".glb") else f.name
             names.append(name)
             image = src.array
@@ -226,15 +235,19 @@ def evaluate(
         if checkpoint is not None:
             done.append(_key(f))
             state = {"fingerprint": fingerprint, "done": done, "names": names, "extras": extras, "ceiling": ceiling,
-                     "seconds": before + time.monotonic() - started,
+                     "skipped": skipped, "seconds": before + time.monotonic() - started,
                      "curves": {c.name: {"per_image": c.per_image, "per_image_render": c.per_image_render}
                                 for c in every}}
             atomic_write(checkpoint, json.dumps(state, default=float).encode())
     curves = every
     if rendered is not None:
         rendered.close()
+    if not names:
+        first = f"; the first: {next(iter(skipped.values()))}" if skipped else ""
+        raise InputError(f"no source to measure ({len(skipped)} file(s) skipped{first})")
     report: dict[str, Any] = {
         "recipe": recipe.id, "codec": codec, "distortion": recipe.distortion, "images": names,
+        **({"skipped": skipped} if skipped else {}),
         "qualities": qualities,
         "bpp_range": list(bpp_range) if bpp_range else None,
         "curves": [c.to_json() for c in curves],
@@ -414,7 +427,9 @@ def format_summary(report: dict[str, Any]) -> str:
         return "n/a" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
     s = report["summary"]
-    lines = [f"{report['recipe']} over {report['codec']}, {len(report['images'])} images:"]
+    skipped = report.get("skipped", {})
+    lines = [f"{report['recipe']} over {report['codec']}, {len(report['images'])} images"
+             + (f" ({len(skipped)} file(s) skipped, unreadable: {', '.join(skipped)})" if skipped else "") + ":"]
     for c in report["curves"]:
         pts = ", ".join(f"{p['bpp']:.2f}/{p['psnr']:.2f}" for p in c["mean"])
         lines.append(f"  {c['name']:24s} bpp/PSNR: {pts}")
