@@ -106,6 +106,19 @@ def stored_pixels(path) -> np.ndarray:
         return np.asarray(im)
 
 
+def test_a_gray_profile_is_not_put_on_webps_gray_rgb(tmp_path, photo):
+    # a gray source's profile (reading keeps only GRAY ones for gray images; writing takes the bytes as they
+    # are, and littleCMS cannot make a GRAY profile, so a LAB one stands in)
+    gray_profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    with pytest.warns(UserWarning, match="WebP has no gray mode"):
+        write_image(tmp_path / "x.webp", photo[:8, :8], ImageMeta(True, gray_profile, 1))
+    with Image.open(tmp_path / "x.webp") as im:
+        assert "icc_profile" not in im.info or not im.info["icc_profile"]
+    write_image(tmp_path / "x.png", photo[:8, :8], ImageMeta(True, gray_profile, 1))
+    with Image.open(tmp_path / "x.png") as im:
+        assert im.mode == "L" and im.info["icc_profile"] == gray_profile
+
+
 def test_bmp_says_what_it_cannot_hold(tmp_path, photo):
     with pytest.warns(UserWarning, match="BMP cannot hold the source's colour profile and EXIF orientation"):
         write_image(tmp_path / "x.bmp", photo[:8, :8], ImageMeta(False, other_profile(), 3))

@@ -203,6 +203,10 @@ def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> Non
     if suffix not in options:
         raise ValueError(f"no lossless 8-bit writer for {suffix!r}")
     extra = _save_options(meta)
+    if suffix == ".webp" and meta.gray and "icc_profile" in extra:  # gray written as RGB: a GRAY profile lies
+        warnings.warn(f"{path}: WebP has no gray mode, so the source's gray colour profile is not written "
+                      "(PNG and TIFF keep it)", stacklevel=2)
+        del extra["icc_profile"]
     if suffix == ".bmp" and extra:
         lost = " and ".join(w for w, k in (("colour profile", "icc_profile"), ("EXIF orientation", "exif"))
                             if k in extra)
