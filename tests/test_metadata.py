@@ -77,6 +77,21 @@ def test_a_profile_larger_than_a_tsw_keeps_is_dropped_with_a_warning(tmp_path, p
         assert read_image8(tmp_path / "x.png")[1].icc is None
 
 
+def test_an_orientation_the_reader_already_applied_is_not_carried_again(tmp_path, photo):
+    """Pillow turns a TIFF by its orientation tag when it loads it (and libheif a HEIC): those pixels come
+    turned and must not carry the tag too, or every viewer would turn them twice."""
+    img = photo[:16, :24]
+    Image.fromarray(img).save(tmp_path / "x.tif", exif=exif(6))
+    a, meta = read_image8(tmp_path / "x.tif")
+    assert a.shape == (24, 16, 3) and meta.orientation == 1
+    Image.fromarray(img).save(tmp_path / "x.heic", exif=exif(6), quality=90)
+    a, meta = read_image8(tmp_path / "x.heic")
+    assert a.shape == (24, 16, 3) and meta.orientation == 1
+    Image.fromarray(img).save(tmp_path / "x.webp", exif=exif(6), lossless=True)
+    a, meta = read_image8(tmp_path / "x.webp")
+    assert np.array_equal(a, img) and meta.orientation == 6
+
+
 def test_gray_mean_is_the_rounded_mean():
     x = np.array([[[1, 2, 2], [0, 0, 1], [255, 255, 255]]], np.uint8)
     assert gray_mean(x)[..., 0].tolist() == [[2, 0, 255]]
