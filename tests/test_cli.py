@@ -212,6 +212,16 @@ def test_opaque_rgba_and_palette_are_converted_with_a_warning_gray_without(capsy
             assert err == ""
 
 
+def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
+    code, stdout, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
+                            "--model", "none", "--codec", "jpeg", "--target-psnr", "31")
+    assert code == 0, err
+    lines = [line for line in stdout.splitlines() if " -> " in line and "PSNR" in line]
+    assert len(lines) == 2
+    for line in lines:
+        assert float(line.split("PSNR ")[1].split(" dB")[0]) >= 31 and "(q" in line
+
+
 def test_eval_skips_an_unreadable_source_and_says_so(capsys, images, tmp_path):
     """One bad file must not end an evaluation of hours (nor, resumed, stop it at the same file again):
     it is skipped with a warning, listed in the report, and only no readable source at all is an error."""

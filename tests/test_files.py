@@ -12,6 +12,7 @@ from texsandwich.files import compress_file, decompress_file
 from texsandwich.images import read_image8
 from texsandwich.metrics import psnr
 from texsandwich.procedural import procedural_material
+from texsandwich.recipes import get_recipe
 
 
 def test_an_image_file_round_trip_reports_what_decompress_writes(tmp_path, photo):
@@ -36,3 +37,33 @@ def test_a_material_folder_round_trip_writes_its_maps(tmp_path):
         "albedo.png", "normal.png", "occlusion.png", "roughness.png"]
     assert back.bytes == sum(p.stat().st_size for p in back.output.iterdir())
     assert np.asarray(Image.open(back.output / "roughness.png")).ndim == 2
+
+
+def test_a_psnr_target_picks_a_quality_that_reaches_it_and_says_when_none_does(tmp_path, photo):
+    from texsandwich.container import read_tsw
+
+    Image.fromarray(photo[:48, :64]).save(tmp_path / "a.png")
+    done = compress_file(tmp_path / "a.png", tmp_path / "a.tsw", "rgb-444", "none", "jpeg", target_psnr=33.0)
+    assert done.reached and done.psnr >= 33.0 and done.quality is not None and 1 <= done.quality < 100
+    assert read_tsw(done.output.read_bytes()).manifest.settings.quality == done.quality
+    lower = compress_file(tmp_path / "a.png", tmp_path / "b.tsw", "rgb-444", "none", "jpeg", done.quality - 1)
+    assert lower.psnr < done.psnr, "a lower quality than the one chosen gives less"
+    with pytest.warns(UserWarning, match="at quality 100, below the target 79 dB"):
+        top = compress_file(tmp_path / "a.png", tmp_path / "c.tsw", "rgb-444", "none", "jpeg", target_psnr=79.0)
+    assert not top.reached and top.quality == 100
+    with pytest.raises(UsageError, match="not both"):
+        compress_file(tmp_path / "a.png", tmp_path / "d.tsw", "rgb-444", "none", "jpeg", 50, target_psnr=30.0)
+
+
+def test_a_material_folder_is_measured_shaded_like_a_gltf_material(tmp_path):
+    from texsandwich.gltf_compress import shaded_psnr
+    from texsandwich.sources import read_source
+
+    write_material_folder(procedural_material(48, 48, seed=5, name="m"), tmp_path / "m", PBR8)
+    done = compress_file(tmp_path / "m", tmp_path / "m.tsw", "pbr8-400", "none", quality=40, allocate=False)
+    assert done.measure == "shaded PSNR"
+    back = decompress_file(done.output, tmp_path / "decoded")
+    decoded = {p.stem: np.asarray(Image.open(p)) for p in back.output.iterdir()}
+    source = read_source(tmp_path / "m", get_recipe("pbr8-400")).material
+    assert done.psnr == pytest.approx(shaded_psnr(source, {k: v if v.ndim == 3 else v[..., None]
+                                                            for k, v in decoded.items()}), abs=1e-6)

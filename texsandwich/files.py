@@ -16,21 +16,24 @@ glTF models (several materials, a JSON to rewrite) go through :mod:`texsandwich.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from texsandwich.assets import write_material_folder
+from texsandwich.assets import PBR8, Material, write_material_folder
 from texsandwich.container import Manifest
 from texsandwich.decoding import Decoder, image_meta, read_tsw_file
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
+from texsandwich.gltf_compress import shaded_psnr
 from texsandwich.hdr.io import HdrSource, write_hdr
 from texsandwich.images import LOSSLESS_SUFFIXES, ImageMeta, gray_mean, write_image
 from texsandwich.metrics import psnr
 from texsandwich.models import SandwichModel, load_model
 from texsandwich.pipeline import compress
+from texsandwich.rdo import search_quality
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.sources import read_source
 
@@ -50,7 +53,14 @@ class Encoded:
     """The ``.tsw`` file's size: everything a reader needs, the rate every number here is measured at."""
     pixels: int
     psnr: float
-    """Of the reconstruction ``decompress`` will write (a gray source's as gray), against the source."""
+    """Of the reconstruction ``decompress`` will write (a gray source's as gray), against the source; for a
+    material, of its shaded surface (the recipe's distortion, as for glTF materials)."""
+    measure: str = "PSNR"
+    """What ``psnr`` is: 'PSNR', or 'shaded PSNR' for a material."""
+    quality: int | None = None
+    """The codec quality used (None: the codec's default)."""
+    reached: bool = True
+    """With a PSNR target: whether some quality reached it (if not, quality 100 was used)."""
     optimised: Outcome | None = None
     """What the encoder-side optimisation measured, when it ran."""
 
@@ -71,18 +81,31 @@ class Decoded:
     """Maps written for a material (0 for an image)."""
 
 
+@dataclass(frozen=True)
+class _Try:
+    """One encode at one quality, and what it measured (what the quality search compares)."""
+
+    data: bytes
+    psnr: float
+    optimised: Outcome | None
+
+
 def compress_file(
     source: str | Path, output: str | Path, recipe: str | Recipe, model: str | SandwichModel | None = None,
     codec: str = "heic", quality: int | None = None, step: int | None = None, bit_depth: int = 8, *,
-    normal_filter: bool = True, allocate: bool = True, encoder_steps: int = 0, strip: bool = False,
-    on_step: Callable[[int, int], None] | None = None,
+    target_psnr: float | None = None, normal_filter: bool = True, allocate: bool = True, encoder_steps: int = 0,
+    strip: bool = False, on_step: Callable[[int, int], None] | None = None,
 ) -> Encoded:
     """Compress an image file or a material folder into the ``.tsw`` file ``output`` (written whole or not
     at all; its folder is made). ``model``: a loaded model, a zoo id or weights file, or None for the
-    recipe's default. ``strip``: do not keep the source's colour profile, EXIF orientation or EXR
+    recipe's default. ``target_psnr``: instead of ``quality``, the lowest quality whose PSNR (shaded,
+    for a material) reaches it, by bisection with real encodes (about seven; a warning when even quality
+    100 does not reach it). ``strip``: do not keep the source's colour profile, EXIF orientation or EXR
     chromaticities (a gray source still decodes to gray: that is the image, not metadata). The other
     arguments are :func:`texsandwich.pipeline.compress`'s.
     """
+    if target_psnr is not None and (quality is not None or step is not None):
+        raise UsageError("give a PSNR target or a quality/step, not both")
     source, output = Path(source), Path(output)
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
     if not isinstance(model, SandwichModel):
@@ -91,14 +114,34 @@ def compress_file(
     image = src.array
     meta = ImageMeta(gray=src.meta.gray) if strip else src.meta
     hdr = replace(src.hdr, chromaticities=None) if strip and src.hdr else src.hdr
-    c = compress(image, recipe, model, codec, quality, step, bit_depth, side=src.side, hdr=hdr,
-                 normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
-                 meta=meta)
-    atomic_write(output, c.data)
-    rec = c.reconstruction
-    if meta.gray or (hdr and hdr.format.endswith("-gray")):  # measured as decompress will write it
-        rec, image = gray_mean(rec), image[..., :1]
-    return Encoded(output, len(c.data), image.shape[0] * image.shape[1], psnr(rec, image), c.optimised)
+    gray = meta.gray or bool(hdr and hdr.format.endswith("-gray"))
+    shaded = recipe.distortion == "shaded" and src.material is not None
+
+    def code(q: int | None) -> _Try:
+        c = compress(image, recipe, model, codec, q, step, bit_depth, side=src.side, hdr=hdr,
+                     normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
+                     meta=meta)
+        rec = c.reconstruction
+        if shaded:  # a material is judged lit, as the recipe is trained and a glTF's materials are reported
+            assert src.material is not None
+            measured = shaded_psnr(src.material, Material.from_stack(src.name, rec, PBR8).maps())
+        elif gray:  # measured as decompress will write it
+            measured = psnr(gray_mean(rec), image[..., :1])
+        else:
+            measured = psnr(rec, image)
+        return _Try(c.data, measured, c.optimised)
+
+    reached = True
+    if target_psnr is None:
+        done = code(quality)
+    else:
+        quality, done, reached = search_quality(code, target_psnr)
+        if not reached:
+            warnings.warn(f"{source}: {done.psnr:.2f} dB at quality 100, below the target {target_psnr:g} dB",
+                          stacklevel=2)
+    atomic_write(output, done.data)
+    return Encoded(output, len(done.data), image.shape[0] * image.shape[1], done.psnr,
+                   "shaded PSNR" if shaded else "PSNR", quality, reached, done.optimised)
 
 
 def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None) -> Decoded:

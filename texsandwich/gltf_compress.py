@@ -30,6 +30,7 @@ from texsandwich.gltf import GltfMaterial, image_bytes, read_gltf, role_maps, ts
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.pipeline import decode_side
+from texsandwich.rdo import search_quality
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.shading.distortion import ShadedDistortion
 from texsandwich.sources import from_material
@@ -153,28 +154,6 @@ class _Coder:
             atomic_write(out_dir / name, data)
         self.covered.update(coded.covered)
         self.decoded_images.update(coded.decoded_images)
-
-
-def search_quality(code: Callable[[int], _Coded], target: float) -> tuple[int, _Coded, bool]:
-    """The lowest codec quality whose shaded PSNR reaches ``target`` (bisection over 1..100).
-
-    Returns (quality, coded, reached). PSNR rises with quality for these codecs except for small
-    wiggles; bisection finds a quality that reaches the target, not always the very lowest one.
-    """
-    lo, hi = 1, 100
-    best: tuple[int, _Coded] | None = None
-    tried: dict[int, _Coded] = {}
-    while lo <= hi:
-        q = (lo + hi) // 2
-        tried[q] = code(q)
-        if tried[q].psnr >= target:
-            best, hi = (q, tried[q]), q - 1
-        else:
-            lo = q + 1
-    if best is not None:
-        return best[0], best[1], True
-    top = tried.get(100) or code(100)
-    return 100, top, False
 
 
 def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[[Recipe], SandwichModel],

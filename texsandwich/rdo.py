@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,34 @@ def choose_offsets(cost: Cost, images: int, quality: int, search: Allocation) ->
         if not moved:
             break
     return spread(best), {"lambda": lam, "tried": len(costs), "group_offsets": list(best)}
+
+
+class _Measured(Protocol):
+    psnr: float
+
+
+_C = TypeVar("_C", bound=_Measured)
+
+
+def search_quality(code: Callable[[int], _C], target: float) -> tuple[int, _C, bool]:
+    """The lowest codec quality whose PSNR reaches ``target``: bisection over 1..100, each step one real
+    encode and decode (``code(quality)``, whose result has the ``psnr`` it measured).
+
+    Returns (quality, coded, reached); not reached: quality 100's. PSNR rises with quality for these
+    codecs except for small wiggles; bisection finds a quality that reaches the target, not always the
+    very lowest one. Seven encodes for any target.
+    """
+    lo, hi = 1, 100
+    best: tuple[int, _C] | None = None
+    tried: dict[int, _C] = {}
+    while lo <= hi:
+        q = (lo + hi) // 2
+        tried[q] = code(q)
+        if tried[q].psnr >= target:
+            best, hi = (q, tried[q]), q - 1
+        else:
+            lo = q + 1
+    if best is not None:
+        return best[0], best[1], True
+    top = tried.get(100) or code(100)
+    return 100, top, False
