@@ -220,6 +220,10 @@ def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
     assert len(lines) == 2
     for line in lines:
         assert float(line.split("PSNR ")[1].split(" dB")[0]) >= 31 and "(q" in line
+    index = json.loads((tmp_path / "t" / "library.json").read_text())  # what a pipeline reads back
+    for asset in index["assets"]:
+        assert asset["psnr"] >= 31 and asset["measure"] == "PSNR" and 1 <= asset["quality"] <= 100
+        assert asset["bpp"] == pytest.approx(8 * asset["bytes_out"] / (120 * 160))
 
 
 def test_eval_skips_an_unreadable_source_and_says_so(capsys, images, tmp_path):

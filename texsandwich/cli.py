@@ -8,6 +8,7 @@ are never overwritten, and existing outputs are only replaced with ``--force``.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import warnings
@@ -249,11 +250,13 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                           on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
                                                               what="encoder step"))
         before = asset_bytes(j.source)
+        facts = {"bpp": e.bpp, "psnr": e.psnr if math.isfinite(e.psnr) else None, "measure": e.measure,
+                 **({"quality": e.quality} if e.quality is not None else {})}
         return Result(j, before, e.bytes,
                       f"{j.source} -> {j.output}: {before:,} -> {e.bytes:,} bytes, {e.bpp:.3f} bpp, "
                       f"{e.measure} {e.psnr:.2f} dB" + (f" (q{e.quality})" if target_psnr is not None else "")
                       + (f" (encoder optimisation: step {e.optimised.best_step} of {e.optimised.steps} kept)"
-                         if e.optimised else ""))
+                         if e.optimised else ""), details=facts)
 
     results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else output_done)
     if pair is not None:  # the index says which recipe and model each image went through

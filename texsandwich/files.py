@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from texsandwich.assets import PBR8, Material, write_material_folder
-from texsandwich.container import Manifest
+from texsandwich.container import Manifest, read_tsw
 from texsandwich.decoding import Decoder, image_meta, read_tsw_file
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
@@ -58,7 +58,7 @@ class Encoded:
     measure: str = "PSNR"
     """What ``psnr`` is: 'PSNR', or 'shaded PSNR' for a material."""
     quality: int | None = None
-    """The codec quality used (None: the codec's default)."""
+    """The codec quality used (the chosen one with a target; None with a flat JPEG ``step``)."""
     reached: bool = True
     """With a PSNR target: whether some quality reached it (if not, quality 100 was used)."""
     optimised: Outcome | None = None
@@ -140,8 +140,9 @@ def compress_file(
             warnings.warn(f"{source}: {done.psnr:.2f} dB at quality 100, below the target {target_psnr:g} dB",
                           stacklevel=2)
     atomic_write(output, done.data)
+    used = read_tsw(done.data).manifest.settings.quality  # the default's too (None: a flat JPEG step)
     return Encoded(output, len(done.data), image.shape[0] * image.shape[1], done.psnr,
-                   "shaded PSNR" if shaded else "PSNR", quality, reached, done.optimised)
+                   "shaded PSNR" if shaded else "PSNR", used, reached, done.optimised)
 
 
 def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None) -> Decoded:
