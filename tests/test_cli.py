@@ -224,6 +224,11 @@ def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
     for asset in index["assets"]:
         assert asset["psnr"] >= 31 and asset["measure"] == "PSNR" and 1 <= asset["quality"] <= 100
         assert asset["bpp"] == pytest.approx(8 * asset["bytes_out"] / (120 * 160))
+    # a rerun skips both as done and still indexes what they measured
+    code, stdout, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
+                            "--model", "none", "--codec", "jpeg", "--target-psnr", "31")
+    assert code == 0 and "2 already done" in stdout, err
+    assert json.loads((tmp_path / "t" / "library.json").read_text()) == index
 
 
 def test_eval_skips_an_unreadable_source_and_says_so(capsys, images, tmp_path):

@@ -148,11 +148,29 @@ def summary_line(results: list[Result]) -> str:
             + (f"; {len(results) - len(ok)} failed" if len(ok) < len(results) else ""))
 
 
+_SIZES = ("source", "output", "bytes_in", "bytes_out")
+
+
 def write_index(path: Path, results: list[Result], extra: dict[str, object]) -> None:
-    """``library.json``: every asset with its output and sizes (what a pipeline loads to find files)."""
+    """``library.json``: every asset with its output and sizes (what a pipeline loads to find files), and
+    what its compression measured. An asset a rerun skipped as done keeps what the index that run found
+    said of it (its PSNR, quality, materials): a resumed library is indexed like one done in one go."""
+    before = _previous_details(path)
     index = {
         **extra,
         "assets": [{"source": r.job.name, "output": r.job.output.relative_to(path.parent).as_posix(),
-                    "bytes_in": r.bytes_in, "bytes_out": r.bytes_out, **r.details} for r in results if not r.error],
+                    "bytes_in": r.bytes_in, "bytes_out": r.bytes_out,
+                    **(before.get(r.job.output.relative_to(path.parent).as_posix(), {}) if r.skipped else {}),
+                    **r.details} for r in results if not r.error],
     }
     atomic_write(path, (json.dumps(index, indent=2) + "\n").encode())
+
+
+def _previous_details(path: Path) -> dict[str, dict[str, object]]:
+    """Output -> the measured facts an existing index records (nothing when there is none or it cannot be
+    read: the sizes are measured again anyway)."""
+    try:
+        assets = json.loads(path.read_text())["assets"]
+        return {a["output"]: {k: v for k, v in a.items() if k not in _SIZES} for a in assets}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
