@@ -177,7 +177,6 @@ def evaluate(
         state = _read_checkpoint(checkpoint, fingerprint)
         done, names, extras, ceiling, before = (state["done"], state["names"], state["extras"], state["ceiling"],
                                                  state["seconds"])
-        skipped = state.get("skipped", {})
         for curve in every:
             saved = state["curves"][curve.name]
             curve.per_image = {k: [(float(r), float(d)) for r, d in v] for k, v in saved["per_image"].items()}
@@ -203,10 +202,10 @@ def evaluate(
     for f in bar:
         try:
             sources = read_sources(f, recipe)
-        except InputError as e:  # one unreadable file does not end an evaluation of hours; the report says
-            skipped[f.name] = str(e)
+        except InputError as e:  # one unreadable file does not end an evaluation of hours; the report says.
+            skipped[f.name] = str(e)  # not checkpointed as done: a resumed run tries it again (fixed by then?)
             warnings.warn(f"{e} (skipped: not measured, listed in the report)", stacklevel=2)
-            sources = []
+            continue
         for src in sources:
             name = src.name if f.suffix.lower() in (".gltf", ".glb") else f.name
             names.append(name)
@@ -235,7 +234,7 @@ def evaluate(
         if checkpoint is not None:
             done.append(_key(f))
             state = {"fingerprint": fingerprint, "done": done, "names": names, "extras": extras, "ceiling": ceiling,
-                     "skipped": skipped, "seconds": before + time.monotonic() - started,
+                     "seconds": before + time.monotonic() - started,
                      "curves": {c.name: {"per_image": c.per_image, "per_image_render": c.per_image_render}
                                 for c in every}}
             atomic_write(checkpoint, json.dumps(state, default=float).encode())
