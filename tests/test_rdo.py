@@ -1,6 +1,10 @@
-"""Per-file bit allocation: the search itself (pure), and the pipeline around it with the real codec."""
+"""Per-file bit allocation and the quality search for a PSNR target: the searches themselves (pure), and the
+pipeline around the allocation with the real codec."""
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -11,7 +15,7 @@ from texsandwich.distortion import measure
 from texsandwich.models import load_model
 from texsandwich.pipeline import compress, reconstruct
 from texsandwich.procedural import procedural_material
-from texsandwich.rdo import Allocation, choose_offsets
+from texsandwich.rdo import Allocation, choose_offsets, search_quality
 from texsandwich.recipes import get_recipe
 
 
@@ -99,3 +103,50 @@ def test_allocated_baseline_control_is_never_dominated_by_the_plain_baseline():
     worse_rate = sum(map(len, files)) > sum(map(len, plain_files))
     worse_dist = measure("shaded", rec, src)["mse"] > measure("shaded", plain_rec, src)["mse"]
     assert not (worse_rate and worse_dist)
+
+
+@dataclass
+class _Tried:
+    psnr: float
+
+
+def _search(f, target):
+    calls: list[int] = []
+
+    def code(q: int) -> _Tried:
+        assert q not in calls and 1 <= q <= 100, "each quality is encoded once, and only 1..100"
+        calls.append(q)
+        return _Tried(f(q))
+
+    q, tried, reached = search_quality(code, target)
+    return q, tried, reached, calls
+
+
+@pytest.mark.parametrize("shape", ["linear", "concave", "convex", "steps"])
+def test_quality_search_finds_the_lowest_quality_reaching_the_target(shape):
+    rng = np.random.default_rng(1)
+    counts = []
+    for _ in range(300):
+        a, b = rng.uniform(20, 35), rng.uniform(0.05, 0.4)
+        f = {"linear": lambda q, a=a, b=b: a + b * q,
+             "concave": lambda q, a=a, b=b: a + 40 * math.log1p(b * q) / math.log1p(b * 100),
+             "convex": lambda q, a=a, b=b: a + b * 100 * (q / 100) ** 3,
+             "steps": lambda q, a=a, b=b: a + b * 10 * (q // 10)}[shape]
+        target = rng.uniform(15, 60)
+        lowest = next((q for q in range(1, 101) if f(q) >= target), None)
+        q, tried, reached, calls = _search(f, target)
+        assert reached == (lowest is not None)
+        assert q == (lowest if reached else 100) and tried.psnr == f(q)
+        counts.append(len(calls))
+    if shape == "linear":  # the near-linear curves real codecs give: fewer encodes than bisection's 7
+        assert np.mean(counts) < 4 and max(counts) <= 5
+
+
+def test_quality_search_on_a_wiggly_curve_still_reaches_the_target():
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        a, b = rng.uniform(20, 35), rng.uniform(0.05, 0.4)
+        noise = rng.uniform(-0.3, 0.3, 101)
+        target = rng.uniform(20, 50)
+        _, tried, reached, calls = _search(lambda q, a=a, b=b, noise=noise: a + b * q + noise[q], target)
+        assert (tried.psnr >= target) == reached and len(calls) <= 12

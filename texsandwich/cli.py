@@ -153,7 +153,7 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
               help="Flat quantiser step instead of a quality (JPEG only).")
 @click.option("--target-psnr", type=click.FloatRange(10, 80), default=None, metavar="DB",
               help="Instead of --quality: per file the lowest quality whose PSNR reaches DB (shaded PSNR for "
-                   "material folders and for each glTF material), found with about seven real encodes.")
+                   "material folders and for each glTF material), found with 4-7 real encodes.")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample (10: HEIC only).")
 @click.option("--normal-filter/--no-normal-filter", default=True, show_default=True,

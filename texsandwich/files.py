@@ -99,10 +99,10 @@ def compress_file(
     """Compress an image file or a material folder into the ``.tsw`` file ``output`` (written whole or not
     at all; its folder is made). ``model``: a loaded model, a zoo id or weights file, or None for the
     recipe's default. ``target_psnr``: instead of ``quality``, the lowest quality whose PSNR (shaded,
-    for a material) reaches it, by bisection with real encodes (about seven; a warning when even quality
-    100 does not reach it). ``strip``: do not keep the source's colour profile, EXIF orientation or EXR
-    chromaticities (a gray source still decodes to gray: that is the image, not metadata). The other
-    arguments are :func:`texsandwich.pipeline.compress`'s.
+    for a material) reaches it, found with 4-7 real encodes (:func:`texsandwich.rdo.search_quality`; a
+    warning when even quality 100 does not reach it). ``strip``: do not keep the source's colour
+    profile, EXIF orientation or EXR chromaticities (a gray source still decodes to gray: that is the
+    image, not metadata). The other arguments are :func:`texsandwich.pipeline.compress`'s.
     """
     if target_psnr is not None and (quality is not None or step is not None):
         raise UsageError("give a PSNR target or a quality/step, not both")
