@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from texsandwich.assets import PBR8
@@ -49,3 +50,23 @@ def test_small_inputs_are_not_tiled():
 
     tiled(fn, torch.zeros(1, 3, 100, 100), tile=512)
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("shape", [(1300, 700), (600, 1700), (1025, 1025), (2000, 40)])
+def test_in_place_tiling_gives_the_same_result_in_the_input_buffer(shape):
+    """The decoder writes the post-net's output over its input (a 4K material's second 0.5 GB copy):
+    each row of tiles is held back until the row below has read its halo, so nothing changes."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(4, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 5, padding=2))
+    x = torch.rand(1, 4, *shape)
+    with torch.no_grad():
+        apart = tiled(net, x.clone(), multiple=4)
+        y = x.clone()
+        inside = tiled(net, y, multiple=4, inplace=True)
+    assert inside.data_ptr() == y.data_ptr() and torch.equal(inside, apart)
+    # a function that gives back its input (an identity adapter) is left as it was
+    z = x.clone()
+    assert torch.equal(tiled(lambda t: t, z, inplace=True), x)
+    # other channel counts cannot go in place: a fresh tensor, the input untouched
+    w = x.clone()
+    assert tiled(lambda t: t[:, :3] * 2, w, inplace=True).shape[1] == 3 and torch.equal(w, x)

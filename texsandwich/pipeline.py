@@ -216,7 +216,7 @@ def allocate_offsets(
     def cost(offsets: tuple[int, ...]) -> tuple[float, float]:
         parts = [coded(i, s) for i, s in enumerate(layout.settings_for(settings, offsets))]
         y = merge_decoded([p[1] for p in parts], layout, ch, cw) / code_scale(settings)
-        out = post_process(y, model, codec, settings.quality)
+        out = post_process(y, model, codec, settings.quality, inplace=True)
         fitted = fit_postfilter(src, out, recipe.normal_at) if normal_filter and recipe.normal_at is not None else None
         rec = to_source(out, recipe, fitted[0] if fitted else None, tone)
         return 8.0 * sum(p[0] for p in parts), score(rec)
@@ -354,13 +354,16 @@ def decode_float(tsw: Tsw, model: SandwichModel) -> torch.Tensor:
     y = merge_decoded(decode_bottleneck(tsw), m.layout, m.height, m.width)
     if code_scale(m.settings) != 1.0:
         y.div_(code_scale(m.settings))  # in place: y is fresh, and a 4K 8-plane copy is 0.5 GB
-    return post_process(y, model, m.codec, m.settings.quality)
+    return post_process(y, model, m.codec, m.settings.quality, inplace=True)  # y is this function's own
 
 
-def post_process(y: torch.Tensor, model: SandwichModel, codec: str, quality: int | None) -> torch.Tensor:
+def post_process(y: torch.Tensor, model: SandwichModel, codec: str, quality: int | None,
+                 inplace: bool = False) -> torch.Tensor:
     """Decoded bottleneck (0..255 scale) -> the post-net's output, tiled: shared by the decoder and the
-    encoder's allocation search, which must score exactly what the decoder will produce."""
-    return tiled(partial(model.post, codec=codec, quality=quality), y, multiple=model_multiple(model))
+    encoder's allocation search, which must score exactly what the decoder will produce. ``inplace``:
+    into ``y`` itself where the post-net keeps its planes (``y`` is the caller's to give up)."""
+    return tiled(partial(model.post, codec=codec, quality=quality), y, multiple=model_multiple(model),
+                 inplace=inplace)
 
 
 def finish(out: torch.Tensor, m: Manifest) -> np.ndarray:

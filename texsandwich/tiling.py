@@ -39,19 +39,45 @@ def tiles(h: int, w: int, tile: int = TILE, halo: int = HALO, multiple: int = 1
 
 
 def tiled(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, tile: int = TILE, halo: int = HALO,
-          multiple: int = 1) -> torch.Tensor:
-    """``fn(x)`` computed tile by tile (``fn`` must keep the spatial size and be local)."""
+          multiple: int = 1, inplace: bool = False) -> torch.Tensor:
+    """``fn(x)`` computed tile by tile (``fn`` must keep the spatial size and be local).
+
+    ``inplace``: the result is written into ``x`` itself (the caller has no further use for it) when
+    ``fn`` gives as many channels of the same type: no second full-size image (0.5 GB for a 4K
+    material's eight planes). A row of tiles reads, through its halo, the bottom of the row above, so a
+    row's results are held back until the row below it is done: every tile reads the same inputs and
+    the result is the same, for two rows of tiles of extra memory.
+    """
     h, w = x.shape[-2:]
     if fits(h, w, tile, halo):
         return fn(x)
     out: torch.Tensor | None = None
+    done: list[tuple[tuple[slice, slice], torch.Tensor]] = []  # in place: the last finished row, not yet written
+    current: list[tuple[tuple[slice, slice], torch.Tensor]] = []  # and the row being computed
     for region, crop, inner in tiles(h, w, tile, halo, multiple):
-        part = fn(x[(..., *crop)])
+        part = fn(x[(..., *crop)])[(..., *inner)]
         if out is None:
-            out = torch.empty((*x.shape[:-3], part.shape[-3], h, w), dtype=part.dtype, device=part.device)
-        out[(..., *region)] = part[(..., *inner)]
+            same = inplace and part.shape[-3] == x.shape[-3] and part.dtype == x.dtype and not x.requires_grad
+            out = x if same else torch.empty((*x.shape[:-3], part.shape[-3], h, w), dtype=part.dtype,
+                                             device=part.device)
+        if out is not x:
+            out[(..., *region)] = part
+            continue
+        if current and region[0] != current[-1][0][0]:  # a new row: the one before last has been read
+            _write(x, done)
+            done, current = current, []
+        if part.untyped_storage().data_ptr() == x.untyped_storage().data_ptr():
+            part = part.clone()  # fn gave back (a view of) its input: held, it would change under the writes
+        current.append((region, part))
+    if out is x:
+        _write(x, done + current)
     assert out is not None
     return out
+
+
+def _write(x: torch.Tensor, results: list[tuple[tuple[slice, slice], torch.Tensor]]) -> None:
+    for region, part in results:
+        x[(..., *region)] = part
 
 
 def tiled_backward(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, target: torch.Tensor,
