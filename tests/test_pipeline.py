@@ -168,3 +168,19 @@ def test_half_resolution_baseline_codes_a_quarter_of_the_pixels_and_comes_back_f
     x = to_tensor(np.pad(image, ((0, 1), (0, 1), (0, 0)), mode="edge"))
     ideal = upscale2(downscale2(x).round())[0].permute(1, 2, 0).clamp(0, 255).round().numpy()[:101, :147]
     assert abs(psnr(rec, image) - psnr(ideal.astype(np.uint8), image)) < 1.0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_bottleneck_with_nan_or_inf_is_refused_before_anything_is_encoded(bad):
+    import torch
+
+    from texsandwich.errors import CodecError
+    from texsandwich.layout import Layout
+    from texsandwich.pipeline import codec_settings, encode_bottleneck
+
+    y = torch.full((1, 3, 16, 16), 100.0)
+    y[0, 1, 3, 5] = bad
+    with pytest.raises(CodecError, match="NaN or infinite"):
+        encode_bottleneck(y, Layout("444", 3), "jpeg", codec_settings("jpeg", 50, None))
+    huge = torch.full((1, 3, 16, 16), 3e38)  # finite, however large: coded (clipped), not refused
+    assert encode_bottleneck(huge, Layout("444", 3), "jpeg", codec_settings("jpeg", 50, None))
