@@ -142,6 +142,16 @@ def test_quality_search_finds_the_lowest_quality_reaching_the_target(shape):
         assert np.mean(counts) < 4 and max(counts) <= 5
 
 
+def test_quality_search_ends_on_flat_and_falling_curves():
+    """No slope to follow (a codec that saturates, a curve that falls): every try is a new quality inside
+    the bracket, so the search ends, at quality 100 when nothing reaches the target."""
+    for f in (lambda q: 40.0, lambda q: 60.0 - 0.1 * q, lambda q: 30.0 + (q > 97)):
+        for target in (20.0, 35.0, 30.5, 70.0):
+            q, tried, reached, calls = _search(f, target)
+            assert len(calls) <= 12 and reached == (tried.psnr >= target)
+            assert reached or q == 100
+
+
 def test_quality_search_on_a_wiggly_curve_still_reaches_the_target():
     rng = np.random.default_rng(2)
     for _ in range(300):

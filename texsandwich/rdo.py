@@ -142,16 +142,16 @@ def search_quality(code: Callable[[int], _C], target: float, start: int = 50) ->
 def _next_quality(tried: dict, lo: int, hi: int, target: float, slow: bool) -> int:
     """The next quality to try, strictly inside (lo, hi): on the line through the two tries nearest the
     target (interpolated inside a bracket, extrapolated outside one), or the middle when that is slow."""
-    inside = range(lo + 1, hi)
+    middle = (lo + hi) // 2  # strictly inside: hi - lo > 1
     if slow:
-        return (lo + hi) // 2
+        return middle
     if lo >= 1 and hi <= 100:  # bracketed: interpolate between its ends
         a, b = lo, hi
     else:  # one-sided: the two tries nearest the open end
         known = sorted(tried)
         a, b = (known[-2:] if hi > 100 else known[:2]) if len(known) > 1 else (known[0], known[0])
     pa, pb = tried[a].psnr, tried[b].psnr
-    if a == b or not pb > pa:  # one try, or no slope to follow: step halfway to the open end
-        return (lo + hi) // 2 if hi <= 100 and lo >= 1 else (a + 101) // 2 if hi > 100 else max(1, a // 2)
-    guess = a + (target - pa) * (b - a) / (pb - pa)
-    return min(max(math.ceil(guess - 1e-9), inside.start), inside.stop - 1)
+    if a == b or not pb > pa:  # one try, or no slope to follow: halfway into what is left
+        return middle
+    guess = math.ceil(a + (target - pa) * (b - a) / (pb - pa) - 1e-9)
+    return min(max(guess, lo + 1), hi - 1)
