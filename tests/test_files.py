@@ -48,6 +48,11 @@ def test_a_psnr_target_picks_a_quality_that_reaches_it_and_says_when_none_does(t
     assert read_tsw(done.output.read_bytes()).manifest.settings.quality == done.quality
     lower = compress_file(tmp_path / "a.png", tmp_path / "b.tsw", "rgb-444", "none", "jpeg", done.quality - 1)
     assert lower.psnr < done.psnr, "a lower quality than the one chosen gives less"
+    # the search keeps the pre-net's output between tries: the file is the one a plain compress writes
+    # (the zoo's trained networks here, not the identity of 'none')
+    found = compress_file(tmp_path / "a.png", tmp_path / "n.tsw", "rgb-444", None, "heic", target_psnr=36.0)
+    plain = compress_file(tmp_path / "a.png", tmp_path / "p.tsw", "rgb-444", None, "heic", found.quality)
+    assert plain.output.read_bytes() == found.output.read_bytes() and plain.psnr == found.psnr
     with pytest.warns(UserWarning, match="at quality 100, below the target 79 dB"):
         top = compress_file(tmp_path / "a.png", tmp_path / "c.tsw", "rgb-444", "none", "jpeg", target_psnr=79.0)
     assert not top.reached and top.quality == 100

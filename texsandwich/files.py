@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import torch
+
 from texsandwich.assets import PBR8, Material, write_material_folder
 from texsandwich.container import Manifest, read_tsw
 from texsandwich.decoding import Decoder, image_meta, read_tsw_file
@@ -116,11 +118,12 @@ def compress_file(
     hdr = replace(src.hdr, chromaticities=None) if strip and src.hdr else src.hdr
     gray = meta.gray or bool(hdr and hdr.format.endswith("-gray"))
     shaded = recipe.distortion == "shaded" and src.material is not None
+    reuse: dict[object, torch.Tensor] | None = {} if target_psnr is not None else None  # the pre-net runs once
 
     def code(q: int | None) -> _Try:
         c = compress(image, recipe, model, codec, q, step, bit_depth, side=src.side, hdr=hdr,
                      normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
-                     meta=meta)
+                     meta=meta, reuse=reuse)
         rec = c.reconstruction
         if shaded:  # a material is judged lit, as the recipe is trained and a glTF's materials are reported
             assert src.material is not None

@@ -110,6 +110,7 @@ def compress(
     side: dict[str, np.ndarray] | None = None, hdr: HdrSource | None = None, normal_filter: bool = True,
     allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None, encoder_steps: int = 0,
     on_step: Callable[[int, int], None] | None = None, meta: ImageMeta = NO_META,
+    reuse: dict[object, torch.Tensor] | None = None,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
@@ -124,6 +125,10 @@ def compress(
     ``encoder_steps``: tune the coded planes for this image against the real codec and post-net
     (:mod:`texsandwich.encoder_opt`); 0 codes the pre-net's output as it is. ``on_step(done, total)`` is
     called after each of its steps (progress for long encodes).
+    ``reuse``: a dict the caller keeps across calls on the same image and model (a search over
+    qualities): the pre-net's output is kept there and computed again only when the input it sees
+    changes (a 16-bit source's tone curve depends on the quality) -- one full-size float image held
+    between calls for a pre-net run saved on each.
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
@@ -137,7 +142,14 @@ def compress(
     # networks and adapters work on the 0..255 scale: a 16-bit signal through its tone curve, or / 257
     # (in place where a copy would be a second full-size float image: 0.5 GB for a 4K material)
     source = tone.forward(to_tensor(image)) if tone else to_tensor(image).div_(recipe.unit)
-    bottleneck = tiled(model.pre, source, multiple=model_multiple(model))
+    key = tone.knots if tone else None
+    if reuse is not None and key in reuse:
+        bottleneck = reuse[key]  # nothing below writes into it: the codec and the search read copies
+    else:
+        bottleneck = tiled(model.pre, source, multiple=model_multiple(model))
+        if reuse is not None:
+            reuse.clear()  # only the latest: a search does not come back to an earlier curve
+            reuse[key] = bottleneck
     if code_scale(settings) != 1.0:  # a copy: the pre-processor may hand back its input (identity adapters)
         bottleneck = bottleneck * code_scale(settings)
     offsets: tuple[int, ...] = ()
