@@ -119,18 +119,30 @@ class _Coder:
     """Codes a glTF's materials; keeps what per-texture materials share (an image is coded once)."""
 
     def __init__(self, gltf, src: Path, stem: str, models: Callable[[Recipe], SandwichModel], codec: str,
-                 step: int | None, bit_depth: int, allocate: bool = True) -> None:
+                 step: int | None, bit_depth: int, allocate: bool = True, search: bool = False) -> None:
         self.gltf, self.src, self.stem, self.models = gltf, src, stem, models
         self.codec, self.step, self.bit_depth, self.allocate = codec, step, bit_depth, allocate
         self.covered: dict[int, tuple[str, str]] = {}
         self.decoded_images: dict[int, np.ndarray] = {}
+        self.search = search  # a quality search codes each material several times: keep its pre-net output
+        self._kept: dict[object, dict] = {}
+        self._kept_for: int | None = None
+
+    def _reuse(self, k: int, key: object) -> dict | None:
+        """The ``pipeline.compress(reuse=)`` dict of one image of material ``k`` while it is searched
+        (those of earlier materials are let go: a search does not come back to them)."""
+        if not self.search:
+            return None
+        if self._kept_for != k:
+            self._kept, self._kept_for = {}, k
+        return self._kept.setdefault(key, {})
 
     def code(self, k: int, gm: GltfMaterial, rid: str | None, quality: int | None) -> _Coded:
         if rid is not None:
             recipe = get_recipe(rid)
             s = from_material(gm.material, recipe)
             c = compress_image(s.array, recipe, self.models(recipe), self.codec, quality, self.step,
-                               self.bit_depth, side=s.side, allocate=self.allocate)
+                               self.bit_depth, side=s.side, allocate=self.allocate, reuse=self._reuse(k, rid))
             name = tsw_name(self.stem, k, gm)
             decoded = Material.from_stack(gm.name, c.reconstruction, PBR8).maps() | decode_side(read_tsw(c.data))
             return _Coded({name: c.data}, {i: (name, role) for i, role in gm.images.items()}, {},
@@ -143,7 +155,8 @@ class _Coder:
                 images[i] = self.decoded_images[i]
                 continue
             image = _channels_for(decode_map(image_bytes(self.gltf, self.src, i), f"{self.src}: image {i}"), recipe)
-            c = compress_image(image, recipe, self.models(recipe), self.codec, quality, self.step, self.bit_depth)
+            c = compress_image(image, recipe, self.models(recipe), self.codec, quality, self.step, self.bit_depth,
+                               reuse=self._reuse(k, i))
             name = tsw_name(self.stem, k, gm, role)
             files[name], covered[i], images[i] = c.data, (name, role), c.reconstruction
         decoded = role_maps(gm.images, lambda i: images[i])
@@ -169,7 +182,7 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
     """
     gltf, mats = read_gltf(src, warn_fill=forced is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate)
+    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate, search=target_psnr is not None)
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
     reports = []
     for k, gm in enumerate(mats):
