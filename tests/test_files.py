@@ -25,7 +25,7 @@ def test_an_image_file_round_trip_reports_what_decompress_writes(tmp_path, photo
     assert back.manifest.recipe == "rgb-444" and back.maps == 0
     decoded = read_image8(back.output)[0]
     assert psnr(decoded, img) == pytest.approx(done.psnr, abs=1e-9), "the PSNR compress reports is the file's"
-    with pytest.raises(UsageError, match=r"holds an 8-bit image; write it as \.png"):
+    with pytest.raises(UsageError, match=r"holds an 8-bit image \(rgb-444\); write it as \.png.*second loss"):
         decompress_file(done.output, tmp_path / "a.jpg")
 
 

@@ -30,7 +30,7 @@ from texsandwich.decoding import Decoder, image_meta, read_tsw_file
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf_compress import shaded_psnr
-from texsandwich.hdr.io import HdrSource, write_hdr
+from texsandwich.hdr.io import HdrSource, default_suffix, write_hdr
 from texsandwich.images import LOSSLESS_SUFFIXES, ImageMeta, gray_mean, write_image
 from texsandwich.metrics import psnr
 from texsandwich.models import SandwichModel, load_model
@@ -148,6 +148,29 @@ def compress_file(
                    "shaded PSNR" if shaded else "PSNR", used, reached, done.optimised)
 
 
+def check_output_kind(m: Manifest, source: Path, output: Path) -> None:
+    """Refuse an ``output`` whose suffix cannot hold what ``source`` decodes to: a 16-bit image goes to
+    ``HDR_WRITERS``, an 8-bit one to a lossless format only (a JPEG would add a loss compress never
+    measured). One message for the CLI, which checks before anything is written, and for Python callers."""
+    suffix = output.suffix.lower()
+    if get_recipe(m.recipe).source_kind == "material":
+        return
+    if m.bit_depth > 8:
+        if suffix not in HDR_WRITERS:
+            raise UsageError(f"{output}: {source} holds a 16-bit image ({m.recipe}); write it as "
+                             f"{', '.join(sorted(set(HDR_WRITERS)))} (its source was {source_suffix(m)})")
+    elif suffix not in LOSSLESS_SUFFIXES:
+        lossy = suffix in (".jpg", ".jpeg", ".heic", ".heif", ".avif")
+        raise UsageError(f"{output}: {source} holds an 8-bit image ({m.recipe}); write it as "
+                         f"{', '.join(LOSSLESS_SUFFIXES)}" + (f" (a {suffix} would add a second loss to what "
+                                                              "compress measured)" if lossy else ""))
+
+
+def source_suffix(m: Manifest) -> str:
+    """The suffix of a 16-bit source's own kind (``.exr`` for an EXR): what ``decompress`` writes by default."""
+    return default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
+
+
 def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None) -> Decoded:
     """Decode a ``.tsw`` file into ``output``: an image in the kind its suffix names (8-bit: a lossless
     format, with the source's gray, colour profile and orientation; 16-bit: ``.exr`` through inverse PQ
@@ -157,20 +180,16 @@ def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | N
     decoder = decoder or Decoder()
     tsw = read_tsw_file(source)
     m = tsw.manifest
-    suffix = output.suffix.lower()
+    check_output_kind(m, source, output)
     if get_recipe(m.recipe).source_kind == "material":
         written = write_material_folder(decoder.material(tsw, output.name), output)
         return Decoded(output, sum(p.stat().st_size for p in written), m, len(written))
     if m.bit_depth > 8:
-        if suffix not in HDR_WRITERS:
-            raise UsageError(f"{output}: {source} holds a 16-bit image; write it as {', '.join(HDR_WRITERS)}")
-        kind = HDR_WRITERS[suffix]
+        kind = HDR_WRITERS[output.suffix.lower()]
         gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
         fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
                         m.chromaticities if kind == "exr" else None)  # PNG/TIFF writers have no place for it
         write_hdr(output, decoder.array(tsw), fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
     else:
-        if suffix not in LOSSLESS_SUFFIXES:
-            raise UsageError(f"{output}: {source} holds an 8-bit image; write it as {', '.join(LOSSLESS_SUFFIXES)}")
         write_image(output, decoder.array(tsw), image_meta(tsw))
     return Decoded(output, output.stat().st_size, m)

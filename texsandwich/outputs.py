@@ -15,10 +15,9 @@ from pathlib import Path
 
 from texsandwich.decoding import read_tsw_file
 from texsandwich.errors import InputError, TexsandwichError, UsageError
-from texsandwich.files import HDR_WRITERS
+from texsandwich.files import check_output_kind, source_suffix
 from texsandwich.gltf import GLTF_SUFFIXES, compressed_tsw_files
-from texsandwich.hdr.io import HdrSource, default_suffix
-from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES
+from texsandwich.images import IMAGE_SUFFIXES
 from texsandwich.library import Job, plan_library
 from texsandwich.recipes import get_recipe
 
@@ -101,19 +100,7 @@ def decoded_output(j: Job, named: bool) -> Path:
     out, suffix = j.output, j.output.suffix.lower()
     if kind == "material":
         return out.with_suffix("") if suffix == ".png" else out
-    if m.bit_depth > 8:
-        default = default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
-        if not named or not suffix:
-            return out.with_suffix(default)
-        if suffix not in HDR_WRITERS:
-            raise UsageError(f"{out}: {j.source} holds a 16-bit image ({m.recipe}); write it as "
-                             f"{', '.join(sorted(set(HDR_WRITERS)))} (its source was {default})")
-        return out
     if not named or not suffix:
-        return out.with_suffix(".png")
-    if suffix not in LOSSLESS_SUFFIXES:
-        lossy = suffix in (".jpg", ".jpeg", ".heic", ".heif", ".avif")
-        raise UsageError(f"{out}: {j.source} holds an 8-bit image ({m.recipe}); write it as "
-                         f"{', '.join(LOSSLESS_SUFFIXES)}" + (f" (a {suffix} would add a second loss to what "
-                                                              "compress measured)" if lossy else ""))
+        return out.with_suffix(source_suffix(m) if m.bit_depth > 8 else ".png")
+    check_output_kind(m, j.source, out)
     return out
