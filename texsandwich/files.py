@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from texsandwich.assets import PBR8, Material, write_material_folder
-from texsandwich.container import Manifest, read_tsw
+from texsandwich.container import Manifest
 from texsandwich.decoding import Decoder, image_meta, read_tsw_file
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
@@ -89,6 +89,8 @@ class _Try:
 
     data: bytes
     psnr: float
+    quality: int | None
+    """The quality the file was coded at (None: a flat JPEG step)."""
     optimised: Outcome | None
 
 
@@ -132,20 +134,19 @@ def compress_file(
             measured = psnr(gray_mean(rec), image[..., :1])
         else:
             measured = psnr(rec, image)
-        return _Try(c.data, measured, c.optimised)
+        return _Try(c.data, measured, c.manifest.settings.quality, c.optimised)
 
     reached = True
     if target_psnr is None:
         done = code(quality)
     else:
-        quality, done, reached = search_quality(code, target_psnr)
+        _, done, reached = search_quality(code, target_psnr)
         if not reached:
             warnings.warn(f"{source}: {done.psnr:.2f} dB at quality 100, below the target {target_psnr:g} dB",
                           stacklevel=2)
     atomic_write(output, done.data)
-    used = read_tsw(done.data).manifest.settings.quality  # the default's too (None: a flat JPEG step)
     return Encoded(output, len(done.data), image.shape[0] * image.shape[1], done.psnr,
-                   "shaded PSNR" if shaded else "PSNR", used, reached, done.optimised)
+                   "shaded PSNR" if shaded else "PSNR", done.quality, reached, done.optimised)
 
 
 def check_output_kind(m: Manifest, source: Path, output: Path) -> None:
