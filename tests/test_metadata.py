@@ -63,7 +63,7 @@ def test_reading_keeps_a_non_srgb_profile_and_the_orientation_and_drops_an_srgb_
     a, meta = read_image8(tmp_path / "wide.png")
     assert np.array_equal(a, img), "the pixels are coded as stored, never turned"
     assert meta == ImageMeta(False, other_profile(), 6)
-    assert read_image8(tmp_path / "srgb.png")[1].empty
+    assert read_image8(tmp_path / "srgb.png")[1] == ImageMeta()
     g, meta = read_image8(tmp_path / "gray.png")
     assert meta == ImageMeta(gray=True) and np.array_equal(g, np.repeat(img[..., :1], 3, axis=2))
 

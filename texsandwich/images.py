@@ -53,10 +53,6 @@ class ImageMeta:
     orientation: int = 1
     """EXIF orientation; the decoded file carries the same tag (the pixels are not turned)."""
 
-    @property
-    def empty(self) -> bool:
-        return not self.gray and self.icc is None and self.orientation == 1
-
 
 NO_META = ImageMeta()
 
