@@ -439,3 +439,56 @@ def test_hdr444_default_codes_ycbcr_with_finer_chroma_and_both_top8_baselines_ru
     for base in r.baselines:
         data, rec = baseline(signal, base, "heic", 30)
         assert rec.dtype == np.uint16 and psnr(rec, signal) > 40 and len(data) > 0
+
+
+def test_a_16bit_png_or_tiff_colour_profile_is_written_back_and_an_srgb_one_is_not_stored(tmp_path, capfd):
+    from PIL import Image
+
+    from tests.test_metadata import other_profile, srgb_profile
+    from texsandwich.container import read_tsw
+    from texsandwich.hdr.io import _png_icc, _tiff_icc
+
+    signal = linear_to_pq16(_scene(24, 40))
+    wide, srgb = other_profile(), srgb_profile()
+    import tifffile
+
+    (tmp_path / "w.png").write_bytes(encode_png16(signal, wide))
+    (tmp_path / "s.png").write_bytes(encode_png16(signal, srgb))
+    tifffile.imwrite(tmp_path / "w.tif", signal, photometric="rgb", iccprofile=wide)
+    with Image.open(tmp_path / "w.png") as im:  # another reader finds the chunk where the PNG spec puts it
+        assert im.info["icc_profile"] == wide
+    assert np.array_equal(read_hdr(tmp_path / "w.png")[0], signal), "the pixels are untouched by the chunk"
+    assert read_hdr(tmp_path / "w.png")[1].icc == wide and read_hdr(tmp_path / "w.tif")[1].icc == wide
+    assert read_hdr(tmp_path / "s.png")[1].icc is None, "an sRGB profile says what no profile says"
+    for name in ("w.png", "w.tif", "s.png"):
+        assert _cli("compress", str(tmp_path / name), "-o", str(tmp_path / f"{name}.tsw"), "--recipe", "hdr-444",
+                    "--model", "none", "--quality", "60", "--quiet") == 0
+    assert read_tsw((tmp_path / "w.png.tsw").read_bytes()).icc == wide
+    assert read_tsw((tmp_path / "s.png.tsw").read_bytes()).icc is None
+    assert (tmp_path / "s.png.tsw").read_bytes()[8:10] == b"\0\3", "no metadata: the version 0.6.4 reads"
+    for src, out in (("w.png", "b.png"), ("w.tif", "b.tif"), ("w.png", "c.tif"), ("w.tif", "c.png")):
+        assert _cli("decompress", str(tmp_path / f"{src}.tsw"), "-o", str(tmp_path / out), "--quiet") == 0
+    assert _png_icc(tmp_path / "b.png") == wide and _png_icc(tmp_path / "c.png") == wide
+    assert _tiff_icc(tmp_path / "b.tif") == wide and _tiff_icc(tmp_path / "c.tif") == wide
+    back = read_hdr(tmp_path / "b.png")[0]
+    assert np.array_equal(back, read_hdr(tmp_path / "b.tif")[0]) and np.abs(back.astype(int) - signal).mean() < 2000
+    capfd.readouterr()
+    assert _cli("decompress", str(tmp_path / "w.png.tsw"), "-o", str(tmp_path / "b.exr")) == 0
+    assert "EXR files have no place for the source's colour profile; not written (write .png to keep it)" in \
+        capfd.readouterr().err
+    assert _cli("compress", str(tmp_path / "w.png"), "-o", str(tmp_path / "x.tsw"), "--recipe", "hdr-444",
+                "--model", "none", "--quality", "60", "--quiet", "--strip") == 0
+    assert read_tsw((tmp_path / "x.tsw").read_bytes()).icc is None
+
+
+def test_a_damaged_16bit_png_profile_is_ignored_with_a_warning(tmp_path):
+    import struct
+    import zlib
+
+    data = encode_png16(linear_to_pq16(_scene(8, 8)))
+    body = b"ICC Profile\0\0" + b"not zlib data"
+    chunk = struct.pack(">I", len(body)) + b"iCCP" + body + struct.pack(">I", zlib.crc32(b"iCCP" + body))
+    (tmp_path / "d.png").write_bytes(data[:33] + chunk + data[33:])
+    with pytest.warns(UserWarning, match="ignored a damaged colour profile"):
+        image, src = read_hdr(tmp_path / "d.png")
+    assert src.icc is None and image.shape == (8, 8, 3)

@@ -117,7 +117,7 @@ def compress_file(
     src = read_source(source, recipe)
     image = src.array
     meta = ImageMeta(gray=src.meta.gray) if strip else src.meta
-    hdr = replace(src.hdr, chromaticities=None) if strip and src.hdr else src.hdr
+    hdr = replace(src.hdr, chromaticities=None, icc=None) if strip and src.hdr else src.hdr
     gray = meta.gray or bool(hdr and hdr.format.endswith("-gray"))
     shaded = recipe.distortion == "shaded" and src.material is not None
     reuse: dict[object, torch.Tensor] | None = {} if target_psnr is not None else None  # the pre-net runs once
@@ -172,6 +172,16 @@ def source_suffix(m: Manifest) -> str:
     return default_suffix(HdrSource(m.source_format or "png16", m.transfer or "none"))
 
 
+def _warn_colour_lost(m: Manifest, icc: bytes | None, kind: str, output: Path) -> None:
+    """Say so when a 16-bit output's kind has no place for what the source said of its colours: EXR holds
+    chromaticities but no ICC profile, our PNG/TIFF writers a profile but no chromaticities. The pixels
+    are written all the same (the source's own kind keeps both)."""
+    lost = "chromaticities" if kind != "exr" and m.chromaticities else "colour profile" if kind == "exr" and icc else ""
+    if lost:
+        warnings.warn(f"{output}: {kind.removesuffix('16').upper()} files have no place for the source's {lost}; "
+                      f"not written (write {source_suffix(m)} to keep it)", stacklevel=3)
+
+
 def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None) -> Decoded:
     """Decode a ``.tsw`` file into ``output``: an image in the kind its suffix names (8-bit: a lossless
     format, with the source's gray, colour profile and orientation; 16-bit: ``.exr`` through inverse PQ
@@ -188,8 +198,9 @@ def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | N
     if m.bit_depth > 8:
         kind = HDR_WRITERS[output.suffix.lower()]
         gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
+        _warn_colour_lost(m, tsw.icc, kind, output)
         fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
-                        m.chromaticities if kind == "exr" else None)  # PNG/TIFF writers have no place for it
+                        m.chromaticities if kind == "exr" else None, tsw.icc if kind != "exr" else None)
         write_hdr(output, decoder.array(tsw), fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
     else:
         write_image(output, decoder.array(tsw), image_meta(tsw))

@@ -110,14 +110,19 @@ def _meta(im: Image.Image, path: Path) -> ImageMeta:
     if not 1 <= orientation <= 8:
         warnings.warn(f"{path}: ignored an invalid EXIF orientation ({orientation})", stacklevel=3)
         orientation = 1
-    icc = im.info.get("icc_profile") or None
-    space = icc[16:20] if icc else b""
-    if icc is not None and (space != (b"GRAY" if gray else b"RGB ") or is_srgb(icc)):
-        icc = None  # CMYK / a profile of another space does not describe the RGB we code; sRGB says nothing
-    if icc is not None and len(icc) > MAX_PROFILE_BYTES:
-        warnings.warn(f"{path}: dropped a colour profile of {len(icc):,} bytes (more than a .tsw keeps)", stacklevel=3)
-        icc = None
-    return ImageMeta(gray, icc, orientation)
+    return ImageMeta(gray, profile_to_keep(im.info.get("icc_profile"), gray, path), orientation)
+
+
+def profile_to_keep(icc: bytes | None, gray: bool, path: Path) -> bytes | None:
+    """The embedded colour profile of an 8- or 16-bit source if it is worth carrying: one of the image's
+    own colour space (a CMYK profile does not describe the RGB we code) that is not sRGB (which says what
+    an untagged file already means) and not larger than a ``.tsw`` keeps (a warning then)."""
+    if not icc or icc[16:20] != (b"GRAY" if gray else b"RGB ") or is_srgb(icc):
+        return None
+    if len(icc) > MAX_PROFILE_BYTES:
+        warnings.warn(f"{path}: dropped a colour profile of {len(icc):,} bytes (more than a .tsw keeps)", stacklevel=4)
+        return None
+    return icc
 
 
 def is_srgb(icc: bytes) -> bool:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import struct
 import sys
 import tempfile
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ import numpy as np
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
 from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
-from texsandwich.images import gray_mean
+from texsandwich.images import gray_mean, profile_to_keep
 from texsandwich.progress import TERMINAL
 
 HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
@@ -43,6 +45,9 @@ class HdrSource:
     """An EXR's ``chromaticities`` attribute (red, green, blue, white x/y: 8 floats), which says what its
     RGB means (ACES AP0, ACEScg, P3...); absent = Rec.709. Coding does not use it; ``decompress`` writes it
     back, since without it every colour-managed reader takes the decoded EXR for Rec.709."""
+    icc: bytes | None = None
+    """A 16-bit PNG/TIFF's embedded ICC profile (ProPhoto, Adobe RGB, a gray gamma...) when it is not
+    sRGB: the same role for those files as ``chromaticities`` for EXR (:func:`texsandwich.images.profile_to_keep`)."""
 
 
 def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> np.ndarray:
@@ -202,6 +207,35 @@ def _rgb16(a: np.ndarray, path: Path) -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(a[..., :3].astype(np.uint16)), gray
 
 
+ICC_NAME = b"ICC Profile"
+"""The profile name written into a PNG's iCCP chunk (Pillow's)."""
+
+
+def _png_icc(path: Path) -> bytes | None:
+    """The ICC profile in a PNG's iCCP chunk (which comes before the image data), or None. pypng neither
+    reads nor writes iCCP, so the chunk is taken here; a damaged one is ignored with a warning."""
+    import png
+
+    try:
+        for kind, data in png.Reader(filename=str(path)).chunks():
+            if kind == b"IDAT":
+                return None
+            if kind == b"iCCP":
+                name_end = data.index(b"\0")
+                return zlib.decompress(data[name_end + 2:])
+    except (ValueError, zlib.error, png.Error) as e:
+        warnings.warn(f"{path}: ignored a damaged colour profile ({e})", stacklevel=4)
+    return None
+
+
+def _with_png_icc(png_bytes: bytes, icc: bytes) -> bytes:
+    """``png_bytes`` with an iCCP chunk after IHDR (the PNG spec's place for it: before PLTE and IDAT)."""
+    body = ICC_NAME + b"\0\0" + zlib.compress(icc, 9)
+    chunk = struct.pack(">I", len(body)) + b"iCCP" + body + struct.pack(">I", zlib.crc32(b"iCCP" + body))
+    ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR's length and type, its 13 bytes, its CRC
+    return png_bytes[:ihdr_end] + chunk + png_bytes[ihdr_end:]
+
+
 def read_png16(path: Path) -> tuple[np.ndarray, bool]:
     """``[H, W, 3]`` uint16 of a 16-bit PNG (gray expanded, alpha dropped with a warning), and whether it
     was gray."""
@@ -237,14 +271,32 @@ def read_tiff16(path: Path) -> tuple[np.ndarray, bool]:
     return _rgb16(a, path)
 
 
-def encode_png16(image: np.ndarray) -> bytes:
+ICC_TAG = 34675
+"""TIFF's InterColorProfile tag."""
+
+
+def _tiff_icc(path: Path) -> bytes | None:
+    """The ICC profile in a TIFF's first page (tag 34675, InterColorProfile), or None."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(str(path)) as t:
+            tag = t.pages[0].tags.get(ICC_TAG)
+            return bytes(tag.value) if tag is not None else None
+    except Exception as e:  # tifffile raises many kinds; the pixels were read, so go on without the profile
+        warnings.warn(f"{path}: ignored a damaged colour profile ({e})", stacklevel=4)
+        return None
+
+
+def encode_png16(image: np.ndarray, icc: bytes | None = None) -> bytes:
+    """16-bit PNG bytes of an ``[H, W, C]`` uint16 image (C = 1 or 3), with ``icc`` as its iCCP chunk."""
     import png
 
     h, w, c = image.shape
     buf = io.BytesIO()
     # row by row: a whole 4K image as a Python list (.tolist()) is 50 M int objects, ~1.8 GB
     png.Writer(w, h, bitdepth=16, greyscale=c == 1, alpha=False).write(buf, iter(image.reshape(h, w * c)))
-    return buf.getvalue()
+    return _with_png_icc(buf.getvalue(), icc) if icc else buf.getvalue()
 
 
 def is_16bit_file(path: Path) -> bool:
@@ -279,17 +331,20 @@ def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
         return linear_to_pq16(linear), HdrSource("exr", "pq", primaries)
     if suffix == ".png":
         image, gray = read_png16(path)
-        return image, HdrSource("png16-gray" if gray else "png16", "none")
+        icc = profile_to_keep(_png_icc(path), gray, path)
+        return image, HdrSource("png16-gray" if gray else "png16", "none", icc=icc)
     if suffix in (".tif", ".tiff"):
         image, gray = read_tiff16(path)
-        return image, HdrSource("tiff16-gray" if gray else "tiff16", "none")
+        icc = profile_to_keep(_tiff_icc(path), gray, path)
+        return image, HdrSource("tiff16-gray" if gray else "tiff16", "none", icc=icc)
     raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files; for other images "
                      + EIGHT_BIT_HINT)
 
 
 def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
-    """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ; a gray
-    PNG/TIFF source as gray: the mean of the three coded channels, which carry the same gray)."""
+    """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ, with its
+    chromaticities; PNG/TIFF with its colour profile; a gray PNG/TIFF source as gray: the mean of the three
+    coded channels, which carry the same gray)."""
     fmt = source.format
     if fmt.endswith("-gray"):
         signal = gray_mean(signal)
@@ -302,10 +357,10 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
         buf = io.BytesIO()
         gray = signal.shape[-1] == 1
         tifffile.imwrite(buf, signal[..., 0] if gray else signal, photometric="minisblack" if gray else "rgb",
-                         compression="zlib")
+                         compression="zlib", iccprofile=source.icc)
         atomic_write(Path(path), buf.getvalue())
     else:
-        atomic_write(Path(path), encode_png16(signal))
+        atomic_write(Path(path), encode_png16(signal, source.icc))
 
 
 def default_suffix(source: HdrSource) -> str:
