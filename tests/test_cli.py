@@ -212,6 +212,26 @@ def test_opaque_rgba_and_palette_are_converted_with_a_warning_gray_without(capsy
             assert err == ""
 
 
+def test_an_animation_or_a_multi_page_file_says_only_its_first_image_is_coded(capsys, tmp_path):
+    import tifffile
+
+    rng = np.random.default_rng(3)
+    frames = [Image.fromarray(rng.integers(0, 255, (16, 24, 3), dtype=np.uint8)) for _ in range(3)]
+    frames[0].save(tmp_path / "anim.webp", save_all=True, append_images=frames[1:], lossless=True)
+    frames[0].save(tmp_path / "pages.tif", save_all=True, append_images=frames[1:2])
+    with tifffile.TiffWriter(tmp_path / "pages16.tif") as t:
+        for _ in range(2):
+            t.write(rng.integers(0, 65535, (16, 24, 3), dtype=np.uint16), photometric="rgb")
+    for src, recipe, said in (("anim.webp", "rgb-444", "holds 3 images (frames or pages); only the first is coded"),
+                              ("pages.tif", "rgb-444", "holds 2 images (frames or pages); only the first is coded"),
+                              ("pages16.tif", "hdr-444", "holds 2 pages; only the first is coded")):
+        code, _, err = run(capsys, "compress", str(tmp_path / src), "-o", str(tmp_path / f"{src}.tsw"),
+                           "--recipe", recipe, "--model", "none")
+        assert code == 0 and said in err and err.count("\n") == 1, err
+    code, _, err = run(capsys, "decompress", str(tmp_path / "anim.webp.tsw"), "-o", str(tmp_path / "first.png"))
+    assert code == 0 and Image.open(tmp_path / "first.png").size == (24, 16)
+
+
 def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
     code, stdout, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
                             "--model", "none", "--codec", "jpeg", "--target-psnr", "31")

@@ -74,6 +74,10 @@ def read_image8(path: Path) -> tuple[np.ndarray, ImageMeta]:
         with Image.open(path) as im:
             im.load()
             meta = _meta(im, path)
+            frames = getattr(im, "n_frames", 1)
+            if frames > 1:  # an animated GIF/WebP, a multi-page TIFF, a HEIC burst: silently one would lose the rest
+                warnings.warn(f"{path}: holds {frames} images (frames or pages); only the first is coded",
+                              stacklevel=2)
             mode = im.mode
             if mode in _SIXTEEN_BIT_MODES or (im.format == "PNG" and _png_bit_depth(path) > 8):
                 raise InputError(

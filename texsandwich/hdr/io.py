@@ -260,7 +260,9 @@ def read_tiff16(path: Path) -> tuple[np.ndarray, bool]:
     import tifffile
 
     try:
-        a = tifffile.imread(str(path))
+        with tifffile.TiffFile(str(path)) as t:
+            a = t.pages[0].asarray()
+            pages = sum(1 for page in t.pages if not getattr(page, "is_reduced", False))  # not thumbnails
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except Exception as e:
@@ -268,6 +270,8 @@ def read_tiff16(path: Path) -> tuple[np.ndarray, bool]:
     if a.dtype != np.uint16:
         raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit PNG/TIFF or EXR"
                          + (", " + EIGHT_BIT_HINT if a.dtype == np.uint8 else ""))
+    if pages > 1:
+        warnings.warn(f"{path}: holds {pages} pages; only the first is coded", stacklevel=3)
     return _rgb16(a, path)
 
 
