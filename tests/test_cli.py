@@ -391,3 +391,24 @@ def test_encoder_steps_compress_eval_and_refusals(capsys, images, tmp_path):
     one_line_error(*run(capsys, "compress", str(folder), "-o", str(tmp_path / "m.tsw"), "--recipe", "pbr8-400",
                         "--encoder-steps", "2")[::2], 2, "pbr8-400")
     assert not (tmp_path / "m.tsw").exists()
+
+
+def test_running_out_of_memory_is_one_line_and_a_bug_stays_a_traceback(capsys, images, monkeypatch):
+    import texsandwich.cli
+
+    for raised in (MemoryError(), RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't "
+                                               "allocate memory: you tried to allocate 4294967296 bytes.")):
+        def fail(*args, _e=raised, **kwargs):
+            raise _e
+
+        monkeypatch.setattr(texsandwich.cli, "compress_file", fail)
+        code, _, err = run(capsys, "compress", str(images / "coffee.png"), "-o", str(images / "c.tsw"),
+                           "--recipe", "rgb-444", "--model", "none")
+        assert code == 1 and err == "texsandwich: error: out of memory (a smaller image, or fewer --jobs, needs less)\n"
+
+    def bug(*args, **kwargs):
+        raise RuntimeError("shape mismatch")
+
+    monkeypatch.setattr(texsandwich.cli, "compress_file", bug)
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        main(["compress", str(images / "coffee.png"), "-o", str(images / "c.tsw"), "--recipe", "rgb-444"])

@@ -236,3 +236,20 @@ def test_rgb_recipes_evaluate_a_folder_of_gltf_models_on_their_base_colour_textu
     assert all(s.asset is None and s.array.shape == (40, 56, 3) for s in srcs)  # pictures, nothing to render
     Image.fromarray(m.map("albedo")).save(tmp_path / "lib" / "photo.png")  # a folder's own images come first
     assert list_sources(tmp_path / "lib", r, "all") == [tmp_path / "lib" / "photo.png"]
+
+
+def test_an_output_the_system_refuses_is_one_line_per_asset_and_nothing_half_written(capsys, tmp_path):
+    """A path under a regular file (as a read-only or full disk would) fails inside pathlib/shutil, not in
+    our writers: the CLI still says it in one line per asset, exit code 1, and keeps going."""
+    path, _ = make_gltf(tmp_path / "src")
+    (tmp_path / "file").write_bytes(b"not a folder")
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "file" / "out"), "--recipe", "pbr8-400",
+                       "--model", "none", "--quality", "80", "--no-allocate")
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1, err
+    assert err.startswith("texsandwich: error: ") and "Not a directory" in err
+    code, _, err = run(capsys, "compress", str(tmp_path / "src" / "albedo.png"), str(tmp_path / "src" / "orm.png"),
+                       "-o", str(tmp_path / "file" / "out"), "--recipe", "rgb-444", "--model", "none")
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 3 and "2 of 2 assets failed" in lines[-1], err
+    assert all(line.startswith("texsandwich: error: ") and "cannot write (Not a directory)" in line for line in lines[:2])
+    assert (tmp_path / "file").read_bytes() == b"not a folder"

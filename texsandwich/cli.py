@@ -24,7 +24,7 @@ from texsandwich.codecs import CODECS
 from texsandwich.container import HEADER_BYTES
 from texsandwich.decoding import Decoder, read_tsw_file
 from texsandwich.encoder_opt import check_supported
-from texsandwich.errors import InputError, TexsandwichError, UsageError
+from texsandwich.errors import InputError, TexsandwichError, UsageError, environment_failure
 from texsandwich.files import compress_file, decompress_file
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import (
@@ -632,6 +632,11 @@ def main(argv: list[str] | None = None) -> None:
         _say_error("interrupted", 130, as_json)
     except BrokenPipeError:
         sys.exit(1)
+    except (OSError, MemoryError, RuntimeError) as e:
+        said = environment_failure(e)
+        if said is None:
+            raise
+        _say_error(f"error: {said}", 1, as_json)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

@@ -23,3 +23,23 @@ class InputError(TexsandwichError):
 
 class CodecError(TexsandwichError):
     """A codec refused the planes or the bitstream."""
+
+
+class OutputError(TexsandwichError):
+    """An output that cannot be written: a read-only or full disk, a missing permission, a bad path."""
+
+
+def environment_failure(e: BaseException) -> str | None:
+    """One line for a failure of the machine rather than of texsandwich (a path the system refuses, a full
+    disk, memory running out), or None for anything else, which stays a traceback because it is a bug.
+
+    Why here: such errors can come from any library call that touches a file or allocates (pathlib's
+    mkdir, shutil's copies, OpenEXR, torch), so the CLI turns them into its one-line errors at the two
+    places everything passes through (one asset of a batch, and the command), not at each call.
+    """
+    if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
+        where = f"{e.filename}: " if e.filename else ""
+        return f"{where}{e.strerror or e}"
+    if isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and "can't allocate memory" in str(e)):
+        return "out of memory (a smaller image, or fewer --jobs, needs less)"
+    return None

@@ -9,9 +9,24 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from texsandwich.errors import OutputError
+
+
+def _cannot_write(path: Path, e: OSError) -> OutputError:
+    """The one-line error for an output the system refuses (permission, full or read-only disk, bad path)."""
+    return OutputError(f"{path}: cannot write ({e.strerror or e})")
+
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it into place."""
+    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it into place. What the
+    system refuses is an :class:`OutputError` naming ``path``, with nothing left behind."""
+    try:
+        _atomic_write(path, data)
+    except OSError as e:
+        raise _cannot_write(path, e) from None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -29,6 +44,13 @@ def atomic_write(path: Path, data: bytes) -> None:
 def write_new_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Create ``folder`` holding ``files`` (name -> bytes) all at once: filled under a temporary name
     beside it, then renamed into place, so a folder that exists is never a half-written one."""
+    try:
+        _write_new_folder(folder, files)
+    except OSError as e:
+        raise _cannot_write(folder, e) from None
+
+
+def _write_new_folder(folder: Path, files: dict[str, bytes]) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from texsandwich.assets import is_material_folder
-from texsandwich.errors import TexsandwichError
+from texsandwich.errors import TexsandwichError, environment_failure
 from texsandwich.fsutil import atomic_write
 from texsandwich.images import IMAGE_SUFFIXES
 from texsandwich.progress import Progress
@@ -113,6 +113,11 @@ def run_jobs(jobs: list[Job], work: Callable[[Job], Result], jobs_n: int = 1, pr
             return work(j)
         except TexsandwichError as e:
             return Result(j, 0, 0, "", error=str(e))
+        except (OSError, MemoryError, RuntimeError) as e:  # the machine's refusal, one asset's error
+            said = environment_failure(e)
+            if said is None:
+                raise
+            return Result(j, 0, 0, "", error=said)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs_n)) as pool:
         futures = [pool.submit(guarded, j) for j in todo]
