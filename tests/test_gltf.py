@@ -251,5 +251,6 @@ def test_an_output_the_system_refuses_is_one_line_per_asset_and_nothing_half_wri
                        "-o", str(tmp_path / "file" / "out"), "--recipe", "rgb-444", "--model", "none")
     lines = err.splitlines()
     assert code == 1 and len(lines) == 3 and "2 of 2 assets failed" in lines[-1], err
-    assert all(line.startswith("texsandwich: error: ") and "cannot write (Not a directory)" in line for line in lines[:2])
+    assert all(line.startswith("texsandwich: error: ") and "cannot write (Not a directory)" in line
+               for line in lines[:2])
     assert (tmp_path / "file").read_bytes() == b"not a folder"
