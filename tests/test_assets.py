@@ -52,7 +52,9 @@ def test_folder_round_trip_and_packed_arm_and_directx(tmp_path):
     # a new folder appears whole or not at all: a write that fails half-way leaves neither it nor its temp
     from texsandwich.fsutil import write_new_folder
 
-    with pytest.raises(FileNotFoundError):
+    from texsandwich.errors import OutputError
+
+    with pytest.raises(OutputError, match="cut: cannot write"):
         write_new_folder(tmp_path / "cut", {"albedo.png": b"written", "no/such/dir.png": b"fails"})
     assert not (tmp_path / "cut").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     # into an existing folder each map is replaced and the folder's other files stay
