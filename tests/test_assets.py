@@ -50,9 +50,8 @@ def test_folder_round_trip_and_packed_arm_and_directx(tmp_path):
     assert np.array_equal(read_material_folder(out).stack(PBR8), m.stack(PBR8))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folder left"
     # a new folder appears whole or not at all: a write that fails half-way leaves neither it nor its temp
-    from texsandwich.fsutil import write_new_folder
-
     from texsandwich.errors import OutputError
+    from texsandwich.fsutil import write_new_folder
 
     with pytest.raises(OutputError, match="cut: cannot write"):
         write_new_folder(tmp_path / "cut", {"albedo.png": b"written", "no/such/dir.png": b"fails"})

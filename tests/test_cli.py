@@ -412,3 +412,27 @@ def test_running_out_of_memory_is_one_line_and_a_bug_stays_a_traceback(capsys, i
     monkeypatch.setattr(texsandwich.cli, "compress_file", bug)
     with pytest.raises(RuntimeError, match="shape mismatch"):
         main(["compress", str(images / "coffee.png"), "-o", str(images / "c.tsw"), "--recipe", "rgb-444"])
+
+
+def test_tga_sources_are_found_in_a_tree_and_decompress_format_chooses_the_output_kind(capsys, tmp_path, photo):
+    from tests.test_metadata import other_profile
+
+    tree = tmp_path / "textures"
+    (tree / "sub").mkdir(parents=True)
+    Image.fromarray(photo[:24, :40]).save(tree / "wall.tga")
+    Image.fromarray(photo[:24, :40, 0]).save(tree / "sub" / "mask.tga")
+    Image.fromarray(photo[:24, :40]).save(tree / "wide.png", icc_profile=other_profile())
+    code, _, err = run(capsys, "compress", str(tree), "-o", str(tmp_path / "c"), "--recipe", "rgb-444",
+                       "--model", "none", "--quality", "90")
+    assert code == 0, err
+    assert sorted(a["source"] for a in json.loads((tmp_path / "c" / "library.json").read_text())["assets"]) == \
+        ["sub/mask.tga", "wall.tga", "wide.png"]
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c"), "-o", str(tmp_path / "d"), "--format", "tga")
+    assert code == 0
+    assert "wide.tga: TGA cannot hold the source's colour profile; not written" in err
+    for name, mode in (("wall.tga", "RGB"), ("sub/mask.tga", "L"), ("wide.tga", "RGB")):
+        with Image.open(tmp_path / "d" / name) as im:
+            assert im.format == "TGA" and im.mode == mode and im.size == (40, 24)
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "wall.tsw"), "-o", str(tmp_path / "w.png"),
+                       "--format", "tga")
+    assert code == 2 and "--format tga, but -o names a .png file" in err and not (tmp_path / "w.png").exists()

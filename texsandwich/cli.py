@@ -35,7 +35,7 @@ from texsandwich.gltf import (
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
 from texsandwich.hdr.io import HDR_SUFFIXES, is_16bit_file
 from texsandwich.heads import head_length
-from texsandwich.images import IMAGE_SUFFIXES, profile_name
+from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, profile_name
 from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
 from texsandwich.models import NONE, default_model, load_model
 from texsandwich.outputs import check_outputs, decoded_output, output_done, plan_sources
@@ -276,13 +276,16 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
               help="Output PNG (or material folder), or directory for several inputs or a tree of .tsw files.")
 @click.option("--model", "model_spec", default=None,
               help="Model to decode with [default: the one named in each file].")
+@click.option("--format", "image_format", type=click.Choice([s[1:] for s in LOSSLESS_SUFFIXES if s != ".tiff"]),
+              default=None, help="File format of 8-bit images whose names decompress chooses (a folder or several "
+              "inputs; -o without a suffix) [default: png]. 16-bit images keep their source's kind (EXR for EXR).")
 @_jobs
 @_force
 @_quiet
 @_progress
-def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs_n: int, force: bool,
-               quiet: bool, progress_mode: str) -> None:
-    """Decode .tsw files: images and normal maps to PNG, materials to folders of PNG maps.
+def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, image_format: str | None, jobs_n: int,
+               force: bool, quiet: bool, progress_mode: str) -> None:
+    """Decode .tsw files: images and normal maps to PNG (or --format), materials to folders of PNG maps.
 
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
     """
@@ -296,9 +299,11 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, jobs
             owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
     jobs = [j for j in jobs if j.source.resolve() not in owned]
     named = not batch and not dst.is_dir()  # -o names the output file itself (else the names are ours)
+    if image_format and named and dst.suffix and dst.suffix.lower() != f".{image_format}":
+        raise UsageError(f"--format {image_format}, but -o names a {dst.suffix} file (give one or the other)")
     for j in jobs:  # the real output name (kind, suffix) before anything is checked or written
         if j.source.suffix != ".gltf":
-            j.output = decoded_output(j, named)
+            j.output = decoded_output(j, named, f".{image_format or 'png'}")
     check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
     progress = Progress(progress_mode, quiet, "decompress")

@@ -16,7 +16,7 @@ from texsandwich.fsutil import atomic_write
 
 pillow_heif.register_heif_opener()
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".heic", ".heif", ".ppm", ".pgm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".tga", ".webp", ".heic", ".heif", ".ppm", ".pgm")
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F", "RGB;16", "RGBA;16"}
 
 
@@ -186,7 +186,7 @@ def _save_options(meta: ImageMeta) -> dict[str, object]:
     return out
 
 
-LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".bmp")
+LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".bmp", ".tga")
 """What ``decompress`` writes an 8-bit image as: lossless formats only, so the file holds exactly the
 reconstruction that ``compress`` measured (a JPEG of it would add a second, unmeasured loss)."""
 
@@ -194,7 +194,7 @@ reconstruction that ``compress`` measured (a JPEG of it would add a second, unme
 def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> None:
     """An 8-bit ``[H, W, 3]`` / ``[H, W]`` image in the lossless format its suffix names (``LOSSLESS_SUFFIXES``),
     with the source's metadata: a gray source as one channel (WebP has none: gray RGB), its colour profile
-    and EXIF orientation (BMP can hold neither: a warning says what is not written)."""
+    and EXIF orientation (BMP and TGA hold neither: a warning says what is not written)."""
     suffix = path.suffix.lower()
     if meta.gray and image.ndim == 3:
         image = gray_mean(image)[..., 0]
@@ -204,6 +204,7 @@ def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> Non
         ".tiff": {"format": "TIFF", "compression": "tiff_adobe_deflate"},
         ".webp": {"format": "WEBP", "lossless": True, "quality": 100, "method": 4},
         ".bmp": {"format": "BMP"},
+        ".tga": {"format": "TGA", "compression": "tga_rle"},  # what game texture pipelines (Unreal) take
     }
     if suffix not in options:
         raise ValueError(f"no lossless 8-bit writer for {suffix!r}")
@@ -212,11 +213,11 @@ def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> Non
         warnings.warn(f"{path}: WebP has no gray mode, so the source's gray colour profile is not written "
                       "(PNG and TIFF keep it)", stacklevel=2)
         del extra["icc_profile"]
-    if suffix == ".bmp" and extra:
+    if suffix in (".bmp", ".tga") and extra:
         lost = " and ".join(w for w, k in (("colour profile", "icc_profile"), ("EXIF orientation", "exif"))
                             if k in extra)
-        warnings.warn(f"{path}: BMP cannot hold the source's {lost}; not written (PNG, TIFF and WebP keep it)",
-                      stacklevel=2)
+        warnings.warn(f"{path}: {suffix[1:].upper()} cannot hold the source's {lost}; not written (PNG, TIFF and "
+                      "WebP keep it)", stacklevel=2)
         extra = {}
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, **options[suffix], **extra)

@@ -83,10 +83,10 @@ def output_done(j: Job) -> bool:
     return True
 
 
-def decoded_output(j: Job, named: bool) -> Path:
+def decoded_output(j: Job, named: bool, image_suffix: str = ".png") -> Path:
     """Where ``decompress`` writes ``j``: a material folder, the source's kind of 16-bit file, or an 8-bit
-    image -- in the format the ``-o`` name asks for when ``named`` (it names this one file), else the
-    default (PNG, or the 16-bit source's own kind: EXR for EXR).
+    image -- in the format the ``-o`` name asks for when ``named`` (it names this one file), else
+    ``image_suffix`` (``--format``) for 8-bit images and the source's own kind (EXR for EXR) for 16-bit ones.
 
     Decided from the manifest before anything is checked or written, so that ``--force`` and the
     never-overwrite rule see the name that will really be written. A file that cannot be read keeps its
@@ -101,6 +101,6 @@ def decoded_output(j: Job, named: bool) -> Path:
     if kind == "material":
         return out.with_suffix("") if suffix == ".png" else out
     if not named or not suffix:
-        return out.with_suffix(source_suffix(m) if m.bit_depth > 8 else ".png")
+        return out.with_suffix(source_suffix(m) if m.bit_depth > 8 else image_suffix)
     check_output_kind(m, j.source, out)
     return out
