@@ -492,3 +492,38 @@ def test_a_damaged_16bit_png_profile_is_ignored_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="ignored a damaged colour profile"):
         image, src = read_hdr(tmp_path / "d.png")
     assert src.icc is None and image.shape == (8, 8, 3)
+
+
+def _heif10(path: Path, values10: np.ndarray, **save) -> None:
+    """A 10-bit HEIF of ``values10`` (``[H, W, 3]`` 0..1023), as a camera writes one."""
+    import pillow_heif
+
+    h, w, _ = values10.shape
+    pillow_heif.from_bytes(mode="RGB;16", size=(w, h), data=(values10.astype(np.uint16) << 6).tobytes()).save(
+        str(path), **save)
+
+
+def test_a_10bit_heif_is_a_16bit_source_and_an_8bit_recipe_names_the_one_that_takes_it(tmp_path, capfd):
+    ramp = np.broadcast_to(np.linspace(0, 1023, 64).round()[None, :, None], (16, 64, 3)).astype(np.uint16)
+    _heif10(tmp_path / "cam.heic", ramp, quality=-1, chroma=444)  # lossless: the values read are the values written
+    image, src = read_hdr(tmp_path / "cam.heic")
+    assert src.format == "png16" and src.transfer == "none"
+    assert image[0, 0, 0] == 0 and image[0, -1, 0] == 65535, "10-bit white is 16-bit white (bit replication)"
+    assert np.array_equal(image, (ramp << 6) | (ramp >> 4))
+    assert _cli("compress", str(tmp_path / "cam.heic"), "-o", str(tmp_path / "c.tsw"), "--recipe", "rgb-444",
+                "--model", "none") == 1
+    assert "cam.heic: has more than 8 bits per sample; recipe rgb-444 takes 8-bit images, use --recipe hdr-444" in \
+        capfd.readouterr().err
+    assert _cli("compress", str(tmp_path / "cam.heic"), "-o", str(tmp_path / "c.tsw"), "--recipe", "rgb-444,hdr-444",
+                "--model", "none", "--quality", "90", "--quiet") == 0
+    assert _cli("decompress", str(tmp_path / "c.tsw"), "-o", str(tmp_path / "out"), "--quiet") == 0
+    back, again = read_hdr(tmp_path / "out.png")
+    assert again.format == "png16" and np.abs(back.astype(int) - image).mean() < 200
+    _heif10(tmp_path / "pq.heic", ramp, quality=90, transfer_characteristics=16, color_primaries=9,
+            matrix_coefficients=9)
+    with pytest.warns(UserWarning, match=r"PQ \(SMPTE ST 2084\) HEIF; coded as its code values"):
+        read_hdr(tmp_path / "pq.heic")
+    from PIL import Image
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "eight.heic")
+    with pytest.raises(InputError, match="an 8-bit HEIF; 16-bit recipes take"):
+        read_hdr(tmp_path / "eight.heic")

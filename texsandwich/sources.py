@@ -65,7 +65,7 @@ def read_source(path: Path, recipe: Recipe) -> Source:
         image, hdr = read_hdr(path)
         return Source(path.stem, image, hdr=hdr, meta=ImageMeta(icc=hdr.icc))  # the .tsw stores meta's profile
     if recipe.source_kind == "rgb8" and is_16bit_file(path):
-        kind = "an OpenEXR (HDR) file" if path.suffix.lower() == ".exr" else "has more than 8 bits per sample (16-bit)"
+        kind = "an OpenEXR (HDR) file" if path.suffix.lower() == ".exr" else "has more than 8 bits per sample"
         raise InputError(f"{path}: {kind}; recipe {recipe.id} takes 8-bit images, use --recipe hdr-444 "
                          f"(a folder of both kinds: --recipe {recipe.id},hdr-444)")
     if recipe.source_kind == "material":

@@ -30,6 +30,8 @@ from texsandwich.images import gray_mean, profile_to_keep
 from texsandwich.progress import TERMINAL
 
 HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
+HEIF_SUFFIXES = (".heic", ".heif")
+"""HEIF files are 16-bit sources when their samples have more than 8 bits (a camera's 10-bit HEIF)."""
 EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half resolution; a folder of both kinds: "
                   "--recipe rgb-444,hdr-444)")
 """What an 8-bit image given to a 16-bit recipe is told: the recipes that take it."""
@@ -275,6 +277,50 @@ def read_tiff16(path: Path) -> tuple[np.ndarray, bool]:
     return _rgb16(a, path)
 
 
+def heif_bit_depth(path: Path) -> int:
+    """Bits per sample of a HEIF file's primary image (from its header; 8 for a file libheif cannot read,
+    whose reading then reports the problem)."""
+    import pillow_heif
+
+    try:
+        return int(pillow_heif.open_heif(str(path), convert_hdr_to_8bit=False).info.get("bit_depth", 8))
+    except (OSError, ValueError, RuntimeError):
+        return 8
+
+
+HDR_TRANSFERS = {16: "PQ (SMPTE ST 2084)", 18: "HLG"}
+"""nclx transfer characteristics whose code values a decoded PNG/TIFF keeps but cannot signal."""
+
+
+def read_heif16(path: Path) -> tuple[np.ndarray, bool, bytes | None]:
+    """``[H, W, 3]`` uint16 of a HEIF file with more than 8 bits per sample, whether it was gray, and its
+    ICC profile. Samples are widened to 16 bits by bit replication (10-bit 1023 -> 65535), the way a
+    16-bit PNG holds a lower bit depth, so white stays white."""
+    import pillow_heif
+
+    try:
+        heif = pillow_heif.open_heif(str(path), convert_hdr_to_8bit=False)
+        depth = int(heif.info.get("bit_depth", 8))
+        if depth <= 8:
+            raise InputError(f"{path}: an 8-bit HEIF; 16-bit recipes take 16-bit PNG/TIFF, EXR or 10/12-bit HEIF, "
+                             + EIGHT_BIT_HINT)
+        a = np.asarray(heif)
+        frames = len(heif)
+        info = dict(heif.info)
+    except (OSError, ValueError, RuntimeError) as e:
+        raise InputError(f"{path}: not a readable HEIF file ({e})") from None
+    if frames > 1:
+        warnings.warn(f"{path}: holds {frames} images; only the first (primary) is coded", stacklevel=3)
+    a = a | (a >> depth)  # pillow-heif gives v << (16 - depth); v's top bits again below: v * 65535 / (2^depth - 1)
+    transfer = (info.get("nclx_profile") or {}).get("transfer_characteristics")
+    if transfer in HDR_TRANSFERS:
+        name = HDR_TRANSFERS[transfer]
+        warnings.warn(f"{path}: {name} HEIF; coded as its code values, and a decoded 16-bit PNG/TIFF holds the same "
+                      f"values without saying they are {name}", stacklevel=3)
+    image, gray = _rgb16(a, path)
+    return image, gray, info.get("icc_profile") or None
+
+
 ICC_TAG = 34675
 """TIFF's InterColorProfile tag."""
 
@@ -304,11 +350,13 @@ def encode_png16(image: np.ndarray, icc: bytes | None = None) -> bytes:
 
 
 def is_16bit_file(path: Path) -> bool:
-    """True for EXR, 16-bit PNG and 16-bit TIFF (what an 8-bit recipe must refuse)."""
+    """True for EXR, 16-bit PNG and TIFF, and HEIF with more than 8 bits (what an 8-bit recipe must refuse)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".exr":
         return True
+    if suffix in HEIF_SUFFIXES:
+        return heif_bit_depth(path) > 8
     try:
         if suffix == ".png":
             with open(path, "rb") as f:
@@ -341,8 +389,11 @@ def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
         image, gray = read_tiff16(path)
         icc = profile_to_keep(_tiff_icc(path), gray, path)
         return image, HdrSource("tiff16-gray" if gray else "tiff16", "none", icc=icc)
-    raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or 16-bit .tif files; for other images "
-                     + EIGHT_BIT_HINT)
+    if suffix in HEIF_SUFFIXES:  # decoded as a 16-bit PNG: a lossless HEIF of it would be no HEIF reader's usual
+        image, gray, icc = read_heif16(path)
+        return image, HdrSource("png16-gray" if gray else "png16", "none", icc=profile_to_keep(icc, gray, path))
+    raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or .tif, or 10/12-bit .heic files; for other "
+                     "images " + EIGHT_BIT_HINT)
 
 
 def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
