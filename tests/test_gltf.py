@@ -254,3 +254,25 @@ def test_an_output_the_system_refuses_is_one_line_per_asset_and_nothing_half_wri
     assert all(line.startswith("texsandwich: error: ") and "cannot write (Not a directory)" in line
                for line in lines[:2])
     assert (tmp_path / "file").read_bytes() == b"not a folder"
+
+
+def test_info_and_unpack_take_a_compressed_gltf_and_list_a_materials_side_map(capsys, tmp_path):
+    path, _ = make_gltf(tmp_path / "src", shared=False)
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--recipe", "pbr8-400",
+                       "--model", "none", "--quality", "60", "--no-allocate")
+    assert code == 0, err
+    gltf = tmp_path / "c" / "scene.gltf"
+    tsws = compressed_tsw_files(gltf)
+    code, out, _ = run(capsys, "info", str(gltf))
+    assert code == 0 and out.startswith(f"{gltf}: a compressed glTF, {len(tsws)} .tsw file(s)")
+    assert out.count("recipe     pbr8-400") == len(tsws) == 2
+    assert "400 side map metallic" in out, "a material's metallic stream is listed after the layout's"
+    code, out, _ = run(capsys, "info", str(gltf), "--json")
+    listed = json.loads(out)
+    assert [f["file"].rsplit("/", 1)[-1] for f in listed["files"]] == tsws
+    assert all(len(f["manifest"]["streams"]) == 9 for f in listed["files"])
+    code, out, _ = run(capsys, "unpack", str(gltf), "-o", str(tmp_path / "u"))
+    assert code == 0 and len(list((tmp_path / "u").glob("*.heic"))) == 18
+    assert len(list((tmp_path / "u").glob("*.manifest.json"))) == 2
+    code, _, err = run(capsys, "info", str(path))
+    assert code == 1 and "not a compressed glTF (no texture points at a .tsw)" in err

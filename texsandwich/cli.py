@@ -21,7 +21,7 @@ from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
 from texsandwich.assets import is_material_folder
 from texsandwich.codecs import CODECS
-from texsandwich.container import HEADER_BYTES
+from texsandwich.container import HEADER_BYTES, Tsw
 from texsandwich.decoding import Decoder, read_tsw_file
 from texsandwich.encoder_opt import check_supported
 from texsandwich.errors import InputError, TexsandwichError, UsageError, environment_failure
@@ -330,17 +330,44 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
     _finish(results, progress, False)
 
 
+def _tsw_files(source: Path) -> list[Path]:
+    """``source`` itself, or for a compressed glTF the ``.tsw`` files its textures point at (``info`` and
+    ``unpack`` take either: after ``compress model.gltf`` the model is what a user has in hand)."""
+    if source.suffix.lower() not in GLTF_SUFFIXES:
+        return [source]
+    if not source.is_file():
+        raise InputError(f"{source}: no such file")
+    files = [source.parent / f for f in compressed_tsw_files(source)]
+    if not files:
+        raise InputError(f"{source}: not a compressed glTF (no texture points at a .tsw)")
+    return files
+
+
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def info(source: Path, as_json: bool) -> None:
-    """Show what a .tsw file holds."""
-    tsw = read_tsw_file(source)
+    """Show what a .tsw file holds (for a compressed glTF: each .tsw file its textures point at)."""
+    files = _tsw_files(source)
+    blocks = [(path, read_tsw_file(path)) for path in files]
+    if as_json:
+        one = [{"file": str(path), "file_bytes": path.stat().st_size, "manifest": tsw.manifest.to_json()}
+               for path, tsw in blocks]
+        click.echo(json.dumps(one[0] if files == [source] else {"gltf": str(source), "files": one}, indent=2))
+        return
+    if files != [source]:
+        click.echo(f"{source}: a compressed glTF, {len(files)} .tsw file(s)")
+    for path, tsw in blocks:
+        if files != [source]:
+            click.echo("")
+        for key, value in _info_rows(path, tsw):
+            click.echo(f"{key:10s} {value}")
+
+
+def _info_rows(source: Path, tsw: Tsw) -> list[tuple[str, str]]:
+    """``info``'s rows for one ``.tsw`` file."""
     m = tsw.manifest
     total = source.stat().st_size
-    if as_json:
-        click.echo(json.dumps({"file_bytes": total, "manifest": m.to_json()}, indent=2))
-        return
     s = m.settings
     level = f"quality {s.quality}" if s.quality is not None else f"step {s.step}"
     rows = [
@@ -365,8 +392,10 @@ def info(source: Path, as_json: bool) -> None:
                   + (f", per-image quality offsets {list(m.offsets)}" if m.offsets else "")),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]
-    for i, (g, st) in enumerate(zip(m.layout.groups, m.streams, strict=True)):
-        rows.append((f"stream {i}", f"{g.chroma} planes {list(g.planes)}: {st.size:,} bytes, crc32 {st.crc32:08x}"))
+    # the layout's streams, then one 4:0:0 stream per side map (a material's metallic), in the manifest's order
+    what = [f"{g.chroma} planes {list(g.planes)}" for g in m.layout.groups] + [f"400 side map {n}" for n in m.side]
+    for i, (w, st) in enumerate(zip(what, m.streams, strict=True)):
+        rows.append((f"stream {i}", f"{w}: {st.size:,} bytes, crc32 {st.crc32:08x}"))
     heads = sum(head_length(m.codec, st) for st in tsw.streams) if tsw.heads_bytes else 0
     rows.append(("overhead", f"{HEADER_BYTES + tsw.manifest_bytes:,} bytes (header {HEADER_BYTES} + manifest "
                              f"{tsw.manifest_bytes})"))
@@ -374,8 +403,7 @@ def info(source: Path, as_json: bool) -> None:
         rows.append(("heads", f"{heads:,} bytes of stream heads (HEIC boxes / JPEG markers) stored in "
                               f"{tsw.heads_bytes:,}; the streams above are the complete files"))
     rows.append(("encoder", m.encoder))
-    for k, v in rows:
-        click.echo(f"{k:10s} {v}")
+    return rows
 
 
 @cli.command()
@@ -386,29 +414,27 @@ def info(source: Path, as_json: bool) -> None:
 @_quiet
 def unpack(source: Path, dst: Path, force: bool, quiet: bool) -> None:
     """Write the standard HEIC/JPEG images inside a .tsw as files any viewer opens (with the manifest, and
-    the source's colour profile as NAME.icc when the file keeps one)."""
-    tsw = read_tsw_file(source)
-    m = tsw.manifest
-    ext = CODECS[m.codec].extension
-    outputs = [dst / f"{source.stem}.{i}.{ext}" for i in range(len(tsw.streams))]
-    manifest_path = dst / f"{source.stem}.manifest.json"
-    icc_path = dst / f"{source.stem}.icc"
-    for out in [*outputs, manifest_path, *([icc_path] if tsw.icc else [])]:
+    the source's colour profile as NAME.icc when the file keeps one). A compressed glTF: every .tsw file
+    its textures point at."""
+    files = [(path, read_tsw_file(path)) for path in _tsw_files(source)]
+    planned: list[tuple[Path, bytes]] = []
+    for path, tsw in files:  # every name checked before anything is written
+        ext = CODECS[tsw.manifest.codec].extension
+        planned += [(dst / f"{path.stem}.{i}.{ext}", data) for i, data in enumerate(tsw.streams)]
+        planned.append((dst / f"{path.stem}.manifest.json",
+                        (json.dumps(tsw.manifest.to_json(), indent=2) + "\n").encode()))
+        if tsw.icc:
+            planned.append((dst / f"{path.stem}.icc", tsw.icc))
+    inputs = {path.resolve() for path, _ in files} | {source.resolve()}
+    for out, _ in planned:
         if out.exists() and not force:
             raise UsageError(f"{out} exists; pass --force to replace it")
-        if out.resolve() == source.resolve():
+        if out.resolve() in inputs:
             raise UsageError(f"{out} is the input; refusing to overwrite it")
-    for out, data in zip(outputs, tsw.streams, strict=True):
+    for out, data in planned:
         atomic_write(out, data)
         if not quiet:
             click.echo(str(out))
-    atomic_write(manifest_path, (json.dumps(m.to_json(), indent=2) + "\n").encode())
-    if not quiet:
-        click.echo(str(manifest_path))
-    if tsw.icc:
-        atomic_write(icc_path, tsw.icc)
-        if not quiet:
-            click.echo(str(icc_path))
 
 
 def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple:
