@@ -251,10 +251,13 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                                                               what="encoder step"))
         before = asset_bytes(j.source)
         facts = {"bpp": e.bpp, "psnr": e.psnr if math.isfinite(e.psnr) else None, "measure": e.measure,
-                 **({"quality": e.quality} if e.quality is not None else {})}
+                 **({"quality": e.quality} if e.quality is not None else {}),
+                 **({"alpha_psnr": e.alpha_psnr if math.isfinite(e.alpha_psnr) else None}
+                    if e.alpha_psnr is not None else {})}
         return Result(j, before, e.bytes,
                       f"{j.source} -> {j.output}: {before:,} -> {e.bytes:,} bytes, {e.bpp:.3f} bpp, "
                       f"{e.measure} {e.psnr:.2f} dB" + (f" (q{e.quality})" if target_psnr is not None else "")
+                      + (f", alpha PSNR {e.alpha_psnr:.2f} dB" if e.alpha_psnr is not None else "")
                       + (f" (encoder optimisation: step {e.optimised.best_step} of {e.optimised.steps} kept)"
                          if e.optimised else ""), details=facts)
 

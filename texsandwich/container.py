@@ -39,13 +39,16 @@ from texsandwich.postfilter import NormalFilter
 from texsandwich.recipes import RECIPES
 
 MAGIC = b"\x89TSW\r\n\x1a\n"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 FLAG_HEADS = 1
 """Version 3 stores the ~370-byte HEIC box heads (and the JPEG marker heads) of all streams of a file as one
 deflate stream: a 512² ``pbr8`` material at quality 10 shrinks by a quarter (docs/DECISIONS.md)."""
 METADATA_VERSION = 4
 """Files without source metadata are written as version 3, which texsandwich 0.6.4 and earlier read; a file
 that needs version 4 is refused by them as 'newer than this texsandwich reads', not as a corrupt manifest."""
+ALPHA_VERSION = 5
+"""An image with an ``alpha`` side map (0.6.6): 0.6.5 would read version 4 and decode the colour without
+it, so the file says it needs a reader that knows to write the alpha back."""
 FINGERPRINT_HEX = 16
 """A manifest names its model by id and the first 64 bits of the weights file's SHA-256 (version 1 wrote
 all 256). The fingerprint only has to tell an honest wrong model from the right one -- nothing trusts it
@@ -160,7 +163,10 @@ class Manifest:
 
     @property
     def version(self) -> int:
-        """The format version this manifest needs (:data:`METADATA_VERSION` for source metadata)."""
+        """The format version this manifest needs: the lowest that holds it (:data:`ALPHA_VERSION` for an
+        image's alpha, :data:`METADATA_VERSION` for source metadata, else 3)."""
+        if "alpha" in self.side and RECIPES[self.recipe].source_kind != "material":
+            return ALPHA_VERSION
         return METADATA_VERSION if (self.orientation != 1 or self.icc or self.source_format == "gray"
                                     or self.chromaticities) else 3
 

@@ -25,16 +25,16 @@ from typing import TYPE_CHECKING
 import torch
 
 from texsandwich.assets import PBR8, Material, write_material_folder
-from texsandwich.container import Manifest
+from texsandwich.container import Manifest, read_tsw
 from texsandwich.decoding import Decoder, image_meta, read_tsw_file
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf_compress import shaded_psnr
 from texsandwich.hdr.io import HdrSource, default_suffix, write_hdr
-from texsandwich.images import LOSSLESS_SUFFIXES, ImageMeta, gray_mean, write_image
+from texsandwich.images import ALPHA, LOSSLESS_SUFFIXES, ImageMeta, gray_mean, write_image
 from texsandwich.metrics import psnr
 from texsandwich.models import SandwichModel, load_model
-from texsandwich.pipeline import compress
+from texsandwich.pipeline import compress, decode_side
 from texsandwich.rdo import search_quality
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.sources import read_source
@@ -65,6 +65,8 @@ class Encoded:
     """With a PSNR target: whether some quality reached it (if not, quality 100 was used)."""
     optimised: Outcome | None = None
     """What the encoder-side optimisation measured, when it ran."""
+    alpha_psnr: float | None = None
+    """Of the decoded alpha channel, when the source had transparency (coded at the colour's quality)."""
 
     @property
     def bpp(self) -> float:
@@ -114,7 +116,7 @@ def compress_file(
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
     if not isinstance(model, SandwichModel):
         model = load_model(model, recipe, codec)
-    src = read_source(source, recipe)
+    src = read_source(source, recipe, alpha=True)
     image = src.array
     meta = ImageMeta(gray=src.meta.gray) if strip else src.meta
     hdr = replace(src.hdr, chromaticities=None, icc=None) if strip and src.hdr else src.hdr
@@ -145,8 +147,10 @@ def compress_file(
             warnings.warn(f"{source}: {done.psnr:.2f} dB at quality 100, below the target {target_psnr:g} dB",
                           stacklevel=2)
     atomic_write(output, done.data)
+    alpha = src.side.get(ALPHA) if src.material is None else None
+    alpha_psnr = psnr(decode_side(read_tsw(done.data))[ALPHA], alpha) if alpha is not None else None
     return Encoded(output, len(done.data), image.shape[0] * image.shape[1], done.psnr,
-                   "shaded PSNR" if shaded else "PSNR", done.quality, reached, done.optimised)
+                   "shaded PSNR" if shaded else "PSNR", done.quality, reached, done.optimised, alpha_psnr)
 
 
 def check_output_kind(m: Manifest, source: Path, output: Path) -> None:
@@ -203,5 +207,6 @@ def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | N
                         m.chromaticities if kind == "exr" else None, tsw.icc if kind != "exr" else None)
         write_hdr(output, decoder.array(tsw), fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
     else:
-        write_image(output, decoder.array(tsw), image_meta(tsw))
+        alpha = decode_side(tsw).get(ALPHA) if ALPHA in m.side else None
+        write_image(output, decoder.array(tsw), image_meta(tsw), alpha)
     return Decoded(output, output.stat().st_size, m)

@@ -56,6 +56,10 @@ class ImageMeta:
 
 NO_META = ImageMeta()
 
+ALPHA = "alpha"
+"""The side map an 8-bit image's transparency rides in: one raw 4:0:0 stream at the colour's quality, no
+networks (they are trained on colour), and written back as the decoded file's alpha channel."""
+
 
 def read_rgb8(path: Path) -> np.ndarray:
     """An 8-bit RGB image as ``[H, W, 3] uint8`` (:func:`read_image8` without its metadata)."""
@@ -66,10 +70,22 @@ def read_image8(path: Path) -> tuple[np.ndarray, ImageMeta]:
     """An 8-bit RGB image as ``[H, W, 3] uint8``, and what the file says about how it looks.
 
     Gray and palette images are expanded to RGB (nothing lost; a gray source is decoded back to gray).
-    An alpha channel is dropped only when it is fully opaque; 16-bit and float images are refused, since
+    An alpha channel is dropped only when it is fully opaque (a transparent image is refused: see
+    :func:`read_image8_alpha` for the callers that carry it); 16-bit and float images are refused, since
     an 8-bit recipe would silently throw half of their bits away. CMYK is converted by Pillow's formula,
     with a warning that says so: its print profile is not used (docs/DECISIONS.md).
     """
+    image, _, meta = _read_image8(path, keep_alpha=False)
+    return image, meta
+
+
+def read_image8_alpha(path: Path) -> tuple[np.ndarray, np.ndarray | None, ImageMeta]:
+    """:func:`read_image8`, but a transparent image is taken, its alpha returned as ``[H, W, 1] uint8``
+    (None when the image has none, or only a fully opaque one, which is dropped with a warning)."""
+    return _read_image8(path, keep_alpha=True)
+
+
+def _read_image8(path: Path, keep_alpha: bool) -> tuple[np.ndarray, np.ndarray | None, ImageMeta]:
     try:
         with Image.open(path) as im:
             im.load()
@@ -77,25 +93,27 @@ def read_image8(path: Path) -> tuple[np.ndarray, ImageMeta]:
             frames = getattr(im, "n_frames", 1)
             if frames > 1:  # an animated GIF/WebP, a multi-page TIFF, a HEIC burst: silently one would lose the rest
                 warnings.warn(f"{path}: holds {frames} images (frames or pages); only the first is coded",
-                              stacklevel=2)
+                              stacklevel=3)
             mode = im.mode
             if mode in _SIXTEEN_BIT_MODES or (im.format == "PNG" and _png_bit_depth(path) > 8):
                 raise InputError(
                     f"{path}: {mode} image has more than 8 bits per sample; the rgb-* recipes take 8-bit images, "
                     "use --recipe hdr-444"
                 )
-            if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info):
+            if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in im.info):
                 rgba = np.asarray(im.convert("RGBA"))
                 if (rgba[..., 3] != 255).any():
-                    raise InputError(f"{path}: image has transparency, which the rgb-* recipes cannot carry")
-                warnings.warn(f"{path}: dropped a fully opaque alpha channel", stacklevel=2)
-                return np.ascontiguousarray(rgba[..., :3]), meta
+                    if not keep_alpha:
+                        raise InputError(f"{path}: image has transparency, which the rgb-* recipes cannot carry")
+                    return np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3:]), meta
+                warnings.warn(f"{path}: dropped a fully opaque alpha channel", stacklevel=3)
+                return np.ascontiguousarray(rgba[..., :3]), None, meta
             if mode not in ("RGB", "L", "P", "1", "CMYK", "YCbCr"):
                 raise InputError(f"{path}: unsupported image mode {mode}")
             if mode not in ("RGB", "L", "1"):
                 managed = " without colour management" if mode == "CMYK" else ""
-                warnings.warn(f"{path}: converted a {mode} image to RGB{managed} for an RGB recipe", stacklevel=2)
-            return np.ascontiguousarray(np.asarray(im.convert("RGB"))), meta
+                warnings.warn(f"{path}: converted a {mode} image to RGB{managed} for an RGB recipe", stacklevel=3)
+            return np.ascontiguousarray(np.asarray(im.convert("RGB"))), None, meta
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -191,13 +209,23 @@ LOSSLESS_SUFFIXES = (".png", ".tif", ".tiff", ".webp", ".bmp", ".tga")
 reconstruction that ``compress`` measured (a JPEG of it would add a second, unmeasured loss)."""
 
 
-def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META) -> None:
+def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META, alpha: np.ndarray | None = None) -> None:
     """An 8-bit ``[H, W, 3]`` / ``[H, W]`` image in the lossless format its suffix names (``LOSSLESS_SUFFIXES``),
     with the source's metadata: a gray source as one channel (WebP has none: gray RGB), its colour profile
-    and EXIF orientation (BMP and TGA hold neither: a warning says what is not written)."""
+    and EXIF orientation (BMP and TGA hold neither: a warning says what is not written), and ``alpha``
+    (``[H, W, 1]``) as its alpha channel (gray + alpha where the format has it, else RGBA)."""
     suffix = path.suffix.lower()
     if meta.gray and image.ndim == 3:
         image = gray_mean(image)[..., 0]
+    if alpha is not None and suffix == ".bmp":  # Pillow writes 32-bit BMPs no reader takes the alpha of
+        warnings.warn(f"{path}: BMP cannot hold the source's alpha channel; not written (PNG, TIFF, WebP and TGA "
+                      "keep it)", stacklevel=2)
+        alpha = None
+    if alpha is not None:
+        if image.ndim == 2 and suffix == ".webp":  # no gray + alpha mode: gray RGB + alpha
+            image = np.repeat(image[..., None], 3, axis=-1)
+        image = np.concatenate([image[..., None] if image.ndim == 2 else image, alpha.reshape(*image.shape[:2], 1)],
+                               axis=-1)
     options: dict[str, dict[str, object]] = {
         ".png": {"format": "PNG", "compress_level": 6},
         ".tif": {"format": "TIFF", "compression": "tiff_adobe_deflate"},

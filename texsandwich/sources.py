@@ -25,7 +25,7 @@ from texsandwich.assets import (
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr
-from texsandwich.images import NO_META, ImageMeta, read_image8
+from texsandwich.images import ALPHA, NO_META, ImageMeta, read_image8, read_image8_alpha
 from texsandwich.recipes import Recipe
 
 
@@ -56,8 +56,10 @@ def from_material(m: Material, recipe: Recipe) -> Source:
     return Source(m.name, m.stack(PBR8), side, m)
 
 
-def read_source(path: Path, recipe: Recipe) -> Source:
-    """One source for ``recipe`` from ``path`` (an image file, or a material folder)."""
+def read_source(path: Path, recipe: Recipe, alpha: bool = False) -> Source:
+    """One source for ``recipe`` from ``path`` (an image file, or a material folder). ``alpha``: an 8-bit
+    image's transparency rides along as the side map ``alpha`` (``compress``), instead of being refused
+    (training and evaluation, which measure and price the colour planes only)."""
     path = Path(path)
     if path.suffix.lower() == ".tsw":
         raise InputError(f"{path}: already a compressed .tsw file (texsandwich decompress turns it back into an image)")
@@ -74,8 +76,11 @@ def read_source(path: Path, recipe: Recipe) -> Source:
         return from_material(read_material_folder(path), recipe)
     if recipe.source_kind == "normal" and path.is_dir():
         return from_material(read_material_folder(path), recipe)
-    image, meta = read_image8(path)
-    return Source(path.stem, image, meta=meta)
+    if not alpha:
+        image, meta = read_image8(path)
+        return Source(path.stem, image, meta=meta)
+    image, transparency, meta = read_image8_alpha(path)
+    return Source(path.stem, image, {} if transparency is None else {ALPHA: transparency}, meta=meta)
 
 
 def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:

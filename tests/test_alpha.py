@@ -1,0 +1,67 @@
+"""Transparency of 8-bit images: coded as the side map ``alpha`` (one raw 4:0:0 stream at the colour's
+quality) and written back as the decoded file's alpha channel; files that hold it are format version 5."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.test_cli import run
+from texsandwich.container import read_tsw
+from texsandwich.errors import InputError
+from texsandwich.images import read_image8, read_image8_alpha
+
+
+def _rgba(photo: np.ndarray) -> np.ndarray:
+    """A photo crop with a soft round alpha (0 outside, 255 inside, a ramp between)."""
+    h, w = 48, 64
+    yy, xx = np.mgrid[:h, :w]
+    alpha = (255 * np.clip(1.5 - np.hypot(yy - h / 2, xx - w / 2) / 14, 0, 1)).astype(np.uint8)
+    return np.dstack([photo[:h, :w], alpha])
+
+
+def test_transparency_is_coded_and_written_back_in_every_format_that_holds_it(capsys, tmp_path, photo):
+    rgba = _rgba(photo)
+    Image.fromarray(rgba).save(tmp_path / "leaf.png")
+    Image.fromarray(np.dstack([rgba[..., 0], rgba[..., 3]])).save(tmp_path / "mask.png")  # gray + alpha
+    for src in ("leaf", "mask"):
+        code, out, err = run(capsys, "compress", str(tmp_path / f"{src}.png"), "-o", str(tmp_path / f"{src}.tsw"),
+                             "--recipe", "rgb-444", "--model", "none", "--quality", "90")
+        assert code == 0, err
+        assert ", alpha PSNR " in out
+    tsw = read_tsw((tmp_path / "leaf.tsw").read_bytes())
+    assert tsw.manifest.side == ("alpha",) and (tmp_path / "leaf.tsw").read_bytes()[8:10] == b"\0\5"
+    for suffix, mode in ((".png", "RGBA"), (".tif", "RGBA"), (".webp", "RGBA"), (".tga", "RGBA")):
+        code, _, err = run(capsys, "decompress", str(tmp_path / "leaf.tsw"), "-o", str(tmp_path / f"back{suffix}"))
+        assert code == 0 and err == "", err
+        back = np.asarray(Image.open(tmp_path / f"back{suffix}"))
+        assert Image.open(tmp_path / f"back{suffix}").mode == mode
+        assert np.abs(back[..., 3].astype(int) - rgba[..., 3]).mean() < 2, suffix
+        assert back[..., 3].min() == 0 and back[..., 3].max() == 255
+    for suffix, mode in ((".png", "LA"), (".tif", "LA"), (".webp", "RGBA")):
+        assert run(capsys, "decompress", str(tmp_path / "mask.tsw"), "-o", str(tmp_path / f"m{suffix}"))[0] == 0
+        assert Image.open(tmp_path / f"m{suffix}").mode == mode
+    code, _, err = run(capsys, "decompress", str(tmp_path / "leaf.tsw"), "-o", str(tmp_path / "back.bmp"))
+    assert code == 0 and "BMP cannot hold the source's alpha channel; not written" in err
+    assert Image.open(tmp_path / "back.bmp").mode == "RGB"
+
+
+def test_an_opaque_image_stays_as_before_and_training_still_refuses_transparency(capsys, tmp_path, photo):
+    rgba = _rgba(photo)
+    Image.fromarray(rgba).save(tmp_path / "leaf.png")
+    with pytest.raises(InputError, match="has transparency"):
+        read_image8(tmp_path / "leaf.png")  # eval and training measure colour only: they skip such files
+    image, alpha, _ = read_image8_alpha(tmp_path / "leaf.png")
+    assert np.array_equal(image, rgba[..., :3]) and np.array_equal(alpha[..., 0], rgba[..., 3])
+    Image.fromarray(rgba[..., :3]).save(tmp_path / "plain.png")
+    assert read_image8_alpha(tmp_path / "plain.png")[1] is None
+    code, _, err = run(capsys, "compress", str(tmp_path / "plain.png"), str(tmp_path / "leaf.png"), "-o",
+                       str(tmp_path / "c"), "--recipe", "rgb-hr2", "--quality", "60")
+    assert code == 0, err
+    assert (tmp_path / "c" / "plain.tsw").read_bytes()[8:10] == b"\0\3", "no alpha: the version 0.6.4 reads"
+    assert read_tsw((tmp_path / "c" / "plain.tsw").read_bytes()).manifest.side == ()
+    index = {a["source"]: a for a in json.loads((tmp_path / "c" / "library.json").read_text())["assets"]}
+    assert "alpha_psnr" not in index["plain"] and index["leaf"]["alpha_psnr"] > 35
