@@ -276,3 +276,56 @@ def test_info_and_unpack_take_a_compressed_gltf_and_list_a_materials_side_map(ca
     assert len(list((tmp_path / "u").glob("*.manifest.json"))) == 2
     code, _, err = run(capsys, "info", str(path))
     assert code == 1 and "not a compressed glTF (no texture points at a .tsw)" in err
+
+
+def _cut_out(folder, name: str = "albedo.png") -> np.ndarray:
+    """Give ``folder/name`` a cut-out alpha (left half opaque, right half clear); returns the alpha."""
+    rgb = np.asarray(Image.open(folder / name).convert("RGB"))
+    alpha = np.zeros(rgb.shape[:2], np.uint8)
+    alpha[:, : rgb.shape[1] // 2] = 255
+    Image.fromarray(np.dstack([rgb, alpha])).save(folder / name)
+    return alpha
+
+
+def test_a_mask_or_blend_materials_base_colour_alpha_survives_and_an_opaque_ones_is_not_coded(capsys, tmp_path):
+    path, _ = make_gltf(tmp_path / "src", shared=False)
+    alpha = _cut_out(tmp_path / "src")
+    _cut_out(tmp_path / "src", "albedo2.png")
+    g = GLTF2().load(str(path))
+    g.materials[0].alphaMode = "MASK"  # stone shows its alpha; stone2 is OPAQUE: renderers ignore it
+    g.save(str(path))
+    _, mats = read_gltf(path)
+    assert np.array_equal(mats[0].alpha[..., 0], alpha) and mats[1].alpha is None
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--recipe", "pbr8-400",
+                       "--model", "none", "--quality", "80", "--no-allocate")
+    assert code == 0, err
+    tsws = {n: (tmp_path / "c" / n).read_bytes() for n in compressed_tsw_files(tmp_path / "c" / "scene.gltf")}
+    versions = sorted(d[8:10] for d in tsws.values())
+    assert versions == [b"\0\3", b"\0\5"], "the file with an alpha needs a reader that writes it back"
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / "d"))
+    assert code == 0, err
+    out = GLTF2().load(str(tmp_path / "d" / "scene.gltf"))
+    base = [out.images[out.textures[m.pbrMetallicRoughness.baseColorTexture.index].source].uri for m in out.materials]
+    first, second = (np.asarray(Image.open(tmp_path / "d" / u)) for u in base)
+    assert first.shape[2] == 4 and np.abs(first[..., 3].astype(int) - alpha).mean() < 1
+    assert second.shape[2] == 3
+
+
+def test_a_base_colour_coded_on_its_own_keeps_its_alpha(capsys, tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    rgb = procedural_material(32, 48, seed=2).map("albedo")
+    Image.fromarray(rgb).save(folder / "leaf.png")
+    alpha = _cut_out(folder, "leaf.png")
+    g = GLTF2(asset=Asset(version="2.0"), images=[GImage(uri="leaf.png")], textures=[GTexture(source=0)],
+              materials=[Material(name="leaf", alphaMode="BLEND", pbrMetallicRoughness=PbrMetallicRoughness(
+                  baseColorTexture=TextureInfo(index=0)))])
+    g.save(str(folder / "leaf.gltf"))
+    code, _, err = run(capsys, "compress", str(folder / "leaf.gltf"), "-o", str(tmp_path / "c"), "--quality", "80",
+                       "--model", "none")
+    assert code == 0, err
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "leaf.gltf"), "-o", str(tmp_path / "d"))
+    assert code == 0, err
+    out = GLTF2().load(str(tmp_path / "d" / "leaf.gltf"))
+    back = np.asarray(Image.open(tmp_path / "d" / out.images[0].uri))
+    assert back.shape[2] == 4 and np.abs(back[..., 3].astype(int) - alpha).mean() < 1

@@ -47,8 +47,9 @@ METADATA_VERSION = 4
 """Files without source metadata are written as version 3, which texsandwich 0.6.4 and earlier read; a file
 that needs version 4 is refused by them as 'newer than this texsandwich reads', not as a corrupt manifest."""
 ALPHA_VERSION = 5
-"""An image with an ``alpha`` side map (0.6.6): 0.6.5 would read version 4 and decode the colour without
-it, so the file says it needs a reader that knows to write the alpha back."""
+"""A file with an ``alpha`` side map (0.6.6: an image's transparency, a glTF base colour's cut-out): 0.6.5
+would read version 4 and decode the colour without it, so the file says it needs a reader that knows to
+write the alpha back."""
 FINGERPRINT_HEX = 16
 """A manifest names its model by id and the first 64 bits of the weights file's SHA-256 (version 1 wrote
 all 256). The fingerprint only has to tell an honest wrong model from the right one -- nothing trusts it
@@ -165,7 +166,7 @@ class Manifest:
     def version(self) -> int:
         """The format version this manifest needs: the lowest that holds it (:data:`ALPHA_VERSION` for an
         image's alpha, :data:`METADATA_VERSION` for source metadata, else 3)."""
-        if "alpha" in self.side and RECIPES[self.recipe].source_kind != "material":
+        if "alpha" in self.side:
             return ALPHA_VERSION
         return METADATA_VERSION if (self.orientation != 1 or self.icc or self.source_format == "gray"
                                     or self.chromaticities) else 3

@@ -13,7 +13,7 @@ import numpy as np
 from texsandwich.assets import PBR8, Material
 from texsandwich.container import Tsw, read_tsw
 from texsandwich.errors import InputError, TexsandwichError
-from texsandwich.images import ImageMeta
+from texsandwich.images import ALPHA, ImageMeta
 from texsandwich.models import SandwichModel, load_model
 from texsandwich.pipeline import decode_side, reconstruct
 from texsandwich.recipes import get_recipe
@@ -65,6 +65,7 @@ class Decoder:
     def maps(self, path: Path) -> dict[str, np.ndarray]:
         """``{map name: [H, W, c]}`` of a material ``.tsw``, ``{"image": [H, W, C]}`` of one texture's."""
         tsw = read_tsw_file(path)
+        alpha = {ALPHA: decode_side(tsw)[ALPHA]} if ALPHA in tsw.manifest.side else {}  # a base colour's cut-out
         if get_recipe(tsw.manifest.recipe).source_kind in ("material", "normal"):
-            return self.material(tsw, Path(path).stem).maps()
-        return {"image": self.array(tsw)}
+            return self.material(tsw, Path(path).stem).maps() | alpha
+        return {"image": self.array(tsw)} | alpha

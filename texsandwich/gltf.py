@@ -27,7 +27,7 @@ import numpy as np
 from texsandwich.assets import Material, assemble, decode_map
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
-from texsandwich.images import encode_png
+from texsandwich.images import ALPHA, encode_png
 
 GLTF_SUFFIXES = (".gltf", ".glb")
 ROLE_KEY = "texsandwich"
@@ -43,6 +43,10 @@ class GltfMaterial:
     """image index -> role: 'albedo', 'normal', 'orm' (occlusion+roughness+metallic), 'mr', 'occlusion'"""
     material: Material
     extras: dict[str, object] = field(default_factory=dict)
+    alpha: np.ndarray | None = None
+    """The base colour's alpha (``[H, W, 1]`` uint8) when a material using it is alphaMode MASK or BLEND
+    and it is not fully opaque: coded as the side map ``alpha`` and written back into the base colour.
+    An OPAQUE material's alpha is ignored by every renderer (glTF 2.0, 3.9.4), so it is not coded."""
 
 
 def load_gltf(path: Path):
@@ -139,6 +143,10 @@ def read_gltf(path: Path, require: bool = True, warn_fill: bool = True) -> tuple
         out[key] = GltfMaterial(name, [mi], roles, material, extras)
     if not out and require:
         raise InputError(f"{path}: no material with textures")
+    for (base, *_), gm in out.items():
+        shows_alpha = any((gltf.materials[mi].alphaMode or "OPAQUE") in ("MASK", "BLEND") for mi in gm.material_indices)
+        if base is not None and shows_alpha and image(base).shape[2] == 4 and (image(base)[..., 3] != 255).any():
+            gm.alpha = np.ascontiguousarray(image(base)[..., 3:4])
     return gltf, list(out.values())
 
 
@@ -221,7 +229,10 @@ def write_compressed_gltf(gltf, src: Path, out: Path, covered: dict[int, tuple[s
 
 
 def _role_image(role: str, maps: dict[str, np.ndarray]) -> np.ndarray:
-    """The glTF image of ``role`` from a decoded ``.tsw``: a material's maps, or one texture ('image')."""
+    """The glTF image of ``role`` from a decoded ``.tsw``: a material's maps, or one texture ('image');
+    a base colour with its alpha when the file carries one."""
+    if role == "albedo" and ALPHA in maps:
+        return np.concatenate([maps["image" if "image" in maps else "albedo"], maps[ALPHA]], axis=-1)
     if "image" in maps:  # a texture coded on its own is the image itself
         return maps["image"][..., 0] if role == "occlusion" else maps["image"]
     h, w = next(iter(maps.values())).shape[:2]

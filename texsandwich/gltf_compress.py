@@ -27,6 +27,7 @@ from texsandwich.assets import PBR8, Material, assemble, decode_map
 from texsandwich.container import read_tsw
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import GltfMaterial, image_bytes, read_gltf, role_maps, tsw_name, write_compressed_gltf
+from texsandwich.images import ALPHA
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.pipeline import decode_side
@@ -141,8 +142,9 @@ class _Coder:
         if rid is not None:
             recipe = get_recipe(rid)
             s = from_material(gm.material, recipe)
+            side = s.side | ({ALPHA: gm.alpha} if gm.alpha is not None else {})
             c = compress_image(s.array, recipe, self.models(recipe), self.codec, quality, self.step,
-                               self.bit_depth, side=s.side, allocate=self.allocate, reuse=self._reuse(k, rid))
+                               self.bit_depth, side=side, allocate=self.allocate, reuse=self._reuse(k, rid))
             name = tsw_name(self.stem, k, gm)
             decoded = Material.from_stack(gm.name, c.reconstruction, PBR8).maps() | decode_side(read_tsw(c.data))
             return _Coded({name: c.data}, {i: (name, role) for i, role in gm.images.items()}, {},
@@ -155,8 +157,9 @@ class _Coder:
                 images[i] = self.decoded_images[i]
                 continue
             image = _channels_for(decode_map(image_bytes(self.gltf, self.src, i), f"{self.src}: image {i}"), recipe)
+            side = {ALPHA: gm.alpha} if role == "albedo" and gm.alpha is not None else None
             c = compress_image(image, recipe, self.models(recipe), self.codec, quality, self.step, self.bit_depth,
-                               reuse=self._reuse(k, i))
+                               side=side, reuse=self._reuse(k, i))
             name = tsw_name(self.stem, k, gm, role)
             files[name], covered[i], images[i] = c.data, (name, role), c.reconstruction
         decoded = role_maps(gm.images, lambda i: images[i])
