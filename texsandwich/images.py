@@ -16,7 +16,8 @@ from texsandwich.fsutil import atomic_write
 
 pillow_heif.register_heif_opener()
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".tga", ".webp", ".heic", ".heif", ".ppm", ".pgm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".tga", ".gif", ".webp", ".heic", ".heif", ".ppm",
+                  ".pgm")
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F", "RGB;16", "RGBA;16"}
 
 
