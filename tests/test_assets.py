@@ -21,8 +21,11 @@ from texsandwich.procedural import procedural_material
     ("rock_nor_gl_1k.png", "normal"), ("Rock035_2K_Roughness.jpg", "roughness"), ("Rock_AO.png", "occlusion"),
     ("rock_arm_1k.png", "orm"), ("Default_metalRoughness.png", "mr"), ("Metal_Metalness.png", "metallic"),
     ("Rock_Displacement.png", "skip"), ("chaos.png", None),
+    ("T_Rock_D.tga", "albedo"), ("T_Rock_BC.tga", "albedo"), ("T_Rock_N.tga", "normal"), ("T_Rock_R.tga", "roughness"),
+    ("T_Rock_M.tga", "metallic"), ("T_Rock_ORM.tga", "orm"), ("T_Rock_AO.tga", "occlusion"), ("T_Rock_H.tga", "skip"),
+    ("T_Rock_E.tga", "skip"), ("sand_d2.png", None), ("old_m4.png", None),
 ])
-def test_names_follow_ambientcg_polyhaven_gltf_conventions(name, kind):
+def test_names_follow_ambientcg_polyhaven_gltf_unreal_conventions(name, kind):
     assert classify(Path(name)) == kind
 
 

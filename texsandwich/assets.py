@@ -48,22 +48,27 @@ _SEP = r"(?:^|[_\-. ]|$)"
 
 
 # Order matters: the first rule that matches a file's stem wins (so 'normaldx' is not 'normal', and
-# 'diffuse_roughness' is not albedo). Short names must stand alone as tokens ('ao' is not 'chaos').
+# 'diffuse_roughness' is not albedo). Short names must stand alone as tokens ('ao' is not 'chaos'); the
+# one- and two-letter suffixes of Unreal's naming (T_Rock_D, _N, _R, _M, _H, _BC) count only at the end.
+_END = r"[_\-. ]"
 _RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("skip", re.compile(r"opacity|alpha|height|displace|disp(?:$|[_\-. ])|bump|emissi|specular|gloss|mask|preview")),
+    ("skip", re.compile(r"opacity|alpha|height|displace|disp(?:$|[_\-. ])|bump|emissi|specular|gloss|mask|preview"
+                        + "|" + _END + r"(?:h|e|o|s)$")),
     ("normal_dx", re.compile(r"normaldx|normal_dx|nor_dx|normal-dx")),
-    ("normal", re.compile(r"normal|nor_gl|(?:^|[_\-. ])nrm(?:$|[_\-. ])|(?:^|[_\-. ])nor(?:$|[_\-. ])")),
+    ("normal", re.compile(r"normal|nor_gl|(?:^|[_\-. ])nrm(?:$|[_\-. ])|(?:^|[_\-. ])nor(?:$|[_\-. ])"
+                          + "|" + _END + r"n$")),
     ("orm", re.compile(_SEP + r"(?:arm|orm)" + _SEP + r"|occlusion.{0,3}roug")),
     ("mr", re.compile(r"metal(?:lic|ness)?.{0,3}rough|rough(?:ness)?.{0,3}metal")),
-    ("roughness", re.compile(r"rough")),
+    ("roughness", re.compile(r"rough|" + _END + r"r$")),
     ("occlusion", re.compile(r"occlusion|(?:^|[_\-. ])ao(?:$|[_\-. ])")),
-    ("metallic", re.compile(r"metal")),
-    ("albedo", re.compile(r"albedo|basecolou?r|base_colou?r|diff|colou?r|(?:^|[_\-. ])col(?:$|[_\-. ])")),
+    ("metallic", re.compile(r"metal|" + _END + r"m$")),
+    ("albedo", re.compile(r"albedo|basecolou?r|base_colou?r|diff|colou?r|(?:^|[_\-. ])col(?:$|[_\-. ])"
+                          + "|" + _END + r"(?:d|bc)$")),
 ]
 
 
 def classify(path: Path) -> str | None:
-    """Which map a file holds, by the ambientCG / Poly Haven / glTF-sample naming conventions."""
+    """Which map a file holds, by the ambientCG / Poly Haven / glTF-sample / Unreal naming conventions."""
     stem = path.stem.lower()
     for kind, pattern in _RULES:
         if pattern.search(stem):
