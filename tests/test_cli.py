@@ -439,3 +439,21 @@ def test_tga_sources_are_found_in_a_tree_and_decompress_format_chooses_the_outpu
     code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "wall.tsw"), "-o", str(tmp_path / "w.png"),
                        "--format", "tga")
     assert code == 2 and "--format tga, but -o names a .png file" in err and not (tmp_path / "w.png").exists()
+
+
+def test_decompress_format_applies_to_material_maps_and_unreal_names_are_read_back(capsys, tmp_path):
+    from texsandwich.procedural import procedural_material
+
+    m = procedural_material(32, 32, seed=4)
+    src = tmp_path / "T_Rock"
+    src.mkdir()
+    for suffix, name in (("D", "albedo"), ("N", "normal"), ("R", "roughness"), ("AO", "occlusion")):
+        a = m.map(name)
+        Image.fromarray(a[..., 0] if a.shape[2] == 1 else a).save(src / f"T_Rock_{suffix}.tga")
+    assert run(capsys, "compress", str(src), "-o", str(tmp_path / "r.tsw"), "--recipe", "pbr8-400",
+               "--no-allocate")[0] == 0
+    code, _, err = run(capsys, "decompress", str(tmp_path / "r.tsw"), "-o", str(tmp_path / "maps"), "--format", "tga")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
+        "albedo.tga", "normal.tga", "occlusion.tga", "roughness.tga"]
+    assert Image.open(tmp_path / "maps" / "roughness.tga").mode == "L"

@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write, write_new_folder
-from texsandwich.images import IMAGE_SUFFIXES, encode_png, png_header_bit_depth
+from texsandwich.images import IMAGE_SUFFIXES, encode_image, png_header_bit_depth
 
 MAP_CHANNELS: dict[str, int] = {"albedo": 3, "normal": 3, "roughness": 1, "occlusion": 1, "metallic": 1}
 """Every map a material may have, with its channel count, in the canonical order."""
@@ -309,8 +309,10 @@ def read_material_folder(folder: Path) -> Material:
     return assemble(folder.name, found, {"files": files})
 
 
-def write_material_folder(material: Material, folder: Path, names: tuple[str, ...] | None = None) -> list[Path]:
-    """Write each map as ``albedo.png normal.png roughness.png occlusion.png [metallic.png]``, atomically.
+def write_material_folder(material: Material, folder: Path, names: tuple[str, ...] | None = None,
+                          suffix: str = ".png") -> list[Path]:
+    """Write each map as ``albedo.png normal.png roughness.png occlusion.png [metallic.png]`` (or another
+    lossless ``suffix``: ``decompress --format``), atomically.
 
     A new folder is filled under a temporary name beside it and renamed into place, so a folder that
     exists is a complete one: an interrupted batch leaves no half-written material for its rerun to
@@ -318,11 +320,11 @@ def write_material_folder(material: Material, folder: Path, names: tuple[str, ..
     is replaced on its own, and the folder's other files are left alone.
     """
     folder = Path(folder)
-    def png(n: str) -> bytes:
+    def encoded(n: str) -> bytes:
         m = material.map(n)
-        return encode_png(m[..., 0] if m.shape[2] == 1 else m)
+        return encode_image(m[..., 0] if m.shape[2] == 1 else m, folder / Path(MAP_FILES[n]).with_suffix(suffix))
 
-    files = {MAP_FILES[n]: png(n) for n in names or tuple(material.channels)}
+    files = {Path(MAP_FILES[n]).with_suffix(suffix).name: encoded(n) for n in names or tuple(material.channels)}
     if folder.is_dir():
         for name, data in files.items():
             atomic_write(folder / name, data)

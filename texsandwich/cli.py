@@ -281,7 +281,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
               help="Model to decode with [default: the one named in each file].")
 @click.option("--format", "image_format", type=click.Choice([s[1:] for s in LOSSLESS_SUFFIXES if s != ".tiff"]),
               default=None, help="File format of 8-bit images whose names decompress chooses (a folder or several "
-              "inputs; -o without a suffix) [default: png]. 16-bit images keep their source's kind (EXR for EXR).")
+              "inputs; -o without a suffix) and of material maps [default: png]. 16-bit images keep their source's "
+              "kind (EXR for EXR).")
 @_jobs
 @_force
 @_quiet
@@ -318,7 +319,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
             n = write_decompressed_gltf(j.source, j.output, decoder.maps)
             return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                           f"{j.source} -> {j.output}: {n} PNG texture(s)")
-        d = decompress_file(j.source, j.output, decoder)  # j.output's kind was fixed by decoded_output
+        d = decompress_file(j.source, j.output, decoder, f".{image_format or 'png'}")  # kind fixed by decoded_output
         m = d.manifest
         return Result(j, j.source.stat().st_size, d.bytes,
                       f"{j.source} -> {j.output}" + (f"/: {m.width}x{m.height} {m.recipe}, {d.maps} maps" if d.maps

@@ -186,18 +186,22 @@ def _warn_colour_lost(m: Manifest, icc: bytes | None, kind: str, output: Path) -
                       f"not written (write {source_suffix(m)} to keep it)", stacklevel=3)
 
 
-def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None) -> Decoded:
+def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None,
+                    map_suffix: str = ".png") -> Decoded:
     """Decode a ``.tsw`` file into ``output``: an image in the kind its suffix names (8-bit: a lossless
     format, with the source's gray, colour profile and orientation; 16-bit: ``.exr`` through inverse PQ
     with the source's chromaticities, or 16-bit ``.png``/``.tif``), or for a material the folder
-    ``output`` of its maps. ``decoder`` caches models across files (default: a fresh one)."""
+    ``output`` of its maps (in the lossless format ``map_suffix`` names). ``decoder`` caches models across
+    files (default: a fresh one)."""
     source, output = Path(source), Path(output)
     decoder = decoder or Decoder()
     tsw = read_tsw_file(source)
     m = tsw.manifest
     check_output_kind(m, source, output)
     if get_recipe(m.recipe).source_kind == "material":
-        written = write_material_folder(decoder.material(tsw, output.name), output)
+        if map_suffix not in LOSSLESS_SUFFIXES:
+            raise UsageError(f"material maps are written as {', '.join(LOSSLESS_SUFFIXES)}, not {map_suffix}")
+        written = write_material_folder(decoder.material(tsw, output.name), output, suffix=map_suffix)
         return Decoded(output, sum(p.stat().st_size for p in written), m, len(written))
     if m.bit_depth > 8:
         kind = HDR_WRITERS[output.suffix.lower()]

@@ -215,12 +215,17 @@ def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META, alpha:
     with the source's metadata: a gray source as one channel (WebP has none: gray RGB), its colour profile
     and EXIF orientation (BMP and TGA hold neither: a warning says what is not written), and ``alpha``
     (``[H, W, 1]``) as its alpha channel (gray + alpha where the format has it, else RGBA)."""
+    atomic_write(path, encode_image(image, path, meta, alpha))
+
+
+def encode_image(image: np.ndarray, path: Path, meta: ImageMeta = NO_META, alpha: np.ndarray | None = None) -> bytes:
+    """The bytes :func:`write_image` writes at ``path`` (whose suffix picks the format; warnings name it)."""
     suffix = path.suffix.lower()
     if meta.gray and image.ndim == 3:
         image = gray_mean(image)[..., 0]
     if alpha is not None and suffix == ".bmp":  # Pillow writes 32-bit BMPs no reader takes the alpha of
         warnings.warn(f"{path}: BMP cannot hold the source's alpha channel; not written (PNG, TIFF, WebP and TGA "
-                      "keep it)", stacklevel=2)
+                      "keep it)", stacklevel=3)
         alpha = None
     if alpha is not None:
         if image.ndim == 2 and suffix == ".webp":  # no gray + alpha mode: gray RGB + alpha
@@ -240,14 +245,14 @@ def write_image(path: Path, image: np.ndarray, meta: ImageMeta = NO_META, alpha:
     extra = _save_options(meta)
     if suffix == ".webp" and meta.gray and "icc_profile" in extra:  # gray written as RGB: a GRAY profile lies
         warnings.warn(f"{path}: WebP has no gray mode, so the source's gray colour profile is not written "
-                      "(PNG and TIFF keep it)", stacklevel=2)
+                      "(PNG and TIFF keep it)", stacklevel=3)
         del extra["icc_profile"]
     if suffix in (".bmp", ".tga") and extra:
         lost = " and ".join(w for w, k in (("colour profile", "icc_profile"), ("EXIF orientation", "exif"))
                             if k in extra)
         warnings.warn(f"{path}: {suffix[1:].upper()} cannot hold the source's {lost}; not written (PNG, TIFF and "
-                      "WebP keep it)", stacklevel=2)
+                      "WebP keep it)", stacklevel=3)
         extra = {}
     buf = io.BytesIO()
     Image.fromarray(image).save(buf, **options[suffix], **extra)
-    atomic_write(path, buf.getvalue())
+    return buf.getvalue()
