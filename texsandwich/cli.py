@@ -289,7 +289,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
 @_progress
 def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, image_format: str | None, jobs_n: int,
                force: bool, quiet: bool, progress_mode: str) -> None:
-    """Decode .tsw files: images and normal maps to PNG (or --format), materials to folders of PNG maps.
+    """Decode .tsw files: images and normal maps to PNG (or --format), materials to folders of maps.
 
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
     """

@@ -33,7 +33,7 @@ from texsandwich import heads as stream_heads
 from texsandwich.codecs import CODECS, CodecSettings
 from texsandwich.errors import TexsandwichError, UsageError
 from texsandwich.hdr.tone import ToneCurve
-from texsandwich.images import MAX_PROFILE_BYTES
+from texsandwich.images import ALPHA, MAX_PROFILE_BYTES
 from texsandwich.layout import Layout
 from texsandwich.postfilter import NormalFilter
 from texsandwich.recipes import RECIPES
@@ -166,7 +166,7 @@ class Manifest:
     def version(self) -> int:
         """The format version this manifest needs: the lowest that holds it (:data:`ALPHA_VERSION` for an
         image's alpha, :data:`METADATA_VERSION` for source metadata, else 3)."""
-        if "alpha" in self.side:
+        if ALPHA in self.side:
             return ALPHA_VERSION
         return METADATA_VERSION if (self.orientation != 1 or self.icc or self.source_format == "gray"
                                     or self.chromaticities) else 3

@@ -105,7 +105,8 @@ def _read_image8(path: Path, keep_alpha: bool) -> tuple[np.ndarray, np.ndarray |
                 rgba = np.asarray(im.convert("RGBA"))
                 if (rgba[..., 3] != 255).any():
                     if not keep_alpha:
-                        raise InputError(f"{path}: image has transparency, which the rgb-* recipes cannot carry")
+                        raise InputError(f"{path}: image has transparency; evaluation and training take opaque "
+                                         "images (compress carries the alpha)")
                     return np.ascontiguousarray(rgba[..., :3]), np.ascontiguousarray(rgba[..., 3:]), meta
                 warnings.warn(f"{path}: dropped a fully opaque alpha channel", stacklevel=3)
                 return np.ascontiguousarray(rgba[..., :3]), None, meta
