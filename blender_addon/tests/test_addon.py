@@ -245,6 +245,29 @@ def test_gray_roughness_image_goes_through_and_comes_back_gray(addon, tmp_path):
     assert np.abs(a[..., 0].astype(float) - gray[..., 0]).mean() < 12
 
 
+def test_a_base_colour_alpha_the_material_uses_comes_back(addon, tmp_path):
+    from texsandwich_blender.pixels import image_array
+
+    scene.build_scene(procedural=False)
+    mat = bpy.data.materials["stone"]
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    albedo = next(n for n in nodes if n.bl_idname == "ShaderNodeTexImage" and n.image.name.endswith("albedo"))
+    h, w = albedo.image.size[1], albedo.image.size[0]
+    rgba = image_array(albedo.image).astype(np.float32) / 255.0
+    cut = np.zeros((h, w), np.float32)
+    cut[:, : w // 2] = 1.0  # a cut-out: left half opaque
+    rgba[..., 3] = cut
+    leaf = bpy.data.images.new("leaf", w, h, alpha=True)
+    leaf.pixels.foreach_set(rgba[::-1].ravel())
+    leaf.pack()
+    albedo.image = leaf
+    links.new(albedo.outputs["Alpha"], nodes["Principled BSDF"].inputs["Alpha"])
+    assert _compress_active(mat, quality=80) == {"FINISHED"}, addon.operators.LAST
+    back = image_array(albedo.image)
+    assert albedo.image.name == "leaf.tsw"
+    assert np.abs(back[..., 3].astype(float) - cut * 255).mean() < 2, "the cut-out survives"
+
+
 def test_addon_package_has_both_manifests():
     root = Path(__file__).resolve().parents[1] / "texsandwich_blender"
     import tomllib

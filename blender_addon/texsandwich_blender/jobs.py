@@ -304,6 +304,8 @@ class MaterialJob(Job):
                 raise CliError(str(e)) from None
             if r.role == "roughness":  # a gray roughness image goes as glTF's metallic-roughness (G)
                 a = np.stack([np.full_like(a[..., 0], 255), a[..., 0], np.zeros_like(a[..., 0])], axis=-1)
+            elif r.role == "albedo" and r.node.outputs["Alpha"].is_linked and (a[..., 3] != 255).any():
+                mat["alphaMode"] = "BLEND"  # the material uses the image's alpha: the CLI codes it and gives it back
             else:
                 a = a[..., :3]
             name = f"{len(images)}_{_safe(r.node.image.name)}.png"
