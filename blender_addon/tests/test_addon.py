@@ -262,6 +262,11 @@ def test_a_base_colour_alpha_the_material_uses_comes_back(addon, tmp_path):
     leaf.pack()
     albedo.image = leaf
     links.new(albedo.outputs["Alpha"], nodes["Principled BSDF"].inputs["Alpha"])
+    out = tmp_path / "export" / "scene.gltf"  # the export path: Blender's exporter writes the alpha mode
+    assert _export(out, quality=80) == {"FINISHED"}, addon.operators.LAST
+    stone = next(m for m in json.loads(out.read_text())["materials"] if m["name"] == "stone")
+    assert stone.get("alphaMode") in ("BLEND", "MASK"), stone
+    assert (out.parent / "scene.0.stone.tsw").read_bytes()[8:10] == b"\0\5", "the alpha is in the file"
     assert _compress_active(mat, quality=80) == {"FINISHED"}, addon.operators.LAST
     back = image_array(albedo.image)
     assert albedo.image.name == "leaf.tsw"
