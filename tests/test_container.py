@@ -29,6 +29,8 @@ from texsandwich.container import (
     deflate,
     fingerprint,
     inflate,
+    manifest_length,
+    read_manifest,
     read_tsw,
     write_tsw,
 )
@@ -197,6 +199,18 @@ def test_fuzz_truncation_and_byte_flips_raise_only_tsw_errors(tsw_bytes, data):
 def test_fuzz_arbitrary_bytes(blob):
     with contextlib.suppress(TswError):
         read_tsw(MAGIC + blob)
+
+
+def test_the_manifest_alone_reads_from_the_files_first_bytes_and_fails_as_the_whole_file_does(tsw_bytes):
+    n = manifest_length(tsw_bytes[:20])
+    assert n < len(tsw_bytes) and read_manifest(tsw_bytes[:n]) == read_tsw(tsw_bytes).manifest
+    with pytest.raises(TruncatedError, match="incomplete manifest"):
+        read_manifest(tsw_bytes[: n - 1])
+    with pytest.raises(ChecksumError):
+        read_manifest(tsw_bytes[:n - 2] + bytes([tsw_bytes[n - 2] ^ 1]) + tsw_bytes[n - 1:n])
+    with pytest.raises(NotTswError):
+        read_manifest(b"not a tsw at all")
+    assert manifest_length(b"\x89TSW") == 20, "too short to say: the header's size (reading then says why)"
 
 
 def test_heads_dictionary_is_pinned_by_the_format_version():

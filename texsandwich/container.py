@@ -355,28 +355,7 @@ def write_tsw(manifest: Manifest, streams: list[bytes] | tuple[bytes, ...], icc:
 
 def read_tsw(data: bytes) -> Tsw:
     """Parse and validate a ``.tsw`` file; raises a :class:`TswError` subclass on any problem."""
-    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
-        raise NotTswError("not a .tsw file (bad magic)")
-    if len(data) < _HEADER.size:
-        raise TruncatedError(".tsw file is truncated (incomplete header)")
-    _, version, flags, length, crc = _HEADER.unpack_from(data)
-    if version > FORMAT_VERSION:
-        raise VersionError(f".tsw format version {version} is newer than this texsandwich reads ({FORMAT_VERSION})")
-    if version < 1 or flags & ~FLAG_HEADS or (flags and version < 3):
-        raise CorruptError(f".tsw header is corrupt (version {version}, flags {flags})")
-    if length > MAX_MANIFEST:
-        raise CorruptError(f".tsw manifest length {length} is implausible")
-    end = _HEADER.size + length
-    if len(data) < end:
-        raise TruncatedError(".tsw file is truncated (incomplete manifest)")
-    body = data[_HEADER.size : end]
-    if zlib.crc32(body) != crc:
-        raise ChecksumError(".tsw manifest checksum mismatch (file is corrupt)")
-    try:
-        parsed = json.loads(inflate(body).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise CorruptError(f".tsw manifest is not valid JSON: {e}") from None
-    manifest = Manifest.from_json(parsed)
+    manifest, flags, length, end = _read_head(data)
     streams = []
     pos = end
     heads = [b""] * len(manifest.streams)
@@ -402,6 +381,44 @@ def read_tsw(data: bytes) -> Tsw:
     if icc is None and pos != len(data):
         raise CorruptError(f".tsw file has {len(data) - pos} unexpected trailing bytes")
     return Tsw(manifest, tuple(streams), length, heads_bytes, icc, len(data) - pos if icc else 0)
+
+
+def manifest_length(head: bytes) -> int:
+    """Bytes from the start of a ``.tsw`` to the end of its manifest, from its first :data:`HEADER_BYTES`
+    (what :func:`read_manifest` needs; the header is checked there)."""
+    return _HEADER.size + (_HEADER.unpack_from(head)[3] if len(head) >= _HEADER.size else 0)
+
+
+def read_manifest(data: bytes) -> Manifest:
+    """The validated manifest of a ``.tsw`` from its first :func:`manifest_length` bytes: what a caller that
+    only needs to know what a file holds reads, without its streams (``decompress`` naming its outputs)."""
+    return _read_head(data)[0]
+
+
+def _read_head(data: bytes) -> tuple[Manifest, int, int, int]:
+    """Header and manifest: ``(manifest, flags, manifest length, offset after it)``."""
+    if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
+        raise NotTswError("not a .tsw file (bad magic)")
+    if len(data) < _HEADER.size:
+        raise TruncatedError(".tsw file is truncated (incomplete header)")
+    _, version, flags, length, crc = _HEADER.unpack_from(data)
+    if version > FORMAT_VERSION:
+        raise VersionError(f".tsw format version {version} is newer than this texsandwich reads ({FORMAT_VERSION})")
+    if version < 1 or flags & ~FLAG_HEADS or (flags and version < 3):
+        raise CorruptError(f".tsw header is corrupt (version {version}, flags {flags})")
+    if length > MAX_MANIFEST:
+        raise CorruptError(f".tsw manifest length {length} is implausible")
+    end = _HEADER.size + length
+    if len(data) < end:
+        raise TruncatedError(".tsw file is truncated (incomplete manifest)")
+    body = data[_HEADER.size : end]
+    if zlib.crc32(body) != crc:
+        raise ChecksumError(".tsw manifest checksum mismatch (file is corrupt)")
+    try:
+        parsed = json.loads(inflate(body).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptError(f".tsw manifest is not valid JSON: {e}") from None
+    return Manifest.from_json(parsed), flags, length, end
 
 
 def _read_icc(entry: Stream, data: bytes, pos: int) -> bytes:

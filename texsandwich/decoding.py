@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from texsandwich.assets import PBR8, Material
-from texsandwich.container import Tsw, read_tsw
+from texsandwich.container import HEADER_BYTES, Manifest, Tsw, manifest_length, read_manifest, read_tsw
 from texsandwich.errors import InputError, TexsandwichError
 from texsandwich.images import ALPHA, ImageMeta
 from texsandwich.models import SandwichModel, load_model
@@ -27,6 +27,22 @@ def read_tsw_file(path: Path) -> Tsw:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:
         return read_tsw(data)
+    except TexsandwichError as e:
+        raise type(e)(f"{path}: {e}") from None
+
+
+def read_manifest_file(path: Path) -> Manifest:
+    """The manifest of a ``.tsw`` file, reading only its first bytes (header and manifest; a few hundred):
+    for callers that decide what to do with a file before decoding it, so that a batch reads each
+    file's streams once. Errors as :func:`read_tsw_file`'s."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(HEADER_BYTES)
+            data = head + f.read(max(manifest_length(head) - len(head), 0))
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        return read_manifest(data)
     except TexsandwichError as e:
         raise type(e)(f"{path}: {e}") from None
 

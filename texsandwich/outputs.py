@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from texsandwich.decoding import read_tsw_file
+from texsandwich.decoding import read_manifest_file, read_tsw_file
 from texsandwich.errors import InputError, TexsandwichError, UsageError
 from texsandwich.files import check_output_kind, source_suffix
 from texsandwich.gltf import GLTF_SUFFIXES, compressed_tsw_files
@@ -93,7 +93,7 @@ def decoded_output(j: Job, named: bool, image_suffix: str = ".png") -> Path:
     planned name; the work reports its error.
     """
     try:
-        m = read_tsw_file(j.source).manifest
+        m = read_manifest_file(j.source)  # the manifest only: the streams are read once, when decoding
         kind = get_recipe(m.recipe).source_kind  # a recipe this version lacks is the work's error too
     except (TexsandwichError, OSError):
         return j.output
