@@ -457,3 +457,24 @@ def test_decompress_format_applies_to_material_maps_and_unreal_names_are_read_ba
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
         "albedo.tga", "normal.tga", "occlusion.tga", "roughness.tga"]
     assert Image.open(tmp_path / "maps" / "roughness.tga").mode == "L"
+
+
+def test_no_measure_writes_the_same_file_without_decoding_it(capsys, images, tmp_path, monkeypatch):
+    import texsandwich.pipeline
+
+    src = images / "coffee.png"
+    assert run(capsys, "compress", str(src), "-o", str(tmp_path / "m.tsw"), "--recipe", "rgb-hr2")[0] == 0
+    decodes = []
+    real = texsandwich.pipeline.decode_float
+    monkeypatch.setattr(texsandwich.pipeline, "decode_float", lambda *a, **k: decodes.append(1) or real(*a, **k))
+    code, out, err = run(capsys, "compress", str(src), "-o", str(tmp_path / "n.tsw"), "--recipe", "rgb-hr2",
+                         "--no-measure")
+    assert code == 0 and "PSNR not measured" in out and not decodes, err
+    assert (tmp_path / "n.tsw").read_bytes() == (tmp_path / "m.tsw").read_bytes()
+    code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "lib"), "--recipe", "rgb-444",
+                       "--no-measure")
+    assert code == 0 and all(a["psnr"] is None and a["measure"] == "not measured"
+                             for a in json.loads((tmp_path / "lib" / "library.json").read_text())["assets"])
+    code, _, err = run(capsys, "compress", str(src), "-o", str(tmp_path / "t.tsw"), "--recipe", "rgb-444",
+                       "--no-measure", "--target-psnr", "30")
+    assert code == 2 and "cannot go with --no-measure" in err and not (tmp_path / "t.tsw").exists()

@@ -54,9 +54,10 @@ class Encoded:
     bytes: int
     """The ``.tsw`` file's size: everything a reader needs, the rate every number here is measured at."""
     pixels: int
-    psnr: float
+    psnr: float | None
     """Of the reconstruction ``decompress`` will write (a gray source's as gray), against the source; for a
-    material, of its shaded surface (the recipe's distortion, as for glTF materials)."""
+    material, of its shaded surface (the recipe's distortion, as for glTF materials). None: not measured
+    (``measure=False``)."""
     measure: str = "PSNR"
     """What ``psnr`` is: 'PSNR', or 'shaded PSNR' for a material."""
     quality: int | None = None
@@ -90,7 +91,7 @@ class _Try:
     """One encode at one quality, and what it measured (what the quality search compares)."""
 
     data: bytes
-    psnr: float
+    psnr: float | None
     quality: int | None
     """The quality the file was coded at (None: a flat JPEG step)."""
     optimised: Outcome | None
@@ -100,7 +101,7 @@ def compress_file(
     source: str | Path, output: str | Path, recipe: str | Recipe, model: str | SandwichModel | None = None,
     codec: str = "heic", quality: int | None = None, step: int | None = None, bit_depth: int = 8, *,
     target_psnr: float | None = None, normal_filter: bool = True, allocate: bool = True, encoder_steps: int = 0,
-    strip: bool = False, on_step: Callable[[int, int], None] | None = None,
+    strip: bool = False, on_step: Callable[[int, int], None] | None = None, measure: bool = True,
 ) -> Encoded:
     """Compress an image file or a material folder into the ``.tsw`` file ``output`` (written whole or not
     at all; its folder is made). ``model``: a loaded model, a zoo id or weights file, or None for the
@@ -108,10 +109,13 @@ def compress_file(
     for a material) reaches it, found with 4-7 real encodes (:func:`texsandwich.rdo.search_quality`; a
     warning when even quality 100 does not reach it). ``strip``: do not keep the source's colour
     profile, EXIF orientation or EXR chromaticities (a gray source still decodes to gray: that is the
-    image, not metadata). The other arguments are :func:`texsandwich.pipeline.compress`'s.
+    image, not metadata). ``measure=False``: skip the decode that only measures the PSNR (reported as None;
+    the file is the same). The other arguments are :func:`texsandwich.pipeline.compress`'s.
     """
     if target_psnr is not None and (quality is not None or step is not None):
         raise UsageError("give a PSNR target or a quality/step, not both")
+    if target_psnr is not None and not measure:
+        raise UsageError("a PSNR target is found by measuring; it cannot be combined with not measuring")
     source, output = Path(source), Path(output)
     recipe = get_recipe(recipe) if isinstance(recipe, str) else recipe
     if not isinstance(model, SandwichModel):
@@ -127,8 +131,10 @@ def compress_file(
     def code(q: int | None) -> _Try:
         c = compress(image, recipe, model, codec, q, step, bit_depth, side=src.side, hdr=hdr,
                      normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
-                     meta=meta, reuse=reuse)
+                     meta=meta, reuse=reuse, measure=measure)
         rec = c.reconstruction
+        if rec is None or not measure:
+            return _Try(c.data, None, c.manifest.settings.quality, c.optimised)
         if shaded:  # a material is judged lit, as the recipe is trained and a glTF's materials are reported
             assert src.material is not None
             measured = shaded_psnr(src.material, Material.from_stack(src.name, rec, PBR8).maps())
@@ -147,7 +153,7 @@ def compress_file(
             warnings.warn(f"{source}: {done.psnr:.2f} dB at quality 100, below the target {target_psnr:g} dB",
                           stacklevel=2)
     atomic_write(output, done.data)
-    alpha = src.side.get(ALPHA) if src.material is None else None
+    alpha = src.side.get(ALPHA) if src.material is None and measure else None
     alpha_psnr = psnr(decode_side(read_tsw(done.data))[ALPHA], alpha) if alpha is not None else None
     return Encoded(output, len(done.data), image.shape[0] * image.shape[1], done.psnr,
                    "shaded PSNR" if shaded else "PSNR", done.quality, reached, done.optimised, alpha_psnr)
