@@ -98,6 +98,13 @@ def main() -> None:
     for steps in ("0", "10"):
         cli("compress", str(IMAGES / "chelsea.png"), "-o", str(OUT / f"chelsea.hr2.steps{steps}.tsw"),
             "--recipe", "rgb-hr2", "--quality", "50", "--encoder-steps", steps, "--force")
+    # a cut-out (a decal or leaf texture): the alpha is coded beside the colour and written back (TGA here)
+    rgb = np.asarray(Image.open(IMAGES / "chelsea.png").convert("RGB"))
+    yy, xx = np.mgrid[: rgb.shape[0], : rgb.shape[1]]
+    alpha = np.where(np.hypot(yy - rgb.shape[0] / 2, xx - rgb.shape[1] / 2) < min(rgb.shape[:2]) / 2.5, 255, 0)
+    Image.fromarray(np.dstack([rgb, alpha.astype(np.uint8)])).save(OUT / "cutout.png")
+    cli("compress", str(OUT / "cutout.png"), "-o", str(OUT / "cutout.tsw"), "--recipe", "rgb-hr2", "--force")
+    cli("decompress", str(OUT / "cutout.tsw"), "-o", str(OUT / "cutout_decoded.tga"), "--force")
     cli("compress", str(OUT / "material"), "-o", str(OUT / "material.tsw"), "--recipe", "pbr8-400", "--force")
     cli("decompress", str(OUT / "material.tsw"), "-o", str(OUT / "material_decoded"), "--force")
     # a glTF model: compress its textures, then render original vs decoded (rendered PSNR, contact sheet)
