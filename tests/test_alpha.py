@@ -65,3 +65,19 @@ def test_an_opaque_image_stays_as_before_and_training_still_refuses_transparency
     assert read_tsw((tmp_path / "c" / "plain.tsw").read_bytes()).manifest.side == ()
     index = {a["source"]: a for a in json.loads((tmp_path / "c" / "library.json").read_text())["assets"]}
     assert "alpha_psnr" not in index["plain"] and index["leaf"]["alpha_psnr"] > 35
+
+
+def test_a_cut_out_is_kept_exact_when_that_costs_no_more_and_jpeg_codes_it_lossy(capsys, tmp_path, photo):
+    h, w = 48, 64
+    yy, xx = np.mgrid[:h, :w]
+    cut = np.where(np.hypot(yy - h / 2, xx - w / 2) < 18, 255, 0).astype(np.uint8)  # a hard-edged decal
+    Image.fromarray(np.dstack([photo[:h, :w], cut])).save(tmp_path / "decal.png")
+    for codec, exact in (("heic", True), ("jpeg", False)):
+        code, out, err = run(capsys, "compress", str(tmp_path / "decal.png"), "-o", str(tmp_path / f"{codec}.tsw"),
+                             "--recipe", "rgb-444", "--model", "none", "--quality", "90", "--codec", codec)
+        assert code == 0, err
+        assert ("alpha PSNR inf dB" in out) == exact, out
+        assert run(capsys, "decompress", str(tmp_path / f"{codec}.tsw"), "-o", str(tmp_path / f"{codec}.png"))[0] == 0
+        back = np.asarray(Image.open(tmp_path / f"{codec}.png"))[..., 3]
+        assert np.array_equal(back, cut) == exact
+        assert ((back >= 128) == (cut >= 128)).mean() > 0.99, "a cut-out's shape survives either way"

@@ -24,7 +24,7 @@ from texsandwich.distortion import mse_scorer
 from texsandwich.errors import CodecError, UsageError
 from texsandwich.hdr.io import HdrSource
 from texsandwich.hdr.tone import ToneCurve, fit_tone_curve
-from texsandwich.images import NO_META, ImageMeta
+from texsandwich.images import ALPHA, NO_META, ImageMeta
 from texsandwich.layout import CodecImage, Layout
 from texsandwich.models import SandwichModel
 from texsandwich.postfilter import NormalFilter
@@ -185,7 +185,13 @@ def compress(
     del bottleneck, planes
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
-        streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
+        coded = encode_bottleneck(plane, Layout("400", 1), codec, settings)
+        if name == ALPHA:  # a cut-out's hard edge costs x265 as much lossy as exact: keep the exact one if not larger
+            side_settings = Layout("400", 1).settings_for(settings)[0]
+            dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
+            exact = get_codec(codec).encode_lossless([plane[0, 0].round().numpy().astype(dtype)], side_settings)
+            coded = [exact] if exact is not None and len(exact) <= len(coded[0]) else coded
+        streams += coded
     data = write_tsw(manifest, streams, meta.icc)
     if not measure and fit_ref is None:
         return Compressed(data, manifest, None, outcome)

@@ -159,6 +159,11 @@ class Codec(ABC):
     def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
         """Code one image; deterministic for the same planes and settings."""
 
+    def encode_lossless(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes | None:
+        """The same image coded exactly, in a stream :meth:`decode` reads with ``settings``; None where the
+        codec has no lossless mode (baseline JPEG)."""
+        return None
+
     @abstractmethod
     def decode(self, data: bytes, settings: CodecSettings) -> list[np.ndarray]:
         """Decode a file written by :meth:`encode` with the same settings, as a standard decoder does: one

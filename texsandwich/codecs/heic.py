@@ -34,11 +34,21 @@ class HeicCodec(Codec):
     chroma_qp_offsets = True
 
     def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
+        return self._encode(planes, settings, lossless=False)
+
+    def encode_lossless(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
+        """x265's lossless mode (transquant bypass; libheif's quality -1): standard HEVC every decoder reads.
+        A gray plane only: a raw RGB image would go through a colour conversion first."""
+        if settings.chroma != "400":
+            raise UsageError("lossless HEIC is offered for 4:0:0 images")
+        return self._encode(planes, settings, lossless=True)
+
+    def _encode(self, planes: Sequence[np.ndarray], settings: CodecSettings, lossless: bool) -> bytes:
         h, w = self.check(planes, settings)
         if settings.step is not None:
             raise UsageError("HEIC takes a quality (0-100), not a flat quantiser step")
         deep = settings.bit_depth > 8
-        kwargs: dict[str, object] = {"quality": int(settings.quality)}
+        kwargs: dict[str, object] = {"quality": -1 if lossless else int(settings.quality)}
         if settings.chroma == "400":
             arrays = [planes[0]]
         elif settings.mode == "native":
