@@ -62,14 +62,15 @@ def _child(*args: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
 
 
-def measure(size: int, recipe: str, model: str | None, quality: int) -> dict[str, float]:
+def measure(size: int, recipe: str, model: str | None, quality: int, no_measure: bool = False) -> dict[str, float]:
     """Compress and decompress one procedural source, each in its own fresh process (its own peak RSS;
     the source is made in a third, so making it is not counted)."""
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         source = Path(_child("--make", str(size), "--recipe", recipe, "--into", tmp)["source"])
         c = _child("--run", "compress", str(source), "-o", str(t / "big.tsw"), "--recipe", recipe,
-                   *(["--model", model] if model else []), "--quality", str(quality), "--quiet")
+                   *(["--model", model] if model else []), "--quality", str(quality), "--quiet",
+                   *(["--no-measure"] if no_measure else []))
         d = _child("--run", "decompress", str(t / "big.tsw"), "-o", str(t / "dec"), "--quiet")
         return {"compress_s": c["s"], "decompress_s": d["s"], "compress_rss_mib": c["peak_rss_mib"],
                 "decompress_rss_mib": d["peak_rss_mib"], "tsw_bytes": (t / "big.tsw").stat().st_size}
@@ -84,6 +85,7 @@ def main() -> None:
     ap.add_argument("--recipe", default="pbr8-400", choices=["pbr8-400", "rgb-hr2", "hdr-444"])
     ap.add_argument("--model", help="a zoo id or weights file (default: the recipe's default model)")
     ap.add_argument("--quality", type=int, default=50)
+    ap.add_argument("--no-measure", action="store_true", help="compress --no-measure (no decode for the PSNR)")
     ap.add_argument("--make", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--into", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -93,7 +95,7 @@ def main() -> None:
     print(f"{'size':>6s} {'compress s':>11s} {'peak RSS MiB':>13s} {'decompress s':>13s} {'peak RSS MiB':>13s} "
           f"{'.tsw bytes':>12s}")
     for s in args.sizes:
-        d = measure(s, args.recipe, args.model, args.quality)
+        d = measure(s, args.recipe, args.model, args.quality, args.no_measure)
         print(f"{s:>6d} {d['compress_s']:>11.1f} {d['compress_rss_mib']:>13.0f} {d['decompress_s']:>13.1f} "
               f"{d['decompress_rss_mib']:>13.0f} {d['tsw_bytes']:>12,d}", flush=True)
 
