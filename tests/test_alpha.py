@@ -81,3 +81,26 @@ def test_a_cut_out_is_kept_exact_when_that_costs_no_more_and_jpeg_codes_it_lossy
         back = np.asarray(Image.open(tmp_path / f"{codec}.png"))[..., 3]
         assert np.array_equal(back, cut) == exact
         assert ((back >= 128) == (cut >= 128)).mean() > 0.99, "a cut-out's shape survives either way"
+
+
+def test_alpha_quality_sets_the_alphas_own_rate_or_makes_it_exact(capsys, tmp_path, photo):
+    rgba = _rgba(photo)
+    Image.fromarray(rgba).save(tmp_path / "soft.png")
+    sizes = {}
+    for q in (None, "20", "lossless"):
+        args = ["--alpha-quality", q] if q else []
+        code, _, err = run(capsys, "compress", str(tmp_path / "soft.png"), "-o", str(tmp_path / f"{q}.tsw"),
+                           "--recipe", "rgb-444", "--model", "none", "--quality", "60", *args)
+        assert code == 0, err
+        tsw = read_tsw((tmp_path / f"{q}.tsw").read_bytes())
+        sizes[q] = len(tsw.streams[-1])
+        assert tsw.streams[:-1] == read_tsw((tmp_path / "None.tsw").read_bytes()).streams[:-1], "colour untouched"
+    assert sizes["20"] < sizes[None] < sizes["lossless"]
+    assert run(capsys, "decompress", str(tmp_path / "lossless.tsw"), "-o", str(tmp_path / "exact.png"))[0] == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "exact.png"))[..., 3], rgba[..., 3])
+    code, _, err = run(capsys, "compress", str(tmp_path / "soft.png"), "-o", str(tmp_path / "j.tsw"), "--recipe",
+                       "rgb-444", "--codec", "jpeg", "--alpha-quality", "lossless")
+    assert code == 2 and "needs HEIC" in err
+    code, _, err = run(capsys, "compress", str(tmp_path / "soft.png"), "-o", str(tmp_path / "j.tsw"), "--recipe",
+                       "rgb-444", "--alpha-quality", "best")
+    assert code == 2 and "neither a quality from 0 to 100 nor 'lossless'" in err

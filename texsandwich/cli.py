@@ -39,7 +39,7 @@ from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, profile_name
 from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
 from texsandwich.models import NONE, default_model, load_model
 from texsandwich.outputs import check_outputs, decoded_output, output_done, plan_sources
-from texsandwich.pipeline import codec_settings
+from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
 from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources
@@ -138,6 +138,15 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
                      help="Assets processed in parallel.")
 
 
+def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
+    """``--alpha-quality``: an integer quality 0-100 or 'lossless'."""
+    if value is None or value == ALPHA_LOSSLESS:
+        return value
+    if value.isdigit() and 0 <= int(value) <= 100:
+        return int(value)
+    raise click.BadParameter(f"{value!r} is neither a quality from 0 to 100 nor 'lossless'")
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
@@ -173,6 +182,9 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
               help="Image files: do not keep the source's colour profile and EXIF orientation, or an EXR's "
                    "chromaticities (kept by default and written back by decompress; an sRGB profile is never "
                    "stored, it says what no profile says).")
+@click.option("--alpha-quality", "alpha_quality", default=None, metavar="Q|lossless", callback=_alpha_quality,
+              help="Images with transparency: code the alpha at quality Q (0-100) or exactly ('lossless', HEIC "
+                   "only) [default: the colour's quality; kept exact anyway where that is not larger].")
 @click.option("--measure/--no-measure", default=True, show_default=True,
               help="Image files and material folders: decode each file to report its PSNR. --no-measure skips "
                    "that decode (image recipes encode ~40 %% faster; the files are the same); not with "
@@ -183,8 +195,8 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
 @_progress
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
              step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, allocate: bool,
-             model_spec: str | None, encoder_steps: int, strip: bool, measure: bool, jobs_n: int, force: bool,
-             quiet: bool, progress_mode: str) -> None:
+             model_spec: str | None, encoder_steps: int, strip: bool, alpha_quality: int | str | None, measure: bool,
+             jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
     SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
@@ -193,6 +205,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     """
     if sum(x is not None for x in (quality, step, target_psnr)) > 1:
         raise UsageError("give one of --quality, --step and --target-psnr")
+    if alpha_quality == ALPHA_LOSSLESS and codec != "heic":
+        raise UsageError(f"--alpha-quality lossless needs HEIC ({codec} has no lossless mode); give a quality")
     if target_psnr is not None and not measure:
         raise UsageError("--target-psnr is found by measuring each file; it cannot go with --no-measure")
     explicit = recipe_id is not None
@@ -252,7 +266,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         r = recipe_for(j.source)
         e = compress_file(j.source, j.output, r, models(r), codec, quality, step, int(bit_depth),
                           target_psnr=target_psnr, normal_filter=normal_filter, allocate=allocate,
-                          encoder_steps=encoder_steps, strip=strip, measure=measure,
+                          encoder_steps=encoder_steps, strip=strip, measure=measure, alpha_quality=alpha_quality,
                           on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
                                                               what="encoder step"))
         before = asset_bytes(j.source)

@@ -102,6 +102,7 @@ def compress_file(
     codec: str = "heic", quality: int | None = None, step: int | None = None, bit_depth: int = 8, *,
     target_psnr: float | None = None, normal_filter: bool = True, allocate: bool = True, encoder_steps: int = 0,
     strip: bool = False, on_step: Callable[[int, int], None] | None = None, measure: bool = True,
+    alpha_quality: int | str | None = None,
 ) -> Encoded:
     """Compress an image file or a material folder into the ``.tsw`` file ``output`` (written whole or not
     at all; its folder is made). ``model``: a loaded model, a zoo id or weights file, or None for the
@@ -110,7 +111,9 @@ def compress_file(
     warning when even quality 100 does not reach it). ``strip``: do not keep the source's colour
     profile, EXIF orientation or EXR chromaticities (a gray source still decodes to gray: that is the
     image, not metadata). ``measure=False``: skip the decode that only measures the PSNR (reported as None;
-    the file is the same). The other arguments are :func:`texsandwich.pipeline.compress`'s.
+    the file is the same). ``alpha_quality``: a transparent image's alpha at this quality, or 'lossless'
+    (default: the colour's; :func:`texsandwich.pipeline.code_alpha`). The other arguments are
+    :func:`texsandwich.pipeline.compress`'s.
     """
     if target_psnr is not None and (quality is not None or step is not None):
         raise UsageError("give a PSNR target or a quality/step, not both")
@@ -131,7 +134,7 @@ def compress_file(
     def code(q: int | None) -> _Try:
         c = compress(image, recipe, model, codec, q, step, bit_depth, side=src.side, hdr=hdr,
                      normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
-                     meta=meta, reuse=reuse, measure=measure)
+                     meta=meta, reuse=reuse, measure=measure, alpha_quality=alpha_quality)
         rec = c.reconstruction
         if rec is None or not measure:
             return _Try(c.data, None, c.manifest.settings.quality, c.optimised)

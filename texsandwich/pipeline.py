@@ -112,6 +112,7 @@ def compress(
     allocate: bool = True, measure_side: dict[str, np.ndarray] | None = None, encoder_steps: int = 0,
     on_step: Callable[[int, int], None] | None = None, meta: ImageMeta = NO_META,
     reuse: dict[object, torch.Tensor] | None = None, measure: bool = True,
+    alpha_quality: int | str | None = None,
 ) -> Compressed:
     """Compress one ``[H, W, C]`` source into a ``.tsw`` and also return its decoded reconstruction.
 
@@ -133,6 +134,7 @@ def compress(
     ``measure=False``: do not decode the file only to return its reconstruction (which is then None): the
     decode and post-net are ~40 % of an image's encode. A file that fits the normal post-filter is
     decoded all the same (the fit needs it); the bytes are the same either way.
+    ``alpha_quality``: how a side map ``alpha`` is coded (:func:`code_alpha`).
     """
     if image.ndim != 3 or image.shape[2] != len(recipe.channels):
         raise UsageError(f"recipe {recipe.id} takes {len(recipe.channels)}-channel sources")
@@ -185,13 +187,10 @@ def compress(
     del bottleneck, planes
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
-        coded = encode_bottleneck(plane, Layout("400", 1), codec, settings)
-        if name == ALPHA:  # a cut-out's hard edge costs x265 as much lossy as exact: keep the exact one if not larger
-            side_settings = Layout("400", 1).settings_for(settings)[0]
-            dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
-            exact = get_codec(codec).encode_lossless([plane[0, 0].round().numpy().astype(dtype)], side_settings)
-            coded = [exact] if exact is not None and len(exact) <= len(coded[0]) else coded
-        streams += coded
+        if name == ALPHA:
+            streams.append(code_alpha(plane, codec, settings, alpha_quality))
+        else:
+            streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
     data = write_tsw(manifest, streams, meta.icc)
     if not measure and fit_ref is None:
         return Compressed(data, manifest, None, outcome)
@@ -288,6 +287,29 @@ def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> Tone
         return None
     strength = at_quality(recipe.tone, settings.quality, 0.0)
     return fit_tone_curve(image, strength) if strength > 0 else None
+
+
+ALPHA_LOSSLESS = "lossless"
+
+
+def code_alpha(plane: torch.Tensor, codec: str, settings: CodecSettings, quality: int | str | None = None) -> bytes:
+    """The codec file of an image's alpha (``[1, 1, H, W]``, code scale): at the colour's settings, or at
+    ``quality`` (avifenc's ``--qalpha``, cwebp's ``-alpha_q``), or exactly (:data:`ALPHA_LOSSLESS`).
+
+    Lossy or not, the exact coding is also tried and kept when it is not larger: a cut-out's hard edge
+    costs x265 about as much lossy as exact, so exactness is often free (docs/DECISIONS.md).
+    """
+    c = get_codec(codec)
+    one = Layout("400", 1)
+    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
+    exact = c.encode_lossless([plane[0, 0].round().numpy().astype(dtype)], one.settings_for(settings)[0])
+    if quality == ALPHA_LOSSLESS:
+        if exact is None:
+            raise UsageError(f"{codec} has no lossless mode for the alpha; give the alpha a quality (0-100)")
+        return exact
+    s = settings if quality is None else replace(settings, quality=int(quality), step=None)
+    lossy = encode_bottleneck(plane, one, codec, s)[0]
+    return exact if exact is not None and len(exact) <= len(lossy) else lossy
 
 
 def encode_bottleneck(y: torch.Tensor, layout: Layout, codec: str, settings: CodecSettings,
