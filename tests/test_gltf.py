@@ -329,3 +329,20 @@ def test_a_base_colour_coded_on_its_own_keeps_its_alpha(capsys, tmp_path):
     out = GLTF2().load(str(tmp_path / "d" / "leaf.gltf"))
     back = np.asarray(Image.open(tmp_path / "d" / out.images[0].uri))
     assert back.shape[2] == 4 and np.abs(back[..., 3].astype(int) - alpha).mean() < 1
+
+
+def test_alpha_quality_reaches_a_gltf_cut_out(capsys, tmp_path):
+    path, _ = make_gltf(tmp_path / "src")
+    rgb = np.asarray(Image.open(tmp_path / "src" / "albedo.png").convert("RGB"))
+    soft = np.linspace(0, 255, rgb.shape[1]).round().astype(np.uint8)[None, :].repeat(rgb.shape[0], 0)
+    Image.fromarray(np.dstack([rgb, soft])).save(tmp_path / "src" / "albedo.png")
+    g = GLTF2().load(str(path))
+    g.materials[0].alphaMode = "BLEND"
+    g.save(str(path))
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--recipe", "pbr8-400",
+                       "--model", "none", "--quality", "40", "--no-allocate", "--alpha-quality", "lossless")
+    assert code == 0, err
+    assert run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / "d"))[0] == 0
+    out = GLTF2().load(str(tmp_path / "d" / "scene.gltf"))
+    base = out.images[out.textures[out.materials[0].pbrMetallicRoughness.baseColorTexture.index].source].uri
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "d" / base))[..., 3], soft)

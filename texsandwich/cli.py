@@ -183,8 +183,9 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
                    "chromaticities (kept by default and written back by decompress; an sRGB profile is never "
                    "stored, it says what no profile says).")
 @click.option("--alpha-quality", "alpha_quality", default=None, metavar="Q|lossless", callback=_alpha_quality,
-              help="Images with transparency: code the alpha at quality Q (0-100) or exactly ('lossless', HEIC "
-                   "only) [default: the colour's quality; kept exact anyway where that is not larger].")
+              help="Images with transparency and glTF cut-outs: code the alpha at quality Q (0-100) or exactly "
+                   "('lossless', HEIC only) [default: the colour's quality; kept exact anyway where that is not "
+                   "larger].")
 @click.option("--measure/--no-measure", default=True, show_default=True,
               help="Image files and material folders: decode each file to report its PSNR. --no-measure skips "
                    "that decode (image recipes encode ~40 %% faster; the files are the same); not with "
@@ -253,7 +254,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             progress.event("step", asset=j.name, done=k + 1, total=n, what=r.name)
 
         before, after, reports = compress_gltf(j.source, j.output, forced, models, codec, quality, step,
-                                               int(bit_depth), on_material, target_psnr, allocate)
+                                               int(bit_depth), on_material, target_psnr, allocate, alpha_quality)
         psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" + (f" (q{r.quality})" if target_psnr else "")
                           for r in reports)
         return Result(j, before, after, f"{j.source} -> {j.output}: {len(reports)} material(s), "

@@ -120,8 +120,10 @@ class _Coder:
     """Codes a glTF's materials; keeps what per-texture materials share (an image is coded once)."""
 
     def __init__(self, gltf, src: Path, stem: str, models: Callable[[Recipe], SandwichModel], codec: str,
-                 step: int | None, bit_depth: int, allocate: bool = True, search: bool = False) -> None:
+                 step: int | None, bit_depth: int, allocate: bool = True, search: bool = False,
+                 alpha_quality: int | str | None = None) -> None:
         self.gltf, self.src, self.stem, self.models = gltf, src, stem, models
+        self.alpha_quality = alpha_quality
         self.codec, self.step, self.bit_depth, self.allocate = codec, step, bit_depth, allocate
         self.covered: dict[int, tuple[str, str]] = {}
         self.decoded_images: dict[int, np.ndarray] = {}
@@ -144,7 +146,8 @@ class _Coder:
             s = from_material(gm.material, recipe)
             side = s.side | ({ALPHA: gm.alpha} if gm.alpha is not None else {})
             c = compress_image(s.array, recipe, self.models(recipe), self.codec, quality, self.step,
-                               self.bit_depth, side=side, allocate=self.allocate, reuse=self._reuse(k, rid))
+                               self.bit_depth, side=side, allocate=self.allocate, reuse=self._reuse(k, rid),
+                               alpha_quality=self.alpha_quality)
             name = tsw_name(self.stem, k, gm)
             decoded = Material.from_stack(gm.name, c.reconstruction, PBR8).maps() | decode_side(read_tsw(c.data))
             return _Coded({name: c.data}, {i: (name, role) for i, role in gm.images.items()}, {},
@@ -159,7 +162,7 @@ class _Coder:
             image = _channels_for(decode_map(image_bytes(self.gltf, self.src, i), f"{self.src}: image {i}"), recipe)
             side = {ALPHA: gm.alpha} if role == "albedo" and gm.alpha is not None else None
             c = compress_image(image, recipe, self.models(recipe), self.codec, quality, self.step, self.bit_depth,
-                               side=side, reuse=self._reuse(k, i))
+                               side=side, reuse=self._reuse(k, i), alpha_quality=self.alpha_quality)
             name = tsw_name(self.stem, k, gm, role)
             files[name], covered[i], images[i] = c.data, (name, role), c.reconstruction
         decoded = role_maps(gm.images, lambda i: images[i])
@@ -175,7 +178,8 @@ class _Coder:
 def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[[Recipe], SandwichModel],
                   codec: str, quality: int | None, step: int | None, bit_depth: int,
                   on_material: Callable[[int, int, MaterialReport], None] | None = None,
-                  target_psnr: float | None = None, allocate: bool = True) -> tuple[int, int, list[MaterialReport]]:
+                  target_psnr: float | None = None, allocate: bool = True,
+                  alpha_quality: int | str | None = None) -> tuple[int, int, list[MaterialReport]]:
     """Compress every textured material of ``src`` into ``.tsw`` files beside ``out`` and write ``out``.
 
     With ``target_psnr`` each material gets the lowest quality whose shaded PSNR reaches it (a
@@ -185,7 +189,8 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
     """
     gltf, mats = read_gltf(src, warn_fill=forced is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate, search=target_psnr is not None)
+    coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate, search=target_psnr is not None,
+                   alpha_quality=alpha_quality)
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
     reports = []
     for k, gm in enumerate(mats):
