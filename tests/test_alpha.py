@@ -104,3 +104,23 @@ def test_alpha_quality_sets_the_alphas_own_rate_or_makes_it_exact(capsys, tmp_pa
     code, _, err = run(capsys, "compress", str(tmp_path / "soft.png"), "-o", str(tmp_path / "j.tsw"), "--recipe",
                        "rgb-444", "--alpha-quality", "best")
     assert code == 2 and "neither a quality from 0 to 100 nor 'lossless'" in err
+
+
+def test_rgb_hr2_codes_the_alpha_at_half_resolution_like_its_colour(capsys, tmp_path, photo):
+    import io
+
+    import pillow_heif
+
+    h, w = 48, 64
+    yy, xx = np.mgrid[:h, :w]
+    cut = np.where(np.hypot(yy - h / 2, xx - w / 2) < 18, 255, 0).astype(np.uint8)
+    Image.fromarray(np.dstack([photo[:h, :w], cut])).save(tmp_path / "decal.png")
+    code, _, err = run(capsys, "compress", str(tmp_path / "decal.png"), "-o", str(tmp_path / "d.tsw"),
+                       "--recipe", "rgb-hr2", "--quality", "70")
+    assert code == 0, err
+    tsw = read_tsw((tmp_path / "d.tsw").read_bytes())
+    sizes = [pillow_heif.open_heif(io.BytesIO(s)).size for s in tsw.streams]
+    assert sizes == [(w // 2, h // 2)] * 2, "no codec image larger than the recipe promises"
+    assert run(capsys, "decompress", str(tmp_path / "d.tsw"), "-o", str(tmp_path / "d.png"))[0] == 0
+    back = np.asarray(Image.open(tmp_path / "d.png"))[..., 3]
+    assert back.shape == (h, w) and ((back >= 128) == (cut >= 128)).mean() > 0.99

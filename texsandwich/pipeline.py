@@ -188,9 +188,9 @@ def compress(
     for name in manifest.side:
         plane = to_tensor(side[name]) * code_scale(settings)  # type: ignore[index]
         if name == ALPHA:
-            streams.append(code_alpha(plane, codec, settings, alpha_quality))
+            streams.append(code_alpha(plane, codec, settings, alpha_quality, side_layout(recipe)))
         else:
-            streams += encode_bottleneck(plane, Layout("400", 1), codec, settings)
+            streams += encode_bottleneck(plane, side_layout(recipe), codec, settings)
     data = write_tsw(manifest, streams, meta.icc)
     if not measure and fit_ref is None:
         return Compressed(data, manifest, None, outcome)
@@ -292,23 +292,33 @@ def tone_for(image: np.ndarray, recipe: Recipe, settings: CodecSettings) -> Tone
 ALPHA_LOSSLESS = "lossless"
 
 
-def code_alpha(plane: torch.Tensor, codec: str, settings: CodecSettings, quality: int | str | None = None) -> bytes:
-    """The codec file of an image's alpha (``[1, 1, H, W]``, code scale): at the colour's settings, or at
-    ``quality`` (avifenc's ``--qalpha``, cwebp's ``-alpha_q``), or exactly (:data:`ALPHA_LOSSLESS`).
+def side_layout(recipe: Recipe) -> Layout:
+    """How each side map (a material's metallic, an image's alpha) is coded: one 4:0:0 image at the
+    recipe's scale, so that no codec image of a file is larger than the recipe promises (``rgb-hr2``'s
+    alpha goes through the half-resolution codec too: bicubic down, Lanczos3 up, like its colour)."""
+    return Layout("400", 1, recipe.layout.scale)
+
+
+def code_alpha(plane: torch.Tensor, codec: str, settings: CodecSettings, quality: int | str | None = None,
+               layout: Layout | None = None) -> bytes:
+    """The codec file of an image's alpha (``[1, 1, H, W]``, code scale, coded as ``layout``): at the
+    colour's settings, or at ``quality`` (avifenc's ``--qalpha``, cwebp's ``-alpha_q``), or exactly
+    (:data:`ALPHA_LOSSLESS`; exact at the layout's resolution).
 
     Lossy or not, the exact coding is also tried and kept when it is not larger: a cut-out's hard edge
     costs x265 about as much lossy as exact, so exactness is often free (docs/DECISIONS.md).
     """
     c = get_codec(codec)
-    one = Layout("400", 1)
-    dtype = np.uint8 if settings.bit_depth == 8 else np.uint16
-    exact = c.encode_lossless([plane[0, 0].round().numpy().astype(dtype)], one.settings_for(settings)[0])
+    layout = layout or Layout("400", 1)
+    image = layout.split(plane)[0]
+    s0 = layout.settings_for(settings)[0]
+    exact = c.encode_lossless(_arrays(image, s0), s0)
     if quality == ALPHA_LOSSLESS:
         if exact is None:
             raise UsageError(f"{codec} has no lossless mode for the alpha; give the alpha a quality (0-100)")
         return exact
     s = settings if quality is None else replace(settings, quality=int(quality), step=None)
-    lossy = encode_bottleneck(plane, one, codec, s)[0]
+    lossy = encode_planes([image], layout, codec, s)[0]
     return exact if exact is not None and len(exact) <= len(lossy) else lossy
 
 
@@ -331,8 +341,13 @@ def encode_planes(images: list[CodecImage], layout: Layout, codec: str, settings
 
 def _encode_image(c: Codec, planes: list[torch.Tensor], s: CodecSettings) -> bytes:
     """One codec image's planes (code scale, batch of one) -> the codec's file."""
+    return c.encode(_arrays(planes, s), s)
+
+
+def _arrays(planes: list[torch.Tensor], s: CodecSettings) -> list[np.ndarray]:
+    """A codec image's planes (code scale, batch of one) as the integer arrays a codec takes."""
     dtype = np.uint8 if s.bit_depth == 8 else np.uint16
-    return c.encode([clip_round(p[0], float(s.peak)).numpy().astype(dtype) for p in planes], s)
+    return [clip_round(p[0], float(s.peak)).numpy().astype(dtype) for p in planes]
 
 
 def decode_streams(
@@ -379,7 +394,7 @@ def decode_side(tsw: Tsw) -> dict[str, np.ndarray]:
     """The side maps of a ``.tsw`` (``[H, W, 1]`` uint8 each), decoded without any network."""
     m = tsw.manifest
     out = {}
-    one = Layout("400", 1)
+    one = side_layout(RECIPES[m.recipe])
     for name, data in zip(m.side, tsw.streams[len(m.layout.groups):], strict=True):
         plane = merge_decoded(decode_streams([data], one, m.codec, m.settings), one, m.height, m.width)
         out[name] = to_image(plane / code_scale(m.settings))
