@@ -518,8 +518,9 @@ def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str,
                          crop=crop, batch=batch, lr=lr, seed=seed,
                          init=str(ZOO[init].path) if init in ZOO else init, adapter=adapter)
     summary = train(config, output, resume=resume, progress=not quiet)
-    click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
-               f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")
+    if not quiet:
+        click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
+                   f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")
 
 
 @cli.command()
@@ -642,8 +643,9 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
                       checkpoint=checkpoint)
     write_report(report, output)
     checkpoint.unlink(missing_ok=True)  # the report holds everything it held
-    click.echo(format_summary(report))
-    click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")
+    if not quiet:
+        click.echo(format_summary(report))
+        click.echo(f"wrote {output / 'report.json'} and {output / 'rd.png'}")
 
 
 _WARN_JSON = False
