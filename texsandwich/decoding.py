@@ -6,7 +6,9 @@ them): one place knows that a material file holds the recipe's channels plus sid
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,31 +20,36 @@ from texsandwich.models import SandwichModel, load_model
 from texsandwich.pipeline import decode_side, reconstruct
 from texsandwich.recipes import get_recipe
 
+_T = TypeVar("_T")
+
 
 def read_tsw_file(path: Path) -> Tsw:
     """A parsed ``.tsw``; unreadable or malformed files become one-line errors naming the file."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from None
-    try:
-        return read_tsw(data)
-    except TexsandwichError as e:
-        raise type(e)(f"{path}: {e}") from None
+    return _parse_file(Path(path), Path.read_bytes, read_tsw)
 
 
 def read_manifest_file(path: Path) -> Manifest:
     """The manifest of a ``.tsw`` file, reading only its first bytes (header and manifest; a few hundred):
     for callers that decide what to do with a file before decoding it, so that a batch reads each
     file's streams once. Errors as :func:`read_tsw_file`'s."""
+    return _parse_file(Path(path), _head_bytes, read_manifest)
+
+
+def _head_bytes(path: Path) -> bytes:
+    """A ``.tsw`` file's header and manifest bytes (what :func:`~texsandwich.container.read_manifest` takes)."""
+    with open(path, "rb") as f:
+        head = f.read(HEADER_BYTES)
+        return head + f.read(max(manifest_length(head) - len(head), 0))
+
+
+def _parse_file(path: Path, read: Callable[[Path], bytes], parse: Callable[[bytes], _T]) -> _T:
+    """``parse(read(path))``, with what fails said in one line naming the file."""
     try:
-        with open(path, "rb") as f:
-            head = f.read(HEADER_BYTES)
-            data = head + f.read(max(manifest_length(head) - len(head), 0))
+        data = read(path)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     try:
-        return read_manifest(data)
+        return parse(data)
     except TexsandwichError as e:
         raise type(e)(f"{path}: {e}") from None
 

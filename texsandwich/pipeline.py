@@ -299,8 +299,8 @@ def side_layout(recipe: Recipe) -> Layout:
     return Layout("400", 1, recipe.layout.scale)
 
 
-def code_alpha(plane: torch.Tensor, codec: str, settings: CodecSettings, quality: int | str | None = None,
-               layout: Layout | None = None) -> bytes:
+def code_alpha(plane: torch.Tensor, codec: str, settings: CodecSettings, quality: int | str | None,
+               layout: Layout) -> bytes:
     """The codec file of an image's alpha (``[1, 1, H, W]``, code scale, coded as ``layout``): at the
     colour's settings, or at ``quality`` (avifenc's ``--qalpha``, cwebp's ``-alpha_q``), or exactly
     (:data:`ALPHA_LOSSLESS`; exact at the layout's resolution).
@@ -309,7 +309,6 @@ def code_alpha(plane: torch.Tensor, codec: str, settings: CodecSettings, quality
     costs x265 about as much lossy as exact, so exactness is often free (docs/DECISIONS.md).
     """
     c = get_codec(codec)
-    layout = layout or Layout("400", 1)
     image = layout.split(plane)[0]
     s0 = layout.settings_for(settings)[0]
     exact = c.encode_lossless(_arrays(image, s0), s0)
