@@ -328,9 +328,10 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
     named = not batch and not dst.is_dir()  # -o names the output file itself (else the names are ours)
     if image_format and named and dst.suffix and dst.suffix.lower() != f".{image_format}":
         raise UsageError(f"--format {image_format}, but -o names a {dst.suffix} file (give one or the other)")
+    image_suffix = f".{image_format or 'png'}"  # 8-bit images and material maps whose names are ours
     for j in jobs:  # the real output name (kind, suffix) before anything is checked or written
         if j.source.suffix != ".gltf":
-            j.output = decoded_output(j, named, f".{image_format or 'png'}")
+            j.output = decoded_output(j, named, image_suffix)
     check_outputs(jobs, batch, dst, force)
     decoder = Decoder(model_spec)
     progress = Progress(progress_mode, quiet, "decompress")
@@ -342,7 +343,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
             n = write_decompressed_gltf(j.source, j.output, decoder.maps)
             return Result(j, j.source.stat().st_size, j.output.stat().st_size,
                           f"{j.source} -> {j.output}: {n} PNG texture(s)")
-        d = decompress_file(j.source, j.output, decoder, f".{image_format or 'png'}")  # kind fixed by decoded_output
+        d = decompress_file(j.source, j.output, decoder, image_suffix)  # kind fixed by decoded_output
         m = d.manifest
         return Result(j, j.source.stat().st_size, d.bytes,
                       f"{j.source} -> {j.output}" + (f"/: {m.width}x{m.height} {m.recipe}, {d.maps} maps" if d.maps
