@@ -30,6 +30,7 @@ from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import (
     GLTF_SUFFIXES,
     compressed_tsw_files,
+    decoded_suffix,
     write_decompressed_gltf,
 )
 from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
@@ -235,6 +236,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     # with the recipe to use (or goes to the pair's other recipe), never skipped without a word
     suffixes = IMAGE_SUFFIXES + HDR_SUFFIXES if recipe.source_kind in ("rgb8", "rgb16") else IMAGE_SUFFIXES
     jobs, batch = plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)))
+    if any(j.output.suffix.lower() == ".glb" for j in jobs):
+        raise UsageError(f"{dst}: a compressed glTF is a .gltf beside its .tsw files; give a folder or a .gltf "
+                         "name (decompress writes a .glb)")
     check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe, codec)
     models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r, codec))
@@ -321,8 +325,9 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
                                 suffixes=(TSW_SUFFIX, ".gltf"))
     owned = set()  # .tsw files a compressed glTF refers to are decoded with it, not on their own
     for j in jobs:
-        if j.source.suffix == ".gltf":
-            j.output = j.output.with_suffix(".gltf")
+        if j.source.suffix == ".gltf":  # -o X.glb / X.gltf says the kind; else the source's (.glb for a .glb)
+            if j.output != dst:
+                j.output = j.output.with_suffix(decoded_suffix(j.source))
             owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
     jobs = [j for j in jobs if j.source.resolve() not in owned]
     named = not batch and not dst.is_dir()  # -o names the output file itself (else the names are ours)

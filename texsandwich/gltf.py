@@ -27,6 +27,7 @@ import numpy as np
 from texsandwich.assets import Material, assemble, decode_map
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
+from texsandwich.glb import drop_views, image_mime, pack_glb
 from texsandwich.images import ALPHA, encode_png
 
 GLTF_SUFFIXES = (".gltf", ".glb")
@@ -183,49 +184,117 @@ def tsw_name(stem: str, index: int, m: GltfMaterial, role: str | None = None) ->
     return f"{stem}.{index}.{_safe(m.name)}" + (f".{role}" if role else "") + ".tsw"
 
 
-def _write_buffers(gltf, src: Path, out_dir: Path, stem: str) -> None:
-    """Make the geometry buffers loadable next to the written JSON (copy files, extract a .glb's chunk)."""
-    for bi, buf in enumerate(gltf.buffers or []):
-        if buf.uri is None:  # the .glb binary chunk
-            blob = gltf.binary_blob()
+def _doc(gltf) -> dict:
+    """The glTF JSON as a dict (pygltflib keeps every field, extensions and extras included)."""
+    return json.loads(gltf.gltf_to_json())
+
+
+def _glb_chunk(doc: dict) -> int | None:
+    """The index of the buffer a ``.glb`` holds in its own binary chunk (the one without a ``uri``)."""
+    return next((i for i, b in enumerate(doc.get("buffers") or []) if b.get("uri") is None), None)
+
+
+def _buffer_bytes(gltf, doc: dict, src: Path, index: int) -> bytes:
+    """The bytes of buffer ``index``: the ``.glb`` chunk, a data URI or a file beside ``src``."""
+    uri = doc["buffers"][index].get("uri")
+    if uri is None:
+        return bytes(gltf.binary_blob() or b"")
+    if uri.startswith("data:"):
+        try:
+            return base64.b64decode(uri.split(",", 1)[1])
+        except (IndexError, ValueError):
+            raise InputError(f"{src}: buffer {index} has a malformed data URI") from None
+    f = src.parent / urllib.parse.unquote(uri)
+    if not f.is_file():
+        raise InputError(f"{src}: buffer file {uri} is missing")
+    return f.read_bytes()
+
+
+def _place_buffers(doc: dict, src: Path, out_dir: Path, stem: str, blob: bytes | None) -> None:
+    """Make the geometry buffers loadable next to the written JSON: copy their files, write a ``.glb``'s
+    chunk (``blob``, possibly compacted) as ``STEM.bin``."""
+    for bi, buf in enumerate(doc.get("buffers") or []):
+        uri = buf.get("uri")
+        if uri is None:  # the .glb binary chunk
             name = f"{stem}.bin" if bi == 0 else f"{stem}.{bi}.bin"
-            atomic_write(out_dir / name, bytes(blob or b""))
-            buf.uri = name
-        elif not buf.uri.startswith("data:"):
-            f = src.parent / urllib.parse.unquote(buf.uri)
+            atomic_write(out_dir / name, blob or b"")
+            buf["uri"] = name
+        elif not uri.startswith("data:"):
+            f = src.parent / urllib.parse.unquote(uri)
             if not f.is_file():
-                raise InputError(f"{src}: buffer file {buf.uri} is missing")
-            dst = out_dir / urllib.parse.unquote(buf.uri)
+                raise InputError(f"{src}: buffer file {uri} is missing")
+            dst = out_dir / urllib.parse.unquote(uri)
             if dst.resolve() != f.resolve():
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(f, dst)
 
 
+def _write_doc(doc: dict, path: Path) -> None:
+    atomic_write(path, (json.dumps(doc, indent=1) + "\n").encode())
+
+
 def _write_json(gltf, path: Path) -> None:
-    data = json.loads(gltf.gltf_to_json())
-    atomic_write(path, (json.dumps(data, indent=1) + "\n").encode())
+    _write_doc(_doc(gltf), path)
+
+
+def _mark_source(doc: dict, suffix: str) -> None:
+    """Record in ``asset.extras`` that the compressed glTF came from a ``.glb`` (decompress writes one back)."""
+    asset = doc.setdefault("asset", {"version": "2.0"})
+    extras = asset.get("extras")
+    if extras is None or isinstance(extras, dict):
+        asset["extras"] = {**(extras or {}), ROLE_KEY: {"source": suffix}}
+
+
+def _unmark_source(doc: dict) -> None:
+    extras = doc.get("asset", {}).get("extras")
+    if isinstance(extras, dict) and ROLE_KEY in extras:
+        rest = {k: v for k, v in extras.items() if k != ROLE_KEY}
+        if rest:
+            doc["asset"]["extras"] = rest
+        else:
+            del doc["asset"]["extras"]
+
+
+def decoded_suffix(path: Path) -> str:
+    """The kind ``decompress`` writes a compressed glTF back as when ``-o`` does not say: ``.glb`` for a
+    model compressed from a ``.glb``, else ``.gltf``."""
+    extras = (load_gltf(path).asset.extras or {})
+    mark = extras.get(ROLE_KEY) if isinstance(extras, dict) else None
+    return ".glb" if isinstance(mark, dict) and mark.get("source") == ".glb" else ".gltf"
 
 
 def write_compressed_gltf(gltf, src: Path, out: Path, covered: dict[int, tuple[str, str]]) -> None:
     """The glTF JSON with each compressed image pointing at its ``.tsw``; other images copied.
 
-    ``covered`` maps image index -> (``.tsw`` file name, role of the image in it).
+    ``covered`` maps image index -> (``.tsw`` file name, role of the image in it). The images of a
+    ``.glb`` leave its binary chunk (compressed or as files of their own), so the chunk is written
+    without them: the geometry only.
     """
     out_dir = out.parent
     stem = out.stem
+    moved: set[int] = set()  # buffer views that held the images
     for i, img in enumerate(gltf.images or []):
+        if img.bufferView is not None:
+            moved.add(img.bufferView)
         if i in covered:
             name, role = covered[i]
             img.uri, img.bufferView, img.mimeType = name, None, None
             img.extras = {**(img.extras or {}), ROLE_KEY: {"tsw": name, "map": role}}
         else:  # not a material map this recipe codes (emissive, clearcoat, ...): keep it as it was
             data = image_bytes(gltf, src, i)
-            ext = ".png" if data[:4] == b"\x89PNG" else ".jpg"
+            mime = image_mime(data)
+            ext = {"image/png": ".png", "image/jpeg": ".jpg"}.get(mime, "." + mime.rpartition("/")[2])
             name = f"{stem}.image{i}{ext}"
             atomic_write(out_dir / name, data)
             img.uri, img.bufferView, img.mimeType = name, None, None
-    _write_buffers(gltf, src, out_dir, stem)
-    _write_json(gltf, out)
+    doc = _doc(gltf)
+    chunk = _glb_chunk(doc)
+    blob = gltf.binary_blob() if chunk is not None else None
+    blob = drop_views(doc, moved, chunk, None if blob is None else bytes(blob))
+    if src.suffix.lower() == ".glb":
+        _mark_source(doc, ".glb")
+    _place_buffers(doc, src, out_dir, stem, blob)
+    _write_doc(doc, out)
 
 
 def _role_image(role: str, maps: dict[str, np.ndarray]) -> np.ndarray:
@@ -257,16 +326,22 @@ def compressed_tsw_files(path: Path) -> list[str]:
 def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # type: ignore[valid-type]
     """Decode a compressed glTF: every ``.tsw`` once (``decode(path) -> {map: [H, W, c]}``), PNG textures.
 
-    Returns the number of textures written.
+    ``out`` ending in ``.glb`` gives one binary glTF with the geometry and every texture inside;
+    otherwise a ``.gltf`` with its PNGs and buffers beside it. Returns the number of textures decoded.
     """
     gltf = load_gltf(src)
+    glb = out.suffix.lower() == ".glb"
     out_dir = out.parent
     out_dir.mkdir(parents=True, exist_ok=True)
     decoded: dict[str, dict[str, np.ndarray]] = {}
+    embedded: dict[int, bytes] = {}  # .glb: image index -> its bytes
     n = 0
-    for img in gltf.images or []:
+    for i, img in enumerate(gltf.images or []):
         info = (img.extras or {}).get(ROLE_KEY) if isinstance(img.extras, dict) else None
         if info is None:
+            if glb and img.uri:  # a file or a data URI: into the chunk
+                embedded[i] = image_bytes(gltf, src, i)
+                continue
             if img.uri and not img.uri.startswith("data:"):
                 f = src.parent / urllib.parse.unquote(img.uri)
                 if not f.is_file():
@@ -281,14 +356,36 @@ def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # t
             if not f.is_file():
                 raise InputError(f"{src}: compressed texture {tsw} is missing")
             decoded[tsw] = decode(f)
-        name = f"{Path(tsw).stem}.{info['map']}.png"
-        atomic_write(out_dir / name, encode_png(_role_image(info["map"], decoded[tsw])))
-        img.uri, img.mimeType = name, None
+        png = encode_png(_role_image(info["map"], decoded[tsw]))
+        if glb:
+            embedded[i] = png
+        else:
+            name = f"{Path(tsw).stem}.{info['map']}.png"
+            atomic_write(out_dir / name, png)
+            img.uri = name
+        img.mimeType = None
         img.extras = {k: v for k, v in img.extras.items() if k != ROLE_KEY}
         n += 1
-    _write_buffers(gltf, src, out_dir, out.stem)
-    _write_json(gltf, out)
+    doc = _doc(gltf)
+    _unmark_source(doc)
+    if glb:
+        buffers = [_buffer_bytes(gltf, doc, src, bi) for bi in range(len(doc.get("buffers") or []))]
+        atomic_write(out, pack_glb(doc, buffers, embedded))
+        return n
+    chunk = _glb_chunk(doc)
+    _place_buffers(doc, src, out_dir, out.stem, bytes(gltf.binary_blob() or b"") if chunk is not None else None)
+    _write_doc(doc, out)
     return n
+
+
+def to_glb(path: Path) -> bytes:
+    """A glTF with its buffer and image files as one ``.glb`` (sample assets and tests; ``decompress -o
+    X.glb`` packs the same way)."""
+    gltf = load_gltf(path)
+    doc = _doc(gltf)
+    buffers = [_buffer_bytes(gltf, doc, path, i) for i in range(len(doc.get("buffers") or []))]
+    images = {i: image_bytes(gltf, path, i) for i, img in enumerate(gltf.images or []) if img.uri}
+    return pack_glb(doc, buffers, images)
 
 
 def write_mesh_gltf(path: Path, positions: np.ndarray, normals: np.ndarray, uvs: np.ndarray, triangles: np.ndarray,

@@ -44,7 +44,7 @@ def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Call
                 raise InputError(f"{p}: no {what} to process")
             jobs += found
         elif p.suffix.lower() in GLTF_SUFFIXES:
-            out = dst if dst.suffix == ".gltf" and not several else dst / (p.stem + ".gltf")
+            out = dst if dst.suffix.lower() in GLTF_SUFFIXES and not several else dst / (p.stem + ".gltf")
             jobs.append(Job(p, out, p.stem))
         else:
             name = p.name if p.is_dir() else p.stem
