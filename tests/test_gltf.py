@@ -107,6 +107,25 @@ def test_gltf_compress_then_decompress_is_loadable(capsys, tmp_path):
     assert np.abs(orm[..., 0].astype(int) - m.map("occlusion")[..., 0]).mean() < 4
 
 
+def test_no_measure_skips_the_shaded_psnr_of_gltf_materials_and_writes_the_same_files(capsys, tmp_path):
+    path, _ = _albedo_only_gltf(tmp_path / "src")  # a whole material and one coded per texture
+    outs = {}
+    for flag in ("--measure", "--no-measure"):
+        outs[flag] = tmp_path / flag
+        code, text, err = run(capsys, "compress", str(path), "-o", str(outs[flag]), "--quality", "60", flag)
+        assert code == 0, err
+    assert "shaded PSNR not measured" in text
+    names = compressed_tsw_files(outs["--measure"] / path.name)
+    assert len(names) == 2 and all((outs["--measure"] / n).read_bytes() == (outs["--no-measure"] / n).read_bytes()
+                                   for n in names)
+    mats = json.loads((outs["--no-measure"] / "library.json").read_text())["assets"][0]["materials"]
+    assert [m["recipe"] for m in mats] == ["pbr8-400", "per-texture"] and [m["shaded_psnr"] for m in mats] == [
+        None, None]
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "t"), "--target-psnr", "40",
+                       "--no-measure")
+    assert code != 0 and "--no-measure" in err and not (tmp_path / "t").exists()
+
+
 def test_gltf_with_a_missing_image_is_one_clear_error(capsys, tmp_path):
     path, _ = make_gltf(tmp_path / "src")
     (tmp_path / "src" / "orm.png").unlink()

@@ -188,9 +188,9 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
                    "('lossless', HEIC only) [default: the colour's quality; kept exact anyway where that is not "
                    "larger].")
 @click.option("--measure/--no-measure", default=True, show_default=True,
-              help="Image files and material folders: decode each file to report its PSNR. --no-measure skips "
-                   "that decode (image recipes encode ~40 %% faster; the files are the same); not with "
-                   "--target-psnr. glTF materials are always measured.")
+              help="Decode each file (each glTF material) to report its PSNR (shaded PSNR for materials). "
+                   "--no-measure skips that decode (image recipes encode ~40 %% faster; the files are the same); "
+                   "not with --target-psnr.")
 @_jobs
 @_force
 @_quiet
@@ -258,11 +258,13 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             progress.event("step", asset=j.name, done=k + 1, total=n, what=r.name)
 
         before, after, reports = compress_gltf(j.source, j.output, forced, models, codec, quality, step,
-                                               int(bit_depth), on_material, target_psnr, allocate, alpha_quality)
+                                               int(bit_depth), on_material, target_psnr, allocate, alpha_quality,
+                                               measure)
         psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" + (f" (q{r.quality})" if target_psnr else "")
-                          for r in reports)
+                          for r in reports if r.shaded_psnr is not None)
         return Result(j, before, after, f"{j.source} -> {j.output}: {len(reports)} material(s), "
-                                        f"textures {before:,} -> {after:,} bytes; shaded PSNR {psnrs}",
+                                        f"textures {before:,} -> {after:,} bytes; "
+                                        + (f"shaded PSNR {psnrs}" if measure else "shaded PSNR not measured"),
                       details={"materials": [r.to_json() for r in reports]})
 
     def work(j: Job) -> Result:

@@ -25,6 +25,7 @@ import torch
 
 from texsandwich.assets import PBR8, Material, assemble, decode_map
 from texsandwich.container import read_tsw
+from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.gltf import GltfMaterial, image_bytes, read_gltf, role_maps, tsw_name, write_compressed_gltf
 from texsandwich.images import ALPHA
@@ -65,7 +66,8 @@ class MaterialReport:
     tsw: list[str]
     bytes_in: int
     bytes_out: int
-    shaded_psnr: float
+    shaded_psnr: float | None
+    """None when not measured (``compress --no-measure``)."""
     textures: list[TextureReport] = field(default_factory=list)
     recipes: dict[str, str] = field(default_factory=dict)
     tsw_bytes: dict[str, int] = field(default_factory=dict)
@@ -112,7 +114,7 @@ class _Coded:
     files: dict[str, bytes]
     covered: dict[int, tuple[str, str]]
     decoded_images: dict[int, np.ndarray]
-    psnr: float
+    psnr: float | None
     recipes: dict[str, str]
 
 
@@ -121,8 +123,9 @@ class _Coder:
 
     def __init__(self, gltf, src: Path, stem: str, models: Callable[[Recipe], SandwichModel], codec: str,
                  step: int | None, bit_depth: int, allocate: bool = True, search: bool = False,
-                 alpha_quality: int | str | None = None) -> None:
+                 alpha_quality: int | str | None = None, measure: bool = True) -> None:
         self.gltf, self.src, self.stem, self.models = gltf, src, stem, models
+        self.measure = measure  # False: no decode only to report the shaded PSNR (the files are the same)
         self.alpha_quality = alpha_quality
         self.codec, self.step, self.bit_depth, self.allocate = codec, step, bit_depth, allocate
         self.covered: dict[int, tuple[str, str]] = {}
@@ -147,11 +150,13 @@ class _Coder:
             side = s.side | ({ALPHA: gm.alpha} if gm.alpha is not None else {})
             c = compress_image(s.array, recipe, self.models(recipe), self.codec, quality, self.step,
                                self.bit_depth, side=side, allocate=self.allocate, reuse=self._reuse(k, rid),
-                               alpha_quality=self.alpha_quality)
+                               alpha_quality=self.alpha_quality, measure=self.measure)
             name = tsw_name(self.stem, k, gm)
+            covered = {i: (name, role) for i, role in gm.images.items()}
+            if not self.measure:  # (a material with a normal post-filter was decoded anyway, to fit it)
+                return _Coded({name: c.data}, covered, {}, None, {})
             decoded = Material.from_stack(gm.name, c.reconstruction, PBR8).maps() | decode_side(read_tsw(c.data))
-            return _Coded({name: c.data}, {i: (name, role) for i, role in gm.images.items()}, {},
-                          shaded_psnr(gm.material, decoded), {})
+            return _Coded({name: c.data}, covered, {}, shaded_psnr(gm.material, decoded), {})
         files, covered, images, recipes = {}, {}, {}, {}
         for i, role in gm.images.items():
             recipe = get_recipe(RECIPE_BY_ROLE[role])
@@ -162,9 +167,12 @@ class _Coder:
             image = _channels_for(decode_map(image_bytes(self.gltf, self.src, i), f"{self.src}: image {i}"), recipe)
             side = {ALPHA: gm.alpha} if role == "albedo" and gm.alpha is not None else None
             c = compress_image(image, recipe, self.models(recipe), self.codec, quality, self.step, self.bit_depth,
-                               side=side, reuse=self._reuse(k, i), alpha_quality=self.alpha_quality)
+                               side=side, reuse=self._reuse(k, i), alpha_quality=self.alpha_quality,
+                               measure=self.measure)
             name = tsw_name(self.stem, k, gm, role)
             files[name], covered[i], images[i] = c.data, (name, role), c.reconstruction
+        if not self.measure:
+            return _Coded(files, covered, images, None, recipes)
         decoded = role_maps(gm.images, lambda i: images[i])
         return _Coded(files, covered, images, shaded_psnr(gm.material, decoded), recipes)
 
@@ -179,18 +187,22 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
                   codec: str, quality: int | None, step: int | None, bit_depth: int,
                   on_material: Callable[[int, int, MaterialReport], None] | None = None,
                   target_psnr: float | None = None, allocate: bool = True,
-                  alpha_quality: int | str | None = None) -> tuple[int, int, list[MaterialReport]]:
+                  alpha_quality: int | str | None = None,
+                  measure: bool = True) -> tuple[int, int, list[MaterialReport]]:
     """Compress every textured material of ``src`` into ``.tsw`` files beside ``out`` and write ``out``.
 
     With ``target_psnr`` each material gets the lowest quality whose shaded PSNR reaches it (a
     warning names materials that cannot reach it even at quality 100). ``out`` is written last, so
-    its presence means the asset is done. Returns (bytes before, bytes after, one report per
-    material); ``on_material(i, n, report)`` is called as each finishes.
+    its presence means the asset is done. ``measure=False`` skips the decode that only reports each
+    material's shaded PSNR (None in its report; not with ``target_psnr``). Returns (bytes before,
+    bytes after, one report per material); ``on_material(i, n, report)`` is called as each finishes.
     """
     gltf, mats = read_gltf(src, warn_fill=forced is not None)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if target_psnr is not None and not measure:
+        raise UsageError("--target-psnr is found by measuring each material; it cannot go with --no-measure")
     coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate, search=target_psnr is not None,
-                   alpha_quality=alpha_quality)
+                   alpha_quality=alpha_quality, measure=measure)
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
     reports = []
     for k, gm in enumerate(mats):
