@@ -126,6 +126,26 @@ def test_no_measure_skips_the_shaded_psnr_of_gltf_materials_and_writes_the_same_
     assert code != 0 and "--no-measure" in err and not (tmp_path / "t").exists()
 
 
+def test_maps_of_different_sizes_are_only_warned_of_where_they_are_resampled_for_coding(capsys, tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    m = procedural_material(40, 56, seed=2)
+    (folder / "albedo.png").write_bytes(_png(m.map("albedo")))
+    (folder / "normal.png").write_bytes(_png(m.map("normal")[::2, ::2].copy()))
+    mat = Material(name="tile", pbrMetallicRoughness=PbrMetallicRoughness(baseColorTexture=TextureInfo(index=0)),
+                   normalTexture=NormalMaterialTexture(index=1))
+    GLTF2(asset=Asset(version="2.0"), materials=[mat], images=[GImage(uri="albedo.png"), GImage(uri="normal.png")],
+          textures=[GTexture(source=0), GTexture(source=1)]).save(str(folder / "tile.gltf"))
+    code, _, err = run(capsys, "compress", str(folder / "tile.gltf"), "-o", str(tmp_path / "auto"), "-q")
+    assert code == 0 and "resampled" not in err, err  # coded per texture, each at its own size
+    code, _, err = run(capsys, "compress", str(folder / "tile.gltf"), "-o", str(tmp_path / "whole"), "-q",
+                       "--recipe", "pbr8-400")
+    assert code == 0 and "normal map is 28x20, resampled to 56x40" in err
+    code, _, err = run(capsys, "decompress", str(tmp_path / "auto" / "tile.gltf"), "-o", str(tmp_path / "dec"))
+    with Image.open(tmp_path / "dec" / GLTF2().load(str(tmp_path / "dec" / "tile.gltf")).images[1].uri) as im:
+        assert code == 0 and im.size == (28, 20)
+
+
 def test_gltf_with_a_missing_image_is_one_clear_error(capsys, tmp_path):
     path, _ = make_gltf(tmp_path / "src")
     (tmp_path / "src" / "orm.png").unlink()

@@ -224,11 +224,12 @@ def check_normals(name: str, normal: np.ndarray) -> None:
 
 
 def assemble(name: str, found: dict[str, np.ndarray], extras: dict[str, object] | None = None,
-             required: tuple[str, ...] = PBR8, warn_fill: bool = True) -> Material:
+             required: tuple[str, ...] = PBR8, warn_fill: bool = True, warn_resample: bool = True) -> Material:
     """Fill missing maps, resample to the largest size, check normals: one :class:`Material`.
 
     ``warn_fill=False`` fills silently (for callers that code an incomplete material's textures one by
-    one and never use the fills).
+    one and never use the fills); ``warn_resample=False`` resamples silently (for callers that only
+    measure or render the material: the maps they code or write keep their sizes).
     """
     if "albedo" not in found and "normal" not in found:
         raise InputError(f"{name}: no albedo/base colour or normal map found")
@@ -236,9 +237,10 @@ def assemble(name: str, found: dict[str, np.ndarray], extras: dict[str, object] 
     maps: dict[str, np.ndarray] = {}
     for n, m in found.items():
         m = _channels(m, MAP_CHANNELS[n])
-        if m.shape[:2] != size:
+        if m.shape[:2] != size and warn_resample:
             warnings.warn(f"{name}: {n} map is {m.shape[1]}x{m.shape[0]}, resampled to {size[1]}x{size[0]}",
                           stacklevel=3)
+        if m.shape[:2] != size:
             m = _resize(m, size, normal=n == "normal")
         maps[n] = m
     for n in required:

@@ -31,6 +31,8 @@ from texsandwich.glb import drop_views, image_mime, pack_glb
 from texsandwich.images import ALPHA, encode_png
 
 GLTF_SUFFIXES = (".gltf", ".glb")
+FULL_SET = ("albedo", "normal", "roughness")
+"""Maps a material needs to be coded whole by the material recipe in automatic mode (occlusion is optional)."""
 ROLE_KEY = "texsandwich"
 
 
@@ -101,10 +103,15 @@ def base_colour_images(gltf) -> list[tuple[int, int, str]]:
     return list(out.values())
 
 
-def read_gltf(path: Path, require: bool = True, warn_fill: bool = True) -> tuple[object, list[GltfMaterial]]:
+def read_gltf(path: Path, require: bool = True, warn_fill: bool = True,
+              warn_resample: bool = True) -> tuple[object, list[GltfMaterial]]:
     """The parsed glTF and its distinct textured materials (none is an error unless ``require=False``).
 
-    Missing maps are filled with the glTF defaults (with a warning unless ``warn_fill=False``).
+    Missing maps are filled with the glTF defaults (with a warning unless ``warn_fill=False``). Maps of
+    different sizes are resampled to the largest, with a warning (``warn_resample``) where that changes
+    what is coded: for every material when fills are warned of (a material recipe is forced), else only
+    for a full PBR set (:data:`FULL_SET`, coded whole); the textures of other materials are coded one by
+    one at their own sizes.
     """
     path = Path(path)
     gltf = load_gltf(path)
@@ -137,7 +144,9 @@ def read_gltf(path: Path, require: bool = True, warn_fill: bool = True) -> tuple
         extras = {"normal_scale": getattr(mat.normalTexture, "scale", None),
                   "occlusion_strength": getattr(mat.occlusionTexture, "strength", None)}
         try:
-            material = assemble(f"{path.name}:{name}", found, extras, warn_fill=warn_fill)
+            whole = warn_fill or all(n in found for n in FULL_SET)
+            material = assemble(f"{path.name}:{name}", found, extras, warn_fill=warn_fill,
+                                warn_resample=warn_resample and whole)
         except InputError as e:  # e.g. occlusion only: nothing a pbr8 recipe can anchor on; keep it as it is
             warnings.warn(f"{e}; material left uncompressed", stacklevel=2)
             continue

@@ -27,7 +27,7 @@ from texsandwich.assets import PBR8, Material, assemble, decode_map
 from texsandwich.container import read_tsw
 from texsandwich.errors import UsageError
 from texsandwich.fsutil import atomic_write
-from texsandwich.gltf import GltfMaterial, image_bytes, read_gltf, role_maps, tsw_name, write_compressed_gltf
+from texsandwich.gltf import FULL_SET, GltfMaterial, image_bytes, read_gltf, role_maps, tsw_name, write_compressed_gltf
 from texsandwich.images import ALPHA
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import compress as compress_image
@@ -36,9 +36,6 @@ from texsandwich.rdo import search_quality
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.shading.distortion import ShadedDistortion
 from texsandwich.sources import from_material
-
-FULL_SET = ("albedo", "normal", "roughness")
-"""Maps a material needs for the material recipe in automatic mode (occlusion is optional)."""
 
 MATERIAL_RECIPE = "pbr8-400"
 
@@ -251,7 +248,7 @@ def shaded_psnr(source: Material, decoded: dict[str, np.ndarray], rows: int = 64
     """
     src = source.maps()
     dec = {n: decoded.get(n, v) for n, v in src.items()}
-    rec = assemble(source.name, dec, warn_fill=False)
+    rec = assemble(source.name, dec, warn_fill=False, warn_resample=False)
     a, b = rec.stack(PBR8), source.stack(PBR8)
     metal = src.get("metallic")
     measure = ShadedDistortion(k=8)

@@ -75,7 +75,7 @@ def renderable(path: Path, work: Path, decoder: Decoder) -> Path:
 
 def replacement_maps(asset: Path, textures: Path, work: Path, decoder: Decoder) -> dict[int, dict[str, np.ndarray]]:
     """Material index -> maps of the asset's materials as ``textures`` has them."""
-    _, mats = read_gltf(asset, require=False)
+    _, mats = read_gltf(asset, require=False, warn_fill=False, warn_resample=False)
     textures = Path(textures)
     single = (textures.suffix.lower() == ".tsw" or (textures.is_dir() and is_material_folder(textures)
                                                     and not any(p.suffix.lower() in GLTF_SUFFIXES
@@ -89,8 +89,8 @@ def replacement_maps(asset: Path, textures: Path, work: Path, decoder: Decoder) 
         maps = material.maps()
         return dict.fromkeys(mats[0].material_indices, maps)
     other = renderable(textures, work, decoder)
-    g_asset, _ = read_gltf(asset, require=False)
-    g_other, other_mats = read_gltf(other, require=False)
+    g_asset, _ = read_gltf(asset, require=False, warn_fill=False, warn_resample=False)
+    g_other, other_mats = read_gltf(other, require=False, warn_fill=False, warn_resample=False)
     if len(g_asset.materials or []) != len(g_other.materials or []):
         raise InputError(f"{textures}: has {len(g_other.materials or [])} materials, {asset.name} has "
                          f"{len(g_asset.materials or [])}; is it a version of the same asset?")

@@ -143,7 +143,7 @@ class SceneMaterials:
 
         with warnings.catch_warnings():  # a glTF material without some map is normal: its factor stands in
             warnings.filterwarnings("ignore", message=r".*: no \w+ map; using")
-            self.gltf, self.textured = read_gltf(path, require=False)
+            self.gltf, self.textured = read_gltf(path, require=False, warn_resample=False)
         flat = default_material()
         self.base = {i: flat.with_factors(m) for i, m in enumerate(self.gltf.materials or [])}
         for gm in self.textured:
