@@ -1,5 +1,6 @@
-"""Transparency of 8-bit images: coded as the side map ``alpha`` (one raw 4:0:0 stream at the colour's
-quality) and written back as the decoded file's alpha channel; files that hold it are format version 5."""
+"""Transparency: coded as the side map ``alpha`` (one raw 4:0:0 stream at the colour's quality; a 16-bit
+or float alpha at 8 bits) and written back as the decoded file's alpha channel; files that hold it are
+format version 5."""
 
 from __future__ import annotations
 
@@ -124,3 +125,68 @@ def test_rgb_hr2_codes_the_alpha_at_half_resolution_like_its_colour(capsys, tmp_
     assert run(capsys, "decompress", str(tmp_path / "d.tsw"), "-o", str(tmp_path / "d.png"))[0] == 0
     back = np.asarray(Image.open(tmp_path / "d.png"))[..., 3]
     assert back.shape == (h, w) and ((back >= 128) == (cut >= 128)).mean() > 0.99
+
+
+def _ramp_and_disc(h: int = 40, w: int = 56) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[:h, :w]
+    disc = (np.hypot(yy - h / 2, xx - w / 2) < 14).astype(np.float32)
+    return disc, np.clip(xx / (w - 1), 0, 1).astype(np.float32)
+
+
+def test_16bit_and_exr_alpha_rides_at_8_bits_and_comes_back_in_the_sources_kind(capsys, tmp_path):
+    import OpenEXR
+    import png
+    import tifffile
+
+    from texsandwich.hdr.io import encode_png16, read_hdr
+    from texsandwich.hdr.transfer import linear_to_pq16
+    from texsandwich.procedural import hdr_scene
+
+    linear = hdr_scene(40, 56, seed=3)
+    disc, ramp = _ramp_and_disc()
+    signal = linear_to_pq16(linear)
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    bad = ramp.copy()
+    bad[0, :3] = (np.nan, -0.5, 2.0)  # sanitised like the colour, each counted
+    with OpenEXR.File(header, {"RGBA": np.dstack([linear, bad]).astype(np.float32)}) as f:
+        f.write(str(tmp_path / "ramp.exr"))
+    disc16 = (disc * 65535).astype(np.uint16)[..., None]
+    (tmp_path / "mask.png").write_bytes(encode_png16(signal[..., :1], None, disc16))
+    tifffile.imwrite(tmp_path / "decal.tif", np.dstack([signal, (disc * 65535).astype(np.uint16)]), photometric="rgb",
+                     extrasamples=["unassalpha"])
+    with pytest.warns(UserWarning, match="alpha channel dropped"):  # evaluation and training: the colour only
+        read_hdr(tmp_path / "decal.tif")
+    for name in ("ramp.exr", "mask.png", "decal.tif"):
+        code, out, err = run(capsys, "compress", str(tmp_path / name), "-o", str(tmp_path / f"{name}.tsw"),
+                             "--recipe", "hdr-444", "--alpha-quality", "lossless")
+        assert code == 0 and ", alpha PSNR inf dB" in out, err
+        assert (tmp_path / f"{name}.tsw").read_bytes()[8:10] == b"\0\5"
+        if name == "ramp.exr":
+            assert "1 NaN alpha sample(s) clamped to 0" in err and "1 negative alpha" in err and "1 above 1" in err
+            assert "alpha carried at 8 bits" in err  # a float ramp is not on 8-bit steps
+        else:
+            assert "alpha carried at 8 bits" not in err  # 0 and 65535 are
+        code, _, err = run(capsys, "decompress", str(tmp_path / f"{name}.tsw"), "-o", str(tmp_path / f"dec_{name}"))
+        assert code == 0, err
+    with OpenEXR.File(str(tmp_path / "dec_ramp.exr"), separate_channels=True) as f:
+        a = np.asarray(f.parts[0].channels["A"].pixels, np.float32)
+    want = np.clip(np.nan_to_num(bad, nan=0.0), 0, 1)
+    assert np.abs(a - want).max() <= 0.5 / 255 + 1e-3 and a[0, 0] == 0 and a[0, 2] == 1
+    w, h, rows, info = png.Reader(filename=str(tmp_path / "dec_mask.png")).asDirect()
+    back = np.vstack([np.asarray(r) for r in rows]).reshape(h, w, 2)  # gray + alpha, 16-bit
+    assert info["bitdepth"] == 16 and np.array_equal(back[..., 1], (disc * 65535).astype(np.uint16))
+    tif = tifffile.imread(tmp_path / "dec_decal.tif")
+    assert tif.shape == (40, 56, 4) and np.array_equal(tif[..., 3], (disc * 65535).astype(np.uint16))
+
+
+def test_a_fully_opaque_16bit_alpha_is_dropped_with_a_word(capsys, tmp_path):
+    from texsandwich.hdr.io import encode_png16
+    from texsandwich.hdr.transfer import linear_to_pq16
+    from texsandwich.procedural import hdr_scene
+
+    signal = linear_to_pq16(hdr_scene(16, 24, seed=1))
+    (tmp_path / "o.png").write_bytes(encode_png16(signal, None, np.full((16, 24, 1), 65535, np.uint16)))
+    code, out, err = run(capsys, "compress", str(tmp_path / "o.png"), "-o", str(tmp_path / "o.tsw"),
+                         "--recipe", "hdr-444")
+    assert code == 0 and "dropped a fully opaque alpha channel" in err and "alpha PSNR" not in out
+    assert (tmp_path / "o.tsw").read_bytes()[8:10] != b"\0\5"

@@ -218,7 +218,8 @@ def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | N
         _warn_colour_lost(m, tsw.icc, kind, output)
         fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
                         m.chromaticities if kind == "exr" else None, tsw.icc if kind != "exr" else None)
-        write_hdr(output, decoder.array(tsw), fmt)  # a PQ signal written as PNG/TIFF stays PQ-coded
+        alpha = decode_side(tsw).get(ALPHA) if ALPHA in m.side else None
+        write_hdr(output, decoder.array(tsw), fmt, alpha)  # a PQ signal written as PNG/TIFF stays PQ-coded
     else:
         alpha = decode_side(tsw).get(ALPHA) if ALPHA in m.side else None
         write_image(output, decoder.array(tsw), image_meta(tsw), alpha)

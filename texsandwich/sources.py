@@ -24,7 +24,7 @@ from texsandwich.assets import (
 )
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
-from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr
+from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr, read_hdr_alpha
 from texsandwich.images import ALPHA, NO_META, ImageMeta, read_image8, read_image8_alpha
 from texsandwich.recipes import Recipe
 
@@ -57,15 +57,20 @@ def from_material(m: Material, recipe: Recipe) -> Source:
 
 
 def read_source(path: Path, recipe: Recipe, alpha: bool = False) -> Source:
-    """One source for ``recipe`` from ``path`` (an image file, or a material folder). ``alpha``: an 8-bit
-    image's transparency rides along as the side map ``alpha`` (``compress``), instead of being refused
-    (training and evaluation, which measure and price the colour planes only)."""
+    """One source for ``recipe`` from ``path`` (an image file, or a material folder). ``alpha``: an
+    image's transparency rides along as the side map ``alpha`` (``compress``; a 16-bit or float alpha at
+    8 bits), instead of being refused (8-bit images) or dropped with a warning (16-bit ones) for training
+    and evaluation, which measure and price the colour planes only."""
     path = Path(path)
     if path.suffix.lower() == ".tsw":
         raise InputError(f"{path}: already a compressed .tsw file (texsandwich decompress turns it back into an image)")
     if recipe.source_kind == "rgb16":
-        image, hdr = read_hdr(path)
-        return Source(path.stem, image, hdr=hdr, meta=ImageMeta(icc=hdr.icc))  # the .tsw stores meta's profile
+        if not alpha:
+            image, hdr = read_hdr(path)
+            return Source(path.stem, image, hdr=hdr, meta=ImageMeta(icc=hdr.icc))  # the .tsw stores meta's profile
+        image, hdr, transparency = read_hdr_alpha(path)
+        return Source(path.stem, image, {} if transparency is None else {ALPHA: transparency}, hdr=hdr,
+                      meta=ImageMeta(icc=hdr.icc))
     if recipe.source_kind == "rgb8" and is_16bit_file(path):
         kind = "an OpenEXR (HDR) file" if path.suffix.lower() == ".exr" else "has more than 8 bits per sample"
         raise InputError(f"{path}: {kind}; recipe {recipe.id} takes 8-bit images, use --recipe hdr-444 "

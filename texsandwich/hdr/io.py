@@ -52,19 +52,47 @@ class HdrSource:
     sRGB: the same role for those files as ``chromaticities`` for EXR (:func:`texsandwich.images.profile_to_keep`)."""
 
 
-def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> np.ndarray:
+def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """The RGB (or Y as gray RGB) of an EXR part's channels, and its alpha (``A`` of the same layer) if any."""
     names = list(channels)
     for prefix in ("", *sorted({n.rsplit(".", 1)[0] + "." for n in names if "." in n})):
         if all(prefix + c in channels for c in "RGB"):
             if prefix:
                 warnings.warn(f"{path}: using layer {prefix[:-1]!r} (channels {', '.join(names)})", stacklevel=4)
-            if prefix + "A" in channels:
-                warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
-            return np.stack([channels[prefix + c] for c in "RGB"], axis=-1)
+            return np.stack([channels[prefix + c] for c in "RGB"], axis=-1), channels.get(prefix + "A")
     if "Y" in channels:
         warnings.warn(f"{path}: luminance-only (Y) image, used as gray RGB", stacklevel=4)
-        return np.repeat(channels["Y"][..., None], 3, axis=-1)
+        return np.repeat(channels["Y"][..., None], 3, axis=-1), channels.get("A")
     raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
+
+
+def alpha_to_8bit(alpha: np.ndarray, path: Path) -> np.ndarray | None:
+    """A 16-bit or float alpha (``[H, W]``) as the ``[H, W, 1]`` uint8 side map the codec carries, or None
+    when it is fully opaque (nothing to carry, said in a warning as for 8-bit images).
+
+    Why 8 bits: the alpha rides as the same side map as an 8-bit image's (docs/DECISIONS.md), and a mask,
+    a cut-out or a decal's coverage needs no more; a float alpha is first sanitised (NaN -> 0, clamped to
+    [0, 1], each counted in a warning). A warning says when the 8-bit steps change values.
+    """
+    if alpha.dtype == np.uint16:
+        eight = ((alpha.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)  # round(a / 257)
+        changed = int((eight.astype(np.uint16) * 257 != alpha).sum())
+    else:
+        a = np.asarray(alpha, np.float32)
+        nan, low, high = int(np.isnan(a).sum()), int((a < 0).sum()), int((a > 1).sum())
+        for count, what, value in ((nan, "NaN", "0"), (low, "negative", "0"), (high, "above 1", "1")):
+            if count:
+                warnings.warn(f"{path}: {count} {what} alpha sample(s) clamped to {value}", stacklevel=4)
+        a = np.clip(np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        eight = np.rint(a * 255.0).astype(np.uint8)
+        changed = int(((eight.astype(np.float32) / 255.0).astype(alpha.dtype) != alpha).sum()) - nan - low - high
+    if (eight == 255).all():
+        warnings.warn(f"{path}: dropped a fully opaque alpha channel", stacklevel=4)
+        return None
+    if changed > 0:
+        warnings.warn(f"{path}: alpha carried at 8 bits ({changed} of {alpha.size} samples move to the nearest "
+                      "of 256 steps)", stacklevel=4)
+    return np.ascontiguousarray(eight[..., None])
 
 
 @contextlib.contextmanager
@@ -125,11 +153,15 @@ def _windows(header: dict) -> tuple[str, str] | None:
 
 def read_exr(path: Path) -> np.ndarray:
     """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
-    return _read_exr(path)[0]
+    linear, _, alpha = _read_exr(path)
+    if alpha is not None:
+        warnings.warn(f"{path}: alpha channel dropped", stacklevel=2)
+    return linear
 
 
-def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None]:
-    """:func:`read_exr`, and the part's ``chromaticities`` (8 floats) when it has them."""
+def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndarray | None]:
+    """:func:`read_exr` (without the warning), the part's ``chromaticities`` (8 floats) when it has them,
+    and its alpha channel as stored (``[H, W]``) when it has one."""
     import OpenEXR
 
     try:  # only the library's reading runs with its output caught; our warnings come after
@@ -145,7 +177,7 @@ def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None]:
                          else f"{path}: EXR without image parts")
     for i, channels in enumerate(parts):
         try:
-            rgb = _rgb_from_channels(channels, path)
+            rgb, alpha = _rgb_from_channels(channels, path)
         except InputError:
             if i == len(parts) - 1:
                 raise
@@ -157,7 +189,7 @@ def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None]:
             warnings.warn(f"{path}: data window {data} is not the display window {display}; the data window's "
                           "pixels are coded, and the decoded EXR's windows are both that size from (0, 0)",
                           stacklevel=2)
-        return sanitize(rgb, str(path)), _chromaticities(raw_primaries[i], path)
+        return sanitize(rgb, str(path)), _chromaticities(raw_primaries[i], path), alpha
     raise AssertionError("unreachable: the last part either returns or raises")
 
 
@@ -176,9 +208,11 @@ def _chromaticities(c: object, path: Path) -> tuple[float, ...] | None:
     return values
 
 
-def write_exr(path: Path, linear: np.ndarray, chromaticities: tuple[float, ...] | None = None) -> None:
+def write_exr(path: Path, linear: np.ndarray, chromaticities: tuple[float, ...] | None = None,
+              alpha: np.ndarray | None = None) -> None:
     """Half-float RGB OpenEXR (relative precision 2^-11, ~3 PQ codes at the top), temporary file renamed;
-    with the source's ``chromaticities`` when it had them."""
+    with the source's ``chromaticities`` when it had them, and ``alpha`` (``[H, W, 1]`` in [0, 1]) as its
+    A channel."""
     import OpenEXR
 
     header: dict = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
@@ -187,26 +221,24 @@ def write_exr(path: Path, linear: np.ndarray, chromaticities: tuple[float, ...] 
     # the binding writes only to a path: a private temporary folder, so nothing is left beside the
     # output if it fails, and the output's folder need not exist yet (atomic_write makes it)
     with tempfile.TemporaryDirectory(prefix="texsandwich-exr-") as tmp:
-        with OpenEXR.File(header, {"RGB": np.ascontiguousarray(linear.astype(np.float16))}) as f:
+        pixels = linear if alpha is None else np.concatenate([linear, alpha.reshape(*linear.shape[:2], 1)], axis=-1)
+        name = "RGB" if alpha is None else "RGBA"
+        with OpenEXR.File(header, {name: np.ascontiguousarray(pixels.astype(np.float16))}) as f:
             f.write(str(Path(tmp) / "out.exr"))
         data = (Path(tmp) / "out.exr").read_bytes()
     atomic_write(Path(path), data)
 
 
-def _rgb16(a: np.ndarray, path: Path) -> tuple[np.ndarray, bool]:
-    """``[H, W, 3]`` uint16 of a decoded 16-bit image, and whether it was gray (one channel, with or
-    without alpha): a height or mask map, which ``decompress`` gives back as gray."""
+def _rgb16(a: np.ndarray, path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """``[H, W, 3]`` uint16 of a decoded 16-bit image, whether it was gray (one channel, with or
+    without alpha: a height or mask map, which ``decompress`` gives back as gray), and its alpha
+    (``[H, W]`` uint16) when it has one."""
     gray = a.ndim == 2 or a.shape[2] == 2
-    if a.ndim == 2:
+    alpha = a[..., -1] if a.ndim == 3 and a.shape[2] in (2, 4) else None
+    if gray:
         warnings.warn(f"{path}: 16-bit grayscale, coded as gray RGB (decoded back to grayscale)", stacklevel=4)
-        a = np.repeat(a[..., None], 3, axis=-1)
-    if a.shape[2] == 4:
-        warnings.warn(f"{path}: alpha channel dropped", stacklevel=4)
-    elif a.shape[2] == 2:  # gray + alpha
-        warnings.warn(f"{path}: alpha channel dropped; 16-bit grayscale coded as gray RGB (decoded back to "
-                      "grayscale)", stacklevel=4)
-        a = np.repeat(a[..., :1], 3, axis=-1)
-    return np.ascontiguousarray(a[..., :3].astype(np.uint16)), gray
+        a = np.repeat(a[..., None] if a.ndim == 2 else a[..., :1], 3, axis=-1)
+    return np.ascontiguousarray(a[..., :3].astype(np.uint16)), gray, alpha
 
 
 ICC_NAME = b"ICC Profile"
@@ -238,9 +270,9 @@ def _with_png_icc(png_bytes: bytes, icc: bytes) -> bytes:
     return png_bytes[:ihdr_end] + chunk + png_bytes[ihdr_end:]
 
 
-def read_png16(path: Path) -> tuple[np.ndarray, bool]:
-    """``[H, W, 3]`` uint16 of a 16-bit PNG (gray expanded, alpha dropped with a warning), and whether it
-    was gray."""
+def read_png16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """``[H, W, 3]`` uint16 of a 16-bit PNG (gray expanded), whether it was gray, and its alpha
+    (``[H, W]`` uint16) when it has one."""
     import png
 
     try:
@@ -257,8 +289,8 @@ def read_png16(path: Path) -> tuple[np.ndarray, bool]:
     return _rgb16(a.reshape(h, w, planes) if planes > 1 else a.reshape(h, w), path)
 
 
-def read_tiff16(path: Path) -> tuple[np.ndarray, bool]:
-    """``[H, W, 3]`` uint16 of a 16-bit TIFF, and whether it was gray (as :func:`read_png16`)."""
+def read_tiff16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """``[H, W, 3]`` uint16 of a 16-bit TIFF, whether it was gray, and its alpha (as :func:`read_png16`)."""
     import tifffile
 
     try:
@@ -292,10 +324,10 @@ HDR_TRANSFERS = {16: "PQ (SMPTE ST 2084)", 18: "HLG"}
 """nclx transfer characteristics whose code values a decoded PNG/TIFF keeps but cannot signal."""
 
 
-def read_heif16(path: Path) -> tuple[np.ndarray, bool, bytes | None]:
-    """``[H, W, 3]`` uint16 of a HEIF file with more than 8 bits per sample, whether it was gray, and its
-    ICC profile. Samples are widened to 16 bits by bit replication (10-bit 1023 -> 65535), the way a
-    16-bit PNG holds a lower bit depth, so white stays white."""
+def read_heif16(path: Path) -> tuple[np.ndarray, bool, bytes | None, np.ndarray | None]:
+    """``[H, W, 3]`` uint16 of a HEIF file with more than 8 bits per sample, whether it was gray, its
+    ICC profile and its alpha (``[H, W]`` uint16) when it has one. Samples are widened to 16 bits by bit
+    replication (10-bit 1023 -> 65535), the way a 16-bit PNG holds a lower bit depth, so white stays white."""
     import pillow_heif
 
     try:
@@ -317,8 +349,8 @@ def read_heif16(path: Path) -> tuple[np.ndarray, bool, bytes | None]:
         name = HDR_TRANSFERS[transfer]
         warnings.warn(f"{path}: {name} HEIF; coded as its code values, and a decoded 16-bit PNG/TIFF holds the same "
                       f"values without saying they are {name}", stacklevel=3)
-    image, gray = _rgb16(a, path)
-    return image, gray, info.get("icc_profile") or None
+    image, gray, alpha = _rgb16(a, path)
+    return image, gray, info.get("icc_profile") or None, alpha
 
 
 ICC_TAG = 34675
@@ -338,14 +370,18 @@ def _tiff_icc(path: Path) -> bytes | None:
         return None
 
 
-def encode_png16(image: np.ndarray, icc: bytes | None = None) -> bytes:
-    """16-bit PNG bytes of an ``[H, W, C]`` uint16 image (C = 1 or 3), with ``icc`` as its iCCP chunk."""
+def encode_png16(image: np.ndarray, icc: bytes | None = None, alpha: np.ndarray | None = None) -> bytes:
+    """16-bit PNG bytes of an ``[H, W, C]`` uint16 image (C = 1 or 3), with ``icc`` as its iCCP chunk and
+    ``alpha`` (``[H, W, 1]`` uint16) as its alpha channel."""
     import png
 
+    gray = image.shape[2] == 1
+    if alpha is not None:
+        image = np.concatenate([image, alpha.reshape(*image.shape[:2], 1)], axis=-1)
     h, w, c = image.shape
     buf = io.BytesIO()
     # row by row: a whole 4K image as a Python list (.tolist()) is 50 M int objects, ~1.8 GB
-    png.Writer(w, h, bitdepth=16, greyscale=c == 1, alpha=False).write(buf, iter(image.reshape(h, w * c)))
+    png.Writer(w, h, bitdepth=16, greyscale=gray, alpha=alpha is not None).write(buf, iter(image.reshape(h, w * c)))
     return _with_png_icc(buf.getvalue(), icc) if icc else buf.getvalue()
 
 
@@ -373,49 +409,70 @@ def is_16bit_file(path: Path) -> bool:
 
 
 def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
-    """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / 16-bit PNG / 16-bit TIFF, and what it came from."""
+    """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / 16-bit PNG / 16-bit TIFF, and what it came from
+    (an alpha channel is dropped with a warning: evaluation and training code the colour only)."""
+    image, source, alpha = _read_hdr(Path(path))
+    if alpha is not None:
+        warnings.warn(f"{path}: alpha channel dropped", stacklevel=2)
+    return image, source
+
+
+def read_hdr_alpha(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
+    """:func:`read_hdr`, with the alpha as the 8-bit side map ``compress`` carries (:func:`alpha_to_8bit`;
+    None when there is none or it is fully opaque)."""
     path = Path(path)
+    image, source, alpha = _read_hdr(path)
+    return image, source, None if alpha is None else alpha_to_8bit(alpha, path)
+
+
+def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if suffix == ".exr":
-        linear, primaries = _read_exr(path)
-        return linear_to_pq16(linear), HdrSource("exr", "pq", primaries)
+        linear, primaries, alpha = _read_exr(path)
+        return linear_to_pq16(linear), HdrSource("exr", "pq", primaries), alpha
     if suffix == ".png":
-        image, gray = read_png16(path)
+        image, gray, alpha = read_png16(path)
         icc = profile_to_keep(_png_icc(path), gray, path)
-        return image, HdrSource("png16-gray" if gray else "png16", "none", icc=icc)
+        return image, HdrSource("png16-gray" if gray else "png16", "none", icc=icc), alpha
     if suffix in (".tif", ".tiff"):
-        image, gray = read_tiff16(path)
+        image, gray, alpha = read_tiff16(path)
         icc = profile_to_keep(_tiff_icc(path), gray, path)
-        return image, HdrSource("tiff16-gray" if gray else "tiff16", "none", icc=icc)
+        return image, HdrSource("tiff16-gray" if gray else "tiff16", "none", icc=icc), alpha
     if suffix in HEIF_SUFFIXES:  # decoded as a 16-bit PNG: a lossless HEIF of it would be no HEIF reader's usual
-        image, gray, icc = read_heif16(path)
-        return image, HdrSource("png16-gray" if gray else "png16", "none", icc=profile_to_keep(icc, gray, path))
+        image, gray, icc, alpha = read_heif16(path)
+        source = HdrSource("png16-gray" if gray else "png16", "none", icc=profile_to_keep(icc, gray, path))
+        return image, source, alpha
     raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or .tif, or 10/12-bit .heic files; for other "
                      "images " + EIGHT_BIT_HINT)
 
 
-def write_hdr(path: Path, signal: np.ndarray, source: HdrSource) -> None:
+def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarray | None = None) -> None:
     """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ, with its
     chromaticities; PNG/TIFF with its colour profile; a gray PNG/TIFF source as gray: the mean of the three
-    coded channels, which carry the same gray)."""
+    coded channels, which carry the same gray), with ``alpha`` (the ``[H, W, 1]`` uint8 side map) as its
+    alpha channel: A = a / 255 in an EXR, a x 257 in a PNG/TIFF."""
     fmt = source.format
     if fmt.endswith("-gray"):
         signal = gray_mean(signal)
         fmt = fmt.removesuffix("-gray")
+    wide = None if alpha is None else alpha.astype(np.uint16) * np.uint16(257)
     if fmt == "exr":
-        write_exr(path, pq16_to_linear(signal), source.chromaticities)
+        write_exr(path, pq16_to_linear(signal), source.chromaticities,
+                  None if alpha is None else alpha.astype(np.float32) / 255.0)
     elif fmt == "tiff16":
         import tifffile
 
         buf = io.BytesIO()
         gray = signal.shape[-1] == 1
-        tifffile.imwrite(buf, signal[..., 0] if gray else signal, photometric="minisblack" if gray else "rgb",
-                         compression="zlib", iccprofile=source.icc)
+        pixels = signal if wide is None else np.concatenate([signal, wide], axis=-1)
+        tifffile.imwrite(buf, pixels[..., 0] if pixels.shape[-1] == 1 else pixels,
+                         photometric="minisblack" if gray else "rgb", compression="zlib", iccprofile=source.icc,
+                         extrasamples=None if wide is None else ["unassalpha"])
         atomic_write(Path(path), buf.getvalue())
     else:
-        atomic_write(Path(path), encode_png16(signal, source.icc))
+        atomic_write(Path(path), encode_png16(signal, source.icc, wide))
 
 
 def default_suffix(source: HdrSource) -> str:
