@@ -441,6 +441,42 @@ def test_tga_sources_are_found_in_a_tree_and_decompress_format_chooses_the_outpu
     assert code == 2 and "--format tga, but -o names a .png file" in err and not (tmp_path / "w.png").exists()
 
 
+def _avif_10bit(path, w: int = 64, h: int = 48) -> None:
+    """A 10-bit AVIF (a luma ramp) through PyAV's SVT-AV1 (Pillow writes 8-bit AVIF only)."""
+    import av
+
+    with av.open(str(path), "w", format="avif") as out:
+        stream = out.add_stream("libsvtav1", rate=1)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p10le"
+        frame = av.VideoFrame(w, h, "yuv420p10le")
+        for i, plane in enumerate(frame.planes):
+            rows = np.full((h >> (i > 0), plane.line_size // 2), 512, np.uint16)
+            if i == 0:
+                rows[:, :w] += (np.arange(w) * 6).astype(np.uint16)
+            plane.update(rows.tobytes())
+        for packet in [*stream.encode(frame), *stream.encode()]:
+            out.mux(packet)
+
+
+def test_avif_sources_are_read_and_a_10bit_one_is_said_to_be_read_at_8_bits(capsys, tmp_path, photo):
+    from texsandwich.images import avif_bit_depth
+
+    tree = tmp_path / "t"
+    tree.mkdir()
+    Image.fromarray(photo[:32, :48]).save(tree / "web.avif", quality=90)
+    _avif_10bit(tree / "hdr.avif")
+    assert (avif_bit_depth(tree / "web.avif"), avif_bit_depth(tree / "hdr.avif")) == (8, 10)
+    code, _, err = run(capsys, "compress", str(tree), "-o", str(tmp_path / "c"), "--recipe", "rgb-444",
+                       "--model", "none", "--quality", "90")
+    assert code == 0, err
+    assert sorted(a["source"] for a in json.loads((tmp_path / "c" / "library.json").read_text())["assets"]) == \
+        ["hdr.avif", "web.avif"]
+    assert "hdr.avif: a 10-bit AVIF, read at 8 bits" in err and "web.avif" not in err
+    code, _, err = run(capsys, "compress", str(tree / "hdr.avif"), "-o", str(tmp_path / "h.tsw"), "--recipe", "hdr-444")
+    assert code == 1 and "a 10-bit AVIF, which no reader here decodes beyond 8 bits" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "h.tsw").exists()
+
+
 def test_decompress_format_applies_to_material_maps_and_unreal_names_are_read_back(capsys, tmp_path):
     from texsandwich.procedural import procedural_material
 

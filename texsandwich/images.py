@@ -16,8 +16,8 @@ from texsandwich.fsutil import atomic_write
 
 pillow_heif.register_heif_opener()
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".tga", ".gif", ".webp", ".heic", ".heif", ".ppm",
-                  ".pgm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".tga", ".gif", ".webp", ".heic", ".heif", ".avif",
+                  ".ppm", ".pgm")
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F", "RGB;16", "RGBA;16"}
 
 
@@ -30,6 +30,24 @@ def _png_bit_depth(path: Path) -> int:
 def png_header_bit_depth(data: bytes) -> int:
     """Bit depth in the IHDR of PNG bytes (8 when they are not a PNG)."""
     return data[24] if len(data) >= 25 and data[12:16] == b"IHDR" else 8
+
+
+def avif_bit_depth(path: Path) -> int:
+    """Bits per sample of an AVIF file, from its ``pixi`` property (8 when it has none or is not AVIF).
+
+    Why: Pillow decodes every AVIF to 8 bits without saying so; a 10/12-bit one (an HDR photo, a 10-bit
+    texture) must be told apart before it is read. ``pixi`` (ISO/IEC 23008-12, required by MIAF) sits in
+    the ``meta`` box at the file's start: version/flags (4 bytes), a channel count, a depth per channel.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return 8
+    at = head.find(b"pixi")
+    if head[4:8] != b"ftyp" or at < 4 or len(head) < at + 10 or head[at + 8] == 0:
+        return 8
+    return max(head[at + 9 : at + 9 + head[at + 8]] or b"\x08")
 
 
 ORIENTATION_TAG = 0x0112
@@ -96,6 +114,9 @@ def _read_image8(path: Path, keep_alpha: bool) -> tuple[np.ndarray, np.ndarray |
                 warnings.warn(f"{path}: holds {frames} images (frames or pages); only the first is coded",
                               stacklevel=3)
             mode = im.mode
+            if im.format == "AVIF" and (depth := avif_bit_depth(path)) > 8:
+                warnings.warn(f"{path}: a {depth}-bit AVIF, read at 8 bits (Pillow decodes AVIF to 8 bits; for "
+                              "hdr-444 convert it to a 16-bit PNG first, e.g. avifdec --depth 16)", stacklevel=3)
             if mode in _SIXTEEN_BIT_MODES or (im.format == "PNG" and _png_bit_depth(path) > 8):
                 raise InputError(
                     f"{path}: {mode} image has more than 8 bits per sample; the rgb-* recipes take 8-bit images, "

@@ -26,7 +26,7 @@ import numpy as np
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
 from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
-from texsandwich.images import gray_mean, profile_to_keep
+from texsandwich.images import avif_bit_depth, gray_mean, profile_to_keep
 from texsandwich.progress import TERMINAL
 
 HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
@@ -444,6 +444,9 @@ def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
         image, gray, icc, alpha = read_heif16(path)
         source = HdrSource("png16-gray" if gray else "png16", "none", icc=profile_to_keep(icc, gray, path))
         return image, source, alpha
+    if suffix == ".avif" and (depth := avif_bit_depth(path)) > 8:
+        raise InputError(f"{path}: a {depth}-bit AVIF, which no reader here decodes beyond 8 bits; convert it to a "
+                         "16-bit PNG first (avifdec --depth 16), or code it at 8 bits with an 8-bit recipe")
     raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or .tif, or 10/12-bit .heic files; for other "
                      "images " + EIGHT_BIT_HINT)
 
