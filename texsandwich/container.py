@@ -3,9 +3,9 @@
 Layout (all integers big-endian)::
 
     magic     8 bytes   b"\\x89TSW\\r\\n\\x1a\\n"  (PNG-style: catches text-mode and 7-bit damage)
-    version   u16       the lowest version that holds the file: 4 when the manifest has source metadata
-                        (8-bit gray, EXIF orientation, a colour profile, EXR chromaticities), else 3;
-                        versions 1-3 still read
+    version   u16       the lowest version that holds the file: 5 with an ``alpha`` side map, 4 when the
+                        manifest has source metadata (8-bit gray, EXIF orientation, a colour profile, EXR
+                        chromaticities), else 3; versions 1-4 still read
     flags     u16       bit 0: stream heads packed (version 3); the other bits are reserved (0)
     length    u32       stored manifest length in bytes
     crc       u32       CRC-32 of the stored manifest
