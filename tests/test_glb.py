@@ -163,3 +163,11 @@ def test_views_that_address_buffers_themselves_are_left_alone_and_not_repacked()
     assert drop_views(doc, {1}, 0, blob) is blob and len(doc["bufferViews"]) == 2
     with pytest.raises(InputError, match=r"cannot be repacked into a \.glb"):
         pack_glb(doc, [blob, blob], {})
+
+
+def test_a_truncated_glb_is_said_to_be_cut_off(capsys, glb, tmp_path):
+    data = glb.read_bytes()
+    (tmp_path / "cut.glb").write_bytes(data[: len(data) - 100])
+    code, _, err = run(capsys, "compress", str(tmp_path / "cut.glb"), "-o", str(tmp_path / "o"))
+    assert code == 1 and f"cut.glb: truncated .glb ({len(data) - 100:,} of {len(data):,} bytes)" in err
+    assert not (tmp_path / "o").exists()

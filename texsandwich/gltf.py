@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import struct
 import urllib.parse
 import warnings
 from collections.abc import Callable
@@ -27,7 +28,7 @@ import numpy as np
 from texsandwich.assets import Material, assemble, decode_map
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
-from texsandwich.glb import drop_views, image_mime, pack_glb
+from texsandwich.glb import MAGIC, drop_views, image_mime, pack_glb
 from texsandwich.images import ALPHA, encode_png
 
 GLTF_SUFFIXES = (".gltf", ".glb")
@@ -52,11 +53,25 @@ class GltfMaterial:
     An OPAQUE material's alpha is ignored by every renderer (glTF 2.0, 3.9.4), so it is not coded."""
 
 
+def _check_glb_length(path: Path) -> None:
+    """A ``.glb`` shorter than its header says is cut off (an interrupted download or copy): said as such,
+    where pygltflib would read it and a texture would fail later as a damaged image."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+    if len(head) == 12 and head[:4] == MAGIC:
+        declared = struct.unpack_from("<I", head, 8)[0]
+        size = path.stat().st_size
+        if size < declared:
+            raise InputError(f"{path}: truncated .glb ({size:,} of {declared:,} bytes)")
+
+
 def load_gltf(path: Path):
     """Parse a .gltf/.glb; unreadable or missing files become one-line :class:`InputError`."""
     from pygltflib import GLTF2
 
     try:
+        if Path(path).suffix.lower() == ".glb":
+            _check_glb_length(Path(path))
         return GLTF2().load(str(path))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
