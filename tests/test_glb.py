@@ -171,3 +171,22 @@ def test_a_truncated_glb_is_said_to_be_cut_off(capsys, glb, tmp_path):
     code, _, err = run(capsys, "compress", str(tmp_path / "cut.glb"), "-o", str(tmp_path / "o"))
     assert code == 1 and f"cut.glb: truncated .glb ({len(data) - 100:,} of {len(data):,} bytes)" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_meshopt_fallback_buffer_stays_without_data(capsys, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLE, src)
+    doc = json.loads((src / "torus.gltf").read_text())
+    doc["buffers"].append({"byteLength": 64, "extensions": {"EXT_meshopt_compression": {"fallback": True}}})
+    doc["bufferViews"].append({"buffer": 1, "byteLength": 64, "extensions": {"EXT_meshopt_compression": {
+        "buffer": 0, "byteOffset": 0, "byteLength": 16, "byteStride": 4, "count": 16, "mode": "ATTRIBUTES"}}})
+    doc["extensionsUsed"] = ["EXT_meshopt_compression"]
+    (src / "torus.gltf").write_text(json.dumps(doc))
+    code, _, err = run(capsys, "compress", str(src / "torus.gltf"), "-o", str(tmp_path / "o"), "-q")
+    assert code == 0, err
+    out = json.loads((tmp_path / "o" / "torus.gltf").read_text())
+    assert out["buffers"][1] == doc["buffers"][1]
+    assert out["bufferViews"][-1]["extensions"] == doc["bufferViews"][-1]["extensions"]
+    assert sorted(p.suffix for p in (tmp_path / "o").iterdir()) == [".bin", ".gltf", ".json", ".tsw"]
+    code, _, err = run(capsys, "decompress", str(tmp_path / "o" / "torus.gltf"), "-o", str(tmp_path / "d.glb"))
+    assert code == 1 and "cannot be repacked into a .glb" in err and not (tmp_path / "d.glb").exists()

@@ -213,16 +213,18 @@ def _doc(gltf) -> dict:
     return json.loads(gltf.gltf_to_json())
 
 
-def _glb_chunk(doc: dict) -> int | None:
-    """The index of the buffer a ``.glb`` holds in its own binary chunk (the one without a ``uri``)."""
-    return next((i for i, b in enumerate(doc.get("buffers") or []) if b.get("uri") is None), None)
+def _glb_chunk(gltf, doc: dict) -> int | None:
+    """0 when buffer 0 is the one a ``.glb`` holds in its own binary chunk (glTF 2.0, 4.4.3.3), else None.
+    Other buffers without a ``uri`` (``EXT_meshopt_compression``'s fallbacks) hold no data at all."""
+    buffers = doc.get("buffers") or []
+    return 0 if buffers and buffers[0].get("uri") is None and gltf.binary_blob() is not None else None
 
 
 def _buffer_bytes(gltf, doc: dict, src: Path, index: int) -> bytes:
     """The bytes of buffer ``index``: the ``.glb`` chunk, a data URI or a file beside ``src``."""
     uri = doc["buffers"][index].get("uri")
-    if uri is None:
-        return bytes(gltf.binary_blob() or b"")
+    if uri is None:  # the .glb chunk (buffer 0), or a buffer with no data (a meshopt fallback: refused later)
+        return bytes(gltf.binary_blob() or b"") if index == 0 else b""
     if uri.startswith("data:"):
         try:
             return base64.b64decode(uri.split(",", 1)[1])
@@ -234,16 +236,15 @@ def _buffer_bytes(gltf, doc: dict, src: Path, index: int) -> bytes:
     return f.read_bytes()
 
 
-def _place_buffers(doc: dict, src: Path, out_dir: Path, stem: str, blob: bytes | None) -> None:
+def _place_buffers(doc: dict, src: Path, out_dir: Path, stem: str, chunk: int | None, blob: bytes | None) -> None:
     """Make the geometry buffers loadable next to the written JSON: copy their files, write a ``.glb``'s
-    chunk (``blob``, possibly compacted) as ``STEM.bin``."""
+    chunk (buffer ``chunk``: ``blob``, possibly compacted) as ``STEM.bin``."""
     for bi, buf in enumerate(doc.get("buffers") or []):
         uri = buf.get("uri")
-        if uri is None:  # the .glb binary chunk
-            name = f"{stem}.bin" if bi == 0 else f"{stem}.{bi}.bin"
-            atomic_write(out_dir / name, blob or b"")
-            buf["uri"] = name
-        elif not uri.startswith("data:"):
+        if bi == chunk:  # the .glb binary chunk
+            atomic_write(out_dir / f"{stem}.bin", blob or b"")
+            buf["uri"] = f"{stem}.bin"
+        elif uri is not None and not uri.startswith("data:"):
             f = src.parent / urllib.parse.unquote(uri)
             if not f.is_file():
                 raise InputError(f"{src}: buffer file {uri} is missing")
@@ -312,12 +313,11 @@ def write_compressed_gltf(gltf, src: Path, out: Path, covered: dict[int, tuple[s
             atomic_write(out_dir / name, data)
             img.uri, img.bufferView, img.mimeType = name, None, None
     doc = _doc(gltf)
-    chunk = _glb_chunk(doc)
-    blob = gltf.binary_blob() if chunk is not None else None
-    blob = drop_views(doc, moved, chunk, None if blob is None else bytes(blob))
+    chunk = _glb_chunk(gltf, doc)
+    blob = drop_views(doc, moved, chunk, bytes(gltf.binary_blob()) if chunk is not None else None)
     if src.suffix.lower() == ".glb":
         _mark_source(doc, ".glb")
-    _place_buffers(doc, src, out_dir, stem, blob)
+    _place_buffers(doc, src, out_dir, stem, chunk, blob)
     _write_doc(doc, out)
 
 
@@ -396,8 +396,8 @@ def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # t
         buffers = [_buffer_bytes(gltf, doc, src, bi) for bi in range(len(doc.get("buffers") or []))]
         atomic_write(out, pack_glb(doc, buffers, embedded))
         return n
-    chunk = _glb_chunk(doc)
-    _place_buffers(doc, src, out_dir, out.stem, bytes(gltf.binary_blob() or b"") if chunk is not None else None)
+    chunk = _glb_chunk(gltf, doc)
+    _place_buffers(doc, src, out_dir, out.stem, chunk, bytes(gltf.binary_blob()) if chunk is not None else None)
     _write_doc(doc, out)
     return n
 
