@@ -79,8 +79,10 @@ def _upscale2_axis(x: torch.Tensor) -> torch.Tensor:
 def upscale2(x: torch.Tensor) -> torch.Tensor:
     """Separable Lanczos3 x2 of ``[B, C, H, W]`` with half-pixel centres and replicated edges.
 
-    Without a gradient (decoding) the planes go one at a time into the output: the separable passes
-    make five full-size temporaries, 1.4 GB at once for a 4K RGB image (tools/bench_textures.py).
+    Without a gradient (decoding) each plane goes into the output band by band: the separable passes
+    over a whole plane make full-size temporaries, 1.4 GB at once for a 4K RGB image when all planes
+    went together (0.6.4), and still 1.8 GB above the output for one plane of an 8K image (0.6.7,
+    tools/profile_memory.py), more than the post-net ever holds.
     """
     if x.requires_grad and torch.is_grad_enabled():
         return _upscale2_planes(x)
@@ -88,8 +90,31 @@ def upscale2(x: torch.Tensor) -> torch.Tensor:
     out = x.new_empty(b, c, 2 * h, 2 * w)
     for i in range(b):
         for j in range(c):
-            out[i, j] = _upscale2_planes(x[i:i + 1, j:j + 1])[0, 0]
+            _upscale2_plane_into(x[i, j], out[i, j])
     return out
+
+
+BAND = 128
+"""Input rows per band of the decoding upscaler: 128 rows of an 8K output are ~17 MB of temporaries."""
+
+
+def _upscale2_plane_into(plane: torch.Tensor, out: torch.Tensor, band: int | None = None) -> None:
+    """:func:`_upscale2_planes` of one ``[H, W]`` plane written into ``out`` (``[2H, 2W]``) band by band.
+
+    The same arithmetic: rows replicated 3 above and below first (replication commutes with the
+    horizontal pass, which treats each row alone), then each band of rows with its 3-row halo through the
+    horizontal pass and the vertical taps (no padding left to add).
+    """
+    h, w = plane.shape
+    band = band or BAND
+    taps = _lanczos3_x2_taps(plane.dtype, plane.device).unsqueeze(1)
+    padded = F.pad(plane[None, None], (0, 0, 3, 3), mode="replicate")[0, 0]  # [H + 6, W]
+    for r0 in range(0, h, band):
+        n = min(band, h - r0)
+        rows = _upscale2_axis(padded[r0:r0 + n + 6].reshape(n + 6, 1, w)).reshape(n + 6, 2 * w)
+        cols = rows.t().reshape(2 * w, 1, n + 6)
+        y = F.conv1d(cols, taps)  # [2W, 2, n]: output rows 2r, 2r + 1 of each input row r
+        out[2 * r0:2 * (r0 + n)] = y.transpose(1, 2).reshape(2 * w, 2 * n).t()
 
 
 def _upscale2_planes(x: torch.Tensor) -> torch.Tensor:
