@@ -152,7 +152,11 @@ def compress(
     if reuse is not None and key in reuse:
         bottleneck = reuse[key]  # nothing below writes into it: the codec and the search read copies
     else:
-        bottleneck = tiled(model.pre, source, multiple=model_multiple(model))
+        # the pre-net's output over its input where nothing reads the source after it (no allocation
+        # search, encoder steps or normal filter): one full-size float image less, 0.8 GB at 8K
+        searched = allocate and recipe.allocation is not None and settings.quality is not None
+        needed = searched or bool(encoder_steps) or (normal_filter and recipe.normal_at is not None)
+        bottleneck = tiled(model.pre, source, multiple=model_multiple(model), inplace=not needed)
         if reuse is not None:
             reuse.clear()  # only the latest: a search does not come back to an earlier curve
             reuse[key] = bottleneck
