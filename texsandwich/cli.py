@@ -189,7 +189,7 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
                    "larger].")
 @click.option("--measure/--no-measure", default=True, show_default=True,
               help="Decode each file (each glTF material) to report its PSNR (shaded PSNR for materials). "
-                   "--no-measure skips that decode (image recipes encode ~40 %% faster; the files are the same); "
+                   "--no-measure skips that decode (image recipes encode ~40 % faster; the files are the same); "
                    "not with --target-psnr.")
 @_jobs
 @_force
