@@ -1,6 +1,6 @@
 """Transparency: coded as the side map ``alpha`` (one raw 4:0:0 stream at the colour's quality; a 16-bit
 or float alpha at 8 bits) and written back as the decoded file's alpha channel; files that hold it are
-format version 5."""
+format version 5 (an 8-bit image's) or 6 (a 16-bit image's, which 0.6.6 would have decoded without it)."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def test_16bit_and_exr_alpha_rides_at_8_bits_and_comes_back_in_the_sources_kind(
         code, out, err = run(capsys, "compress", str(tmp_path / name), "-o", str(tmp_path / f"{name}.tsw"),
                              "--recipe", "hdr-444", "--alpha-quality", "lossless")
         assert code == 0 and ", alpha PSNR inf dB" in out, err
-        assert (tmp_path / f"{name}.tsw").read_bytes()[8:10] == b"\0\5"
+        assert (tmp_path / f"{name}.tsw").read_bytes()[8:10] == b"\0\6"  # 0.6.6 read 5 and dropped it
         if name == "ramp.exr":
             assert "1 NaN alpha sample(s) clamped to 0" in err and "1 negative alpha" in err and "1 above 1" in err
             assert "alpha carried at 8 bits" in err  # a float ramp is not on 8-bit steps
@@ -189,4 +189,35 @@ def test_a_fully_opaque_16bit_alpha_is_dropped_with_a_word(capsys, tmp_path):
     code, out, err = run(capsys, "compress", str(tmp_path / "o.png"), "-o", str(tmp_path / "o.tsw"),
                          "--recipe", "hdr-444")
     assert code == 0 and "dropped a fully opaque alpha channel" in err and "alpha PSNR" not in out
-    assert (tmp_path / "o.tsw").read_bytes()[8:10] != b"\0\5"
+    assert (tmp_path / "o.tsw").read_bytes()[8:10] == b"\0\3"
+
+
+def test_a_luminance_exr_comes_back_as_y_with_its_alpha_and_chromaticities(capsys, tmp_path):
+    """A Y EXR (a height, mask or light map) is coded as gray RGB and written back as Y (+ A), not as RGB;
+    its bad samples are counted once, as the file has them (they were counted once per widened channel)."""
+    import OpenEXR
+
+    from texsandwich.procedural import hdr_scene
+
+    y = hdr_scene(24, 32, seed=2)[..., 1].astype(np.float32)
+    y[0, 0] = np.nan
+    disc, _ = _ramp_and_disc()
+    primaries = (0.7347, 0.2653, 0.0, 1.0, 0.0001, -0.077, 0.32168, 0.33767)  # ACES AP0
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage, "chromaticities": primaries}
+    with OpenEXR.File(header, {"Y": y, "A": disc[:24, :32].astype(np.float32)}) as f:
+        f.write(str(tmp_path / "height.exr"))
+    code, _, err = run(capsys, "compress", str(tmp_path / "height.exr"), "-o", str(tmp_path / "h.tsw"),
+                         "--recipe", "hdr-444", "--quality", "90", "--alpha-quality", "lossless")
+    assert code == 0 and "decoded back to Y" in err and "1 NaN sample(s)" in err, err
+    data = (tmp_path / "h.tsw").read_bytes()
+    assert data[8:10] == b"\0\6" and read_tsw(data).manifest.source_format == "exr-gray"
+    code, _, err = run(capsys, "decompress", str(tmp_path / "h.tsw"), "-o", str(tmp_path / "back.exr"))
+    assert code == 0, err
+    with OpenEXR.File(str(tmp_path / "back.exr"), separate_channels=True) as f:
+        channels = {k: np.asarray(v.pixels, np.float32) for k, v in f.parts[0].channels.items()}
+        written = f.parts[0].header["chromaticities"]
+    assert sorted(channels) == ["A", "Y"]
+    assert np.allclose(np.asarray(written, np.float32), np.asarray(primaries, np.float32))
+    ok = ~np.isnan(y)
+    assert np.abs(channels["Y"][ok] - y[ok]).max() < 0.05 * max(1.0, float(y[ok].max()))
+    assert np.array_equal(np.rint(channels["A"] * 255), np.rint(disc[:24, :32] * 255))

@@ -214,7 +214,7 @@ def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | N
         return Decoded(output, sum(p.stat().st_size for p in written), m, len(written))
     if m.bit_depth > 8:
         kind = HDR_WRITERS[output.suffix.lower()]
-        gray = (m.source_format or "").endswith("-gray") and kind != "exr"  # a gray source stays gray
+        gray = (m.source_format or "").endswith("-gray")  # a gray source stays gray (an EXR's Y)
         _warn_colour_lost(m, tsw.icc, kind, output)
         fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
                         m.chromaticities if kind == "exr" else None, tsw.icc if kind != "exr" else None)

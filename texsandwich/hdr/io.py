@@ -40,7 +40,8 @@ EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half res
 @dataclass(frozen=True)
 class HdrSource:
     format: str
-    """'exr', 'png16' or 'tiff16' (with '-gray' for a one-channel PNG/TIFF): what ``decompress`` writes back"""
+    """'exr', 'png16' or 'tiff16' (with '-gray' for a one-channel PNG/TIFF or a luminance-only EXR): what
+    ``decompress`` writes back"""
     transfer: str
     """'pq' (EXR scene-linear through ST 2084 at 100 cd/m² white) or 'none' (already a 16-bit signal)"""
     chromaticities: tuple[float, ...] | None = None
@@ -53,7 +54,8 @@ class HdrSource:
 
 
 def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """The RGB (or Y as gray RGB) of an EXR part's channels, and its alpha (``A`` of the same layer) if any."""
+    """The RGB (``[H, W, 3]``) or Y (``[H, W, 1]``: a luminance-only image, which the caller widens to gray RGB
+    after counting its bad samples once) of an EXR part's channels, and its alpha (``A`` of the same layer)."""
     names = list(channels)
     for prefix in ("", *sorted({n.rsplit(".", 1)[0] + "." for n in names if "." in n})):
         if all(prefix + c in channels for c in "RGB"):
@@ -61,8 +63,8 @@ def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> tuple[np.
                 warnings.warn(f"{path}: using layer {prefix[:-1]!r} (channels {', '.join(names)})", stacklevel=4)
             return np.stack([channels[prefix + c] for c in "RGB"], axis=-1), channels.get(prefix + "A")
     if "Y" in channels:
-        warnings.warn(f"{path}: luminance-only (Y) image, used as gray RGB", stacklevel=4)
-        return np.repeat(channels["Y"][..., None], 3, axis=-1), channels.get("A")
+        warnings.warn(f"{path}: luminance-only (Y) image, coded as gray RGB (decoded back to Y)", stacklevel=4)
+        return channels["Y"][..., None], channels.get("A")
     raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
 
 
@@ -153,15 +155,15 @@ def _windows(header: dict) -> tuple[str, str] | None:
 
 def read_exr(path: Path) -> np.ndarray:
     """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
-    linear, _, alpha = _read_exr(path)
+    linear, _, alpha, _ = _read_exr(path)
     if alpha is not None:
         warnings.warn(f"{path}: alpha channel dropped", stacklevel=2)
     return linear
 
 
-def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndarray | None]:
+def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndarray | None, bool]:
     """:func:`read_exr` (without the warning), the part's ``chromaticities`` (8 floats) when it has them,
-    and its alpha channel as stored (``[H, W]``) when it has one."""
+    its alpha channel as stored (``[H, W]``) when it has one, and whether it was luminance-only (Y)."""
     import OpenEXR
 
     try:  # only the library's reading runs with its output caught; our warnings come after
@@ -189,7 +191,9 @@ def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndar
             warnings.warn(f"{path}: data window {data} is not the display window {display}; the data window's "
                           "pixels are coded, and the decoded EXR's windows are both that size from (0, 0)",
                           stacklevel=2)
-        return sanitize(rgb, str(path)), _chromaticities(raw_primaries[i], path), alpha
+        gray = rgb.shape[-1] == 1  # NaN/negative samples counted as the file has them, then widened
+        clean = sanitize(rgb, str(path))
+        return (np.repeat(clean, 3, axis=-1) if gray else clean), _chromaticities(raw_primaries[i], path), alpha, gray
     raise AssertionError("unreachable: the last part either returns or raises")
 
 
@@ -212,7 +216,7 @@ def write_exr(path: Path, linear: np.ndarray, chromaticities: tuple[float, ...] 
               alpha: np.ndarray | None = None) -> None:
     """Half-float RGB OpenEXR (relative precision 2^-11, ~3 PQ codes at the top), temporary file renamed;
     with the source's ``chromaticities`` when it had them, and ``alpha`` (``[H, W, 1]`` in [0, 1]) as its
-    A channel."""
+    A channel. A one-channel ``linear`` is written as luminance (``Y``), as OpenEXR's gray images are."""
     import OpenEXR
 
     header: dict = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
@@ -221,9 +225,13 @@ def write_exr(path: Path, linear: np.ndarray, chromaticities: tuple[float, ...] 
     # the binding writes only to a path: a private temporary folder, so nothing is left beside the
     # output if it fails, and the output's folder need not exist yet (atomic_write makes it)
     with tempfile.TemporaryDirectory(prefix="texsandwich-exr-") as tmp:
-        pixels = linear if alpha is None else np.concatenate([linear, alpha.reshape(*linear.shape[:2], 1)], axis=-1)
-        name = "RGB" if alpha is None else "RGBA"
-        with OpenEXR.File(header, {name: np.ascontiguousarray(pixels.astype(np.float16))}) as f:
+        if linear.shape[-1] == 1:  # the binding splits only "RGB"/"RGBA" keys: Y and A go as channels
+            planes = {"Y": linear[..., 0]} | ({} if alpha is None else {"A": alpha.reshape(linear.shape[:2])})
+            channels = {k: np.ascontiguousarray(v.astype(np.float16)) for k, v in planes.items()}
+        else:
+            pixels = linear if alpha is None else np.concatenate([linear, alpha.reshape(*linear.shape[:2], 1)], axis=-1)
+            channels = {"RGB" if alpha is None else "RGBA": np.ascontiguousarray(pixels.astype(np.float16))}
+        with OpenEXR.File(header, channels) as f:
             f.write(str(Path(tmp) / "out.exr"))
         data = (Path(tmp) / "out.exr").read_bytes()
     atomic_write(Path(path), data)
@@ -430,8 +438,8 @@ def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if suffix == ".exr":
-        linear, primaries, alpha = _read_exr(path)
-        return linear_to_pq16(linear), HdrSource("exr", "pq", primaries), alpha
+        linear, primaries, alpha, gray = _read_exr(path)
+        return linear_to_pq16(linear), HdrSource("exr-gray" if gray else "exr", "pq", primaries), alpha
     if suffix == ".png":
         image, gray, alpha = read_png16(path)
         icc = profile_to_keep(_png_icc(path), gray, path)
@@ -453,9 +461,9 @@ def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
 
 def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarray | None = None) -> None:
     """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ, with its
-    chromaticities; PNG/TIFF with its colour profile; a gray PNG/TIFF source as gray: the mean of the three
-    coded channels, which carry the same gray), with ``alpha`` (the ``[H, W, 1]`` uint8 side map) as its
-    alpha channel: A = a / 255 in an EXR, a x 257 in a PNG/TIFF."""
+    chromaticities; PNG/TIFF with its colour profile; a gray source as gray -- one PNG/TIFF channel, an
+    EXR's Y: the mean of the three coded channels, which carry the same gray), with ``alpha`` (the
+    ``[H, W, 1]`` uint8 side map) as its alpha channel: A = a / 255 in an EXR, a x 257 in a PNG/TIFF."""
     fmt = source.format
     if fmt.endswith("-gray"):
         signal = gray_mean(signal)
@@ -479,4 +487,4 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarr
 
 
 def default_suffix(source: HdrSource) -> str:
-    return {"exr": ".exr", "tiff16": ".tif", "tiff16-gray": ".tif"}.get(source.format, ".png")
+    return {"exr": ".exr", "exr-gray": ".exr", "tiff16": ".tif", "tiff16-gray": ".tif"}.get(source.format, ".png")
