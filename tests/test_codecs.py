@@ -201,3 +201,32 @@ def test_heic_chroma_qp_offsets_quantise_only_their_plane_finer_and_travel_in_js
             CodecSettings(chroma_qp=bad)
     with pytest.raises(UsageError, match="chroma_qp"):
         CodecSettings.from_json({**plain.to_json(), "chroma_qp": [0, 0]})
+
+
+def _blockiness(plane: np.ndarray) -> float:
+    """Mean step across 8-pixel column boundaries over the mean step elsewhere (1 for a natural image)."""
+    g = np.abs(np.diff(plane.astype(np.float64), axis=1))
+    cols = np.arange(1, plane.shape[1])
+    return float(g[:, cols % 8 == 0].mean() / g[:, cols % 8 != 0].mean())
+
+
+def test_heic_without_loop_filters_keeps_block_edges_reads_anywhere_and_travels_in_json(photo):
+    """``loop_filters=False`` switches x265's deblocking and SAO off: a standard stream (a plain decoder,
+    given no settings, reads the same planes) whose block edges stay as the transform left them -- at q20
+    the step across 8-pixel boundaries is far above the deblocked stream's. JPEG has no loop filters."""
+    heic = get_codec("heic")
+    planes = [np.ascontiguousarray(photo[..., c]) for c in (1, 2, 0)]
+    on = CodecSettings(chroma="444", quality=20)
+    off = CodecSettings(chroma="444", quality=20, loop_filters=False)
+    a, b = heic.encode(planes, on), heic.encode(planes, off)
+    assert a != b
+    da, db = heic.decode(a, on), heic.decode(b, off)
+    assert _blockiness(db[0]) > _blockiness(da[0]) + 0.2, (_blockiness(db[0]), _blockiness(da[0]))
+    direct = np.asarray(pillow_heif.open_heif(io.BytesIO(b))[0])
+    assert np.array_equal(direct[..., 1], db[0])
+    assert off.to_json()["loop_filters"] is False and "loop_filters" not in on.to_json()
+    assert CodecSettings.from_json(off.to_json()) == off
+    with pytest.raises(UsageError, match="loop_filters"):
+        CodecSettings.from_json({**on.to_json(), "loop_filters": True})
+    with pytest.raises(UsageError, match="no in-loop filters"):
+        get_codec("jpeg").encode(planes, off)

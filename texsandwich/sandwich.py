@@ -70,6 +70,7 @@ class Sandwich(SandwichModel):
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
 
         self.heic_chroma_qp = (0, 0)
+        self.heic_loop_filters = True
         """Chroma QP offsets for HEIC: a finer n_y (plane 1) without the code range a gain above 1 uses up."""
         self.gain_knee = False
         """Gains above 1 bend over near the code range's ends instead of clipping there (see
@@ -251,6 +252,7 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
            if model.residual_scale else {}),
         **({"gain_knee": repr(KNEE)} if model.gain_knee else {}),
         **({"heic_chroma_qp": json.dumps(list(model.heic_chroma_qp))} if model.heic_chroma_qp != (0, 0) else {}),
+        **({"heic_loop_filters": "false"} if not model.heic_loop_filters else {}),
         **({"post_bands": json.dumps({c: [list(t) for t in v] for c, v in model.band_table.items()})}
            if model.band_table else {}),
     }
@@ -302,6 +304,9 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
         model.heic_chroma_qp = CodecSettings(chroma_qp=(int(qp[0]), int(qp[1]))).chroma_qp
     except (ValueError, TypeError, IndexError, UsageError) as e:
         raise InputError(f"{path}: bad heic_chroma_qp metadata ({e})") from None
+    if meta.get("heic_loop_filters", "true") not in ("true", "false"):
+        raise InputError(f"{path}: bad heic_loop_filters metadata {meta['heic_loop_filters']!r}")
+    model.heic_loop_filters = meta.get("heic_loop_filters", "true") == "true"
     model.eval()
     # oneDNN's CPU convolutions are faster in NHWC: decoding 25-48 % and encoding 16-28 % faster on 2 cores
     # (tools/bench_codec.py, docs/ZOO.md). A channels-last weight makes the convolution pick NHWC, so
