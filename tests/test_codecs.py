@@ -210,23 +210,29 @@ def _blockiness(plane: np.ndarray) -> float:
     return float(g[:, cols % 8 == 0].mean() / g[:, cols % 8 != 0].mean())
 
 
-def test_heic_without_loop_filters_keeps_block_edges_reads_anywhere_and_travels_in_json(photo):
-    """``loop_filters=False`` switches x265's deblocking and SAO off: a standard stream (a plain decoder,
-    given no settings, reads the same planes) whose block edges stay as the transform left them -- at q20
-    the step across 8-pixel boundaries is far above the deblocked stream's. JPEG has no loop filters."""
+def test_heic_tunings_reach_x265_read_anywhere_and_travel_in_json(photo):
+    """Tuning ``nlf`` switches x265's deblocking and SAO off: a standard stream (a plain decoder, given no
+    settings, reads the same planes) whose block edges stay as the transform left them -- at q20 the step
+    across 8-pixel boundaries is far above the deblocked stream's. ``nlf-aq0`` also switches adaptive
+    quantisation off: yet another stream. JPEG has no tunings; unknown names are refused."""
     heic = get_codec("heic")
     planes = [np.ascontiguousarray(photo[..., c]) for c in (1, 2, 0)]
     on = CodecSettings(chroma="444", quality=20)
-    off = CodecSettings(chroma="444", quality=20, loop_filters=False)
+    off = CodecSettings(chroma="444", quality=20, tuning="nlf")
     a, b = heic.encode(planes, on), heic.encode(planes, off)
     assert a != b
     da, db = heic.decode(a, on), heic.decode(b, off)
     assert _blockiness(db[0]) > _blockiness(da[0]) + 0.2, (_blockiness(db[0]), _blockiness(da[0]))
     direct = np.asarray(pillow_heif.open_heif(io.BytesIO(b))[0])
     assert np.array_equal(direct[..., 1], db[0])
-    assert off.to_json()["loop_filters"] is False and "loop_filters" not in on.to_json()
+    aq0 = CodecSettings(chroma="444", quality=20, tuning="nlf-aq0")
+    c = heic.encode(planes, aq0)
+    assert c not in (a, b) and _blockiness(heic.decode(c, aq0)[0]) > _blockiness(da[0]) + 0.2
+    assert off.to_json()["tuning"] == "nlf" and "tuning" not in on.to_json()
     assert CodecSettings.from_json(off.to_json()) == off
-    with pytest.raises(UsageError, match="loop_filters"):
-        CodecSettings.from_json({**on.to_json(), "loop_filters": True})
-    with pytest.raises(UsageError, match="no in-loop filters"):
+    with pytest.raises(UsageError, match="tuning"):
+        CodecSettings.from_json({**on.to_json(), "tuning": "default"})
+    with pytest.raises(UsageError, match="HEIC tuning must be one of"):
+        CodecSettings(tuning="fast")
+    with pytest.raises(UsageError, match="no encoder tunings"):
         get_codec("jpeg").encode(planes, off)

@@ -506,24 +506,27 @@ def test_interrupted_evaluation_resumes_from_its_checkpoint(tmp_path, example_di
         evaluate(r, files, [model], "jpeg", [40, 90], progress=False, checkpoint=ckpt)
 
 
-def test_a_model_without_heic_loop_filters_codes_heic_so_and_its_files_say_it(tmp_path, photo):
-    """The switch lives in the model file and reaches x265 through the pipeline (HEIC only: JPEG codes the
+def test_a_model_with_an_x265_tuning_codes_heic_so_and_its_files_say_it(tmp_path, photo):
+    """The tuning lives in the model file and reaches x265 through the pipeline (HEIC only: JPEG codes the
     same model as before); the manifest records it, so such files are format version 6, and they decode
     like any other."""
     r = get_recipe("rgb-444")
     out = tmp_path / "nlf.safetensors"
     train(TrainConfig(recipe="rgb-444", data=str(tmp_path / "nowhere"), preset="lite", steps=0, refine_steps=0,
-                      adapter="ycbcr", heic_loop_filters=False), out, progress=False)
+                      adapter="ycbcr", heic_tuning="nlf-aq0"), out, progress=False)
     m = load_sandwich(out, r)
-    assert not m.heic_loop_filters and load_model("none", r).heic_loop_filters
+    assert m.heic_tuning == "nlf-aq0" and load_model("none", r).heic_tuning == "default"
     c = compress(photo, r, m, "heic", 30)
     tsw = read_tsw(c.data)
-    assert not tsw.manifest.settings.loop_filters and c.data[8:10] == b"\0\6"
+    assert tsw.manifest.settings.tuning == "nlf-aq0" and c.data[8:10] == b"\0\6"
     assert np.array_equal(reconstruct(tsw, m), c.reconstruction)
     plain = compress(photo, r, load_model("none", r), "heic", 30)
-    assert read_tsw(plain.data).manifest.settings.loop_filters and plain.data[8:10] == b"\0\3"
-    assert read_tsw(compress(photo, r, m, "jpeg", 30).data).manifest.settings.loop_filters
+    assert read_tsw(plain.data).manifest.settings.tuning == "default" and plain.data[8:10] == b"\0\3"
+    assert read_tsw(compress(photo, r, m, "jpeg", 30).data).manifest.settings.tuning == "default"
     # a fine-tune of it keeps coding without them (the refine steps must see the decodes it will get)
     train(TrainConfig(recipe="rgb-444", data=str(tmp_path / "nowhere"), preset="lite", steps=0, refine_steps=0,
                       init=str(out)), tmp_path / "ft.safetensors", progress=False)
-    assert not load_sandwich(tmp_path / "ft.safetensors", r).heic_loop_filters
+    assert load_sandwich(tmp_path / "ft.safetensors", r).heic_tuning == "nlf-aq0"
+    with pytest.raises(UsageError, match="HEIC tuning"):
+        train(TrainConfig(recipe="rgb-444", data=str(tmp_path), preset="lite", steps=0, adapter="ycbcr",
+                          heic_tuning="fast"), tmp_path / "bad.safetensors", progress=False)

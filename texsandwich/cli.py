@@ -20,7 +20,7 @@ import click
 from texsandwich import __version__
 from texsandwich.adapters import ADAPTERS
 from texsandwich.assets import is_material_folder
-from texsandwich.codecs import CODECS
+from texsandwich.codecs import CODECS, HEIC_TUNINGS, tuning_text
 from texsandwich.container import HEADER_BYTES, Tsw
 from texsandwich.decoding import Decoder, read_tsw_file
 from texsandwich.encoder_opt import check_supported
@@ -424,7 +424,7 @@ def _info_rows(source: Path, tsw: Tsw) -> list[tuple[str, str]]:
         ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"
                   + (f", chroma QP offsets Cb {s.chroma_qp[0]:+d} Cr {s.chroma_qp[1]:+d}" if s.chroma_qp != (0, 0)
                      else "")
-                  + (", deblocking and SAO off" if not s.loop_filters else "")
+                  + (f", x265 tuning {s.tuning} ({tuning_text(s.tuning)})" if s.tuning != "default" else "")
                   + (f", per-image quality offsets {list(m.offsets)}" if m.offsets else "")),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]
@@ -502,9 +502,9 @@ def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option("--heic-chroma-qp", type=(click.IntRange(-12, 12), click.IntRange(-12, 12)), default=(0, 0),
               show_default=True, metavar="CB CR",
               help="QP offsets of the bottleneck's planes 1, 2 when the model codes through HEIC (negative: finer).")
-@click.option("--heic-loop-filters/--no-heic-loop-filters", default=True, show_default=True,
-              help="Whether the model codes through HEIC with x265's deblocking and SAO; off, its refine steps see "
-              "decodes without them (standard streams either way).")
+@click.option("--heic-tuning", type=click.Choice(list(HEIC_TUNINGS)), default="default", show_default=True,
+              help="x265 settings the model codes HEIC with (nlf: no deblocking/SAO; nlf-aq0: and no adaptive "
+              "quantisation); its refine steps see such decodes. Standard streams either way.")
 @click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True)
 @click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=5e-4, show_default=True)
@@ -519,7 +519,7 @@ def _post_band(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @_quiet
 def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str, steps: int, refine_steps: int,
               post_bands: tuple[tuple[str, int, int, int], ...], heic_chroma_qp: tuple[int, int],
-              heic_loop_filters: bool, crop: int, batch: int, lr: float, seed: int,
+              heic_tuning: str, crop: int, batch: int, lr: float, seed: int,
               resume: bool, init: str | None, adapter: str | None, output: Path, quiet: bool) -> None:
     """Train a sandwich through the codec proxy and write fp16 safetensors weights."""
     from texsandwich.train import TrainConfig, train
@@ -527,7 +527,7 @@ def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str,
     get_recipe(recipe_id)
     config = TrainConfig(recipe=recipe_id, data=str(data), split=split, lmbda=lmbda, preset=preset, steps=steps,
                          refine_steps=refine_steps, post_bands=post_bands, heic_chroma_qp=heic_chroma_qp,
-                         heic_loop_filters=heic_loop_filters, crop=crop, batch=batch, lr=lr, seed=seed,
+                         heic_tuning=heic_tuning, crop=crop, batch=batch, lr=lr, seed=seed,
                          init=str(ZOO[init].path) if init in ZOO else init, adapter=adapter)
     summary = train(config, output, resume=resume, progress=not quiet)
     if not quiet:

@@ -33,9 +33,9 @@ class SandwichModel(nn.Module):
     recipe: Recipe
     heic_chroma_qp: tuple[int, int] = (0, 0)
     """Cb, Cr QP offsets the encoder sets when this model codes through HEIC (``CodecSettings.chroma_qp``)."""
-    heic_loop_filters: bool = True
-    """Whether HEIC keeps x265's deblocking and SAO when this model codes through it
-    (``CodecSettings.loop_filters``): a model whose post-net was refined on decodes without them says so."""
+    heic_tuning: str = "default"
+    """The x265 tuning this model codes HEIC with (``CodecSettings.tuning``): a bottleneck may want other
+    encoder settings than a photo, and a post-net refined on such decodes should get them."""
 
     def pre(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

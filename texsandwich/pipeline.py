@@ -81,7 +81,7 @@ def codec_settings(
 ) -> CodecSettings:
     """Raw-mode settings for a bottleneck; each codec image takes the chroma of its layout group.
 
-    ``model``: a model that codes through HEIC with chroma QP offsets, or without in-loop filters, gets
+    ``model``: a model that codes through HEIC with chroma QP offsets, or with its own x265 tuning, gets
     them (other codecs have neither).
     """
     if quality is None and step is None:
@@ -92,9 +92,9 @@ def codec_settings(
         depths = ", ".join(str(b) for b in get_codec(codec).bit_depths)
         raise UsageError(f"--codec {codec} codes {depths}-bit planes, not {bit_depth}-bit")
     qp = model.heic_chroma_qp if model is not None and get_codec(codec).chroma_qp_offsets else (0, 0)
-    filters = model.heic_loop_filters if model is not None and get_codec(codec).loop_filter_switch else True
+    tuning = model.heic_tuning if model is not None and get_codec(codec).tunable else "default"
     return CodecSettings(chroma=chroma, mode="raw", quality=None if step is not None else quality,
-                         step=step, bit_depth=bit_depth, chroma_qp=qp, loop_filters=filters)
+                         step=step, bit_depth=bit_depth, chroma_qp=qp, tuning=tuning)
 
 
 def code_scale(settings: CodecSettings) -> float:

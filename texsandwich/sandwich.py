@@ -21,7 +21,7 @@ from safetensors.torch import load, save
 from torch import nn
 
 from texsandwich.adapters import ADAPTERS
-from texsandwich.codecs import CodecSettings, at_quality
+from texsandwich.codecs import HEIC_TUNINGS, CodecSettings, at_quality
 from texsandwich.errors import InputError, UsageError
 from texsandwich.fsutil import atomic_write
 from texsandwich.models import SandwichModel
@@ -70,7 +70,7 @@ class Sandwich(SandwichModel):
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
 
         self.heic_chroma_qp = (0, 0)
-        self.heic_loop_filters = True
+        self.heic_tuning = "default"
         """Chroma QP offsets for HEIC: a finer n_y (plane 1) without the code range a gain above 1 uses up."""
         self.gain_knee = False
         """Gains above 1 bend over near the code range's ends instead of clipping there (see
@@ -252,7 +252,7 @@ def save_sandwich(model: Sandwich, path: Path, lmbda: float, config: dict[str, A
            if model.residual_scale else {}),
         **({"gain_knee": repr(KNEE)} if model.gain_knee else {}),
         **({"heic_chroma_qp": json.dumps(list(model.heic_chroma_qp))} if model.heic_chroma_qp != (0, 0) else {}),
-        **({"heic_loop_filters": "false"} if not model.heic_loop_filters else {}),
+        **({"heic_tuning": model.heic_tuning} if model.heic_tuning != "default" else {}),
         **({"post_bands": json.dumps({c: [list(t) for t in v] for c, v in model.band_table.items()})}
            if model.band_table else {}),
     }
@@ -304,9 +304,9 @@ def load_sandwich(path: Path, recipe: Recipe | None = None, model_id: str | None
         model.heic_chroma_qp = CodecSettings(chroma_qp=(int(qp[0]), int(qp[1]))).chroma_qp
     except (ValueError, TypeError, IndexError, UsageError) as e:
         raise InputError(f"{path}: bad heic_chroma_qp metadata ({e})") from None
-    if meta.get("heic_loop_filters", "true") not in ("true", "false"):
-        raise InputError(f"{path}: bad heic_loop_filters metadata {meta['heic_loop_filters']!r}")
-    model.heic_loop_filters = meta.get("heic_loop_filters", "true") == "true"
+    if meta.get("heic_tuning", "default") not in HEIC_TUNINGS:
+        raise InputError(f"{path}: unknown HEIC tuning {meta['heic_tuning']!r} (a newer texsandwich wrote it?)")
+    model.heic_tuning = meta.get("heic_tuning", "default")
     model.eval()
     # oneDNN's CPU convolutions are faster in NHWC: decoding 25-48 % and encoding 16-28 % faster on 2 cores
     # (tools/bench_codec.py, docs/ZOO.md). A channels-last weight makes the convolution pick NHWC, so

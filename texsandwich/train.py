@@ -67,9 +67,9 @@ class TrainConfig:
     a few training EXRs stand for dark and bright scenes alike (see :func:`hdr_augment`)."""
     heic_chroma_qp: tuple[int, int] = (0, 0)
     """Cb, Cr QP offsets the model asks of HEIC (``Sandwich.heic_chroma_qp``); real-decode stages use them."""
-    heic_loop_filters: bool = True
-    """False: the model codes through HEIC without x265's deblocking and SAO (``Sandwich.heic_loop_filters``),
-    and its real-decode stages see such decodes. With ``init``, an init model without them stays without."""
+    heic_tuning: str = "default"
+    """The x265 tuning the model codes HEIC with (``codecs.HEIC_TUNINGS``, ``Sandwich.heic_tuning``); its
+    real-decode stages see such decodes. With ``init``, ``default`` keeps the init model's."""
     gain_knee: bool = False
     """Plane gains above 1 bend over near the code range's ends instead of clipping (``knee_gain``)."""
     residual_scale: dict[str, tuple[tuple[int, float], ...]] | None = None
@@ -187,7 +187,7 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     # no steps at all is only meaningful when something else defines the model: an --init to repackage,
     # or fixed maps (an adapter, plane gains) packaged around networks that stay the identity
     fixed = (config.init or config.adapter or config.plane_gains is not None or tuple(config.heic_chroma_qp) != (0, 0)
-             or not config.heic_loop_filters)
+             or config.heic_tuning != "default")
     bands = [(str(c), int(lo), int(hi), int(n)) for c, lo, hi, n in config.post_bands]
     band_steps = [n for *_, n in bands]
     if config.steps < 0 or config.refine_steps < 0 or min(band_steps, default=0) < 0 or (
@@ -217,7 +217,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
     model.gain_knee = config.gain_knee or (base is not None and base.gain_knee)
     qp = CodecSettings(chroma_qp=tuple(config.heic_chroma_qp)).chroma_qp  # validated like a codec setting
     model.heic_chroma_qp = base.heic_chroma_qp if qp == (0, 0) and base is not None else qp
-    model.heic_loop_filters = bool(config.heic_loop_filters) and (base is None or base.heic_loop_filters)
+    tuning = CodecSettings(tuning=config.heic_tuning).tuning  # validated like a codec setting
+    model.heic_tuning = base.heic_tuning if tuning == "default" and base is not None else tuning
     if config.plane_gains is not None:
         if len(config.plane_gains) != recipe.layout.planes or min(config.plane_gains) <= 0:
             raise UsageError(f"plane gains must be {recipe.layout.planes} positive numbers")

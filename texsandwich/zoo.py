@@ -28,8 +28,8 @@ class ZooEntry:
     refine_qualities: tuple[int, int] = (10, 90)
     heic_chroma_qp: tuple[int, int] = (0, 0)
     """Cb, Cr QP offsets through HEIC (``TrainConfig.heic_chroma_qp``)."""
-    heic_loop_filters: bool = True
-    """False: coded through HEIC without deblocking and SAO (``TrainConfig.heic_loop_filters``)."""
+    heic_tuning: str = "default"
+    """The x265 tuning it codes HEIC with (``TrainConfig.heic_tuning``)."""
     post_bands: tuple[tuple[str, int, int, int], ...] = ()
     """``(codec, lo, hi, steps)``: post-nets refined on one quality band each (``TrainConfig.post_bands``)."""
     summary: str = ""
@@ -184,8 +184,12 @@ ZOO: dict[str, ZooEntry] = {
         # pre-net's detail (+0.10 dB held out; a 400-step CPU refine of the post-net on such decodes was
         # -0.04 dB against these unchanged weights, and is not shipped: docs/ZOO.md)
         ZooEntry("rgb-hr2-ycc-c19-medium-gpu2-nlf", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
-                 init="rgb-hr2-ycc-c19-medium-gpu2", heic_loop_filters=False,
+                 init="rgb-hr2-ycc-c19-medium-gpu2", heic_tuning="nlf",
                  summary="rgb-hr2-ycc-c19-medium-gpu2 coded through HEIC without in-loop filters (same networks)"),
+        ZooEntry("rgb-hr2-ycc-c19-medium-gpu2-nlf-aq0", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
+                 init="rgb-hr2-ycc-c19-medium-gpu2", heic_tuning="nlf-aq0",
+                 summary="rgb-hr2-ycc-c19-medium-gpu2 coded through HEIC without in-loop filters and adaptive "
+                         "quantisation (same networks)"),
         ZooEntry("rgb-hr2-post-only-slim", "rgb-hr2", "slim", 16.0, 0, crop=128, refine_steps=800, refine_lr=5e-4,
                  summary="rgb-hr2's post-net alone (super-resolution of the plain bicubic bottleneck)"),
         # 16-bit HDR through 8-bit HEIC: trained where 8 bits run out (high qualities), on the train split

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from texsandwich.codecs.base import CHROMAS, MODES, Codec, CodecSettings, at_quality, plane_shapes, planes_per_image
+from texsandwich.codecs.base import (
+    CHROMAS,
+    HEIC_TUNINGS,
+    MODES,
+    Codec,
+    CodecSettings,
+    at_quality,
+    plane_shapes,
+    planes_per_image,
+    tuning_text,
+)
 from texsandwich.codecs.heic import HeicCodec
 from texsandwich.codecs.jpeg import JpegCodec, quality_to_step
 from texsandwich.errors import UsageError
@@ -21,6 +31,7 @@ def get_codec(name: str) -> Codec:
 __all__ = [
     "CHROMAS",
     "CODECS",
+    "HEIC_TUNINGS",
     "MODES",
     "Codec",
     "CodecSettings",
@@ -29,4 +40,5 @@ __all__ = [
     "plane_shapes",
     "planes_per_image",
     "quality_to_step",
+    "tuning_text",
 ]

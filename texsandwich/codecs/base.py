@@ -28,6 +28,22 @@ Chroma = Literal["400", "420", "444"]
 Mode = Literal["raw", "native"]
 CHROMAS: tuple[str, ...] = ("400", "420", "444")
 MODES: tuple[str, ...] = ("raw", "native")
+HEIC_TUNINGS: dict[str, dict[str, str]] = {
+    "default": {},
+    "nlf": {"deblock": "false", "sao": "0"},
+    "nlf-aq0": {"deblock": "false", "sao": "0", "aq-mode": "0"},
+}
+"""x265 parameters on top of libheif's own (preset slow, tune ssim), by name: what a bottleneck wants from the
+encoder differs from what a photo does (docs/DECISIONS.md, Codecs). ``nlf``: no in-loop filters (deblocking,
+SAO: flags in the stream's parameter sets, which every decoder honours). ``nlf-aq0``: and no adaptive
+quantisation (encoder-side only), which coarsens the textured blocks where a pre-net puts its detail.
+A name, once written into files, keeps its meaning: another combination gets another name.
+(x265 reads ``deblock=0`` as the offsets 0:0, filter on; ``false`` switches it off.)"""
+
+
+def tuning_text(name: str) -> str:
+    """A tuning's x265 parameters as one would type them (``deblock=false sao=0``), for ``info``."""
+    return " ".join(f"{k}={v}" for k, v in HEIC_TUNINGS[name].items())
 
 
 def planes_per_image(chroma: str) -> int:
@@ -52,11 +68,9 @@ class CodecSettings:
     """HEIC only: the Cb, Cr QP offsets (x265 ``cbqpoffs``/``crqpoffs``, -12..12, standard PPS fields any
     decoder reads): planes 1, 2 of a raw image quantised finer (< 0) or coarser than plane 0 at one
     quality, without the range a contrast gain uses up. Absent from the JSON when (0, 0)."""
-    loop_filters: bool = True
-    """HEIC only: x265's in-loop filters, deblocking and SAO. False switches both off in the encoder (flags in
-    the stream's parameter sets, which every HEVC decoder honours: nothing changes for decoders). They
-    smooth a plain image's block edges, but also the fine, aliased detail a pre-net puts into a
-    bottleneck for its post-net to demodulate (docs/ZOO.md). Absent from the JSON when True."""
+    tuning: str = "default"
+    """HEIC only: the x265 parameters of :data:`HEIC_TUNINGS` the encoder used (nothing changes for decoders,
+    which read any of them). Absent from the JSON when ``default``."""
 
     def __post_init__(self) -> None:
         if self.chroma not in CHROMAS:
@@ -79,8 +93,8 @@ class CodecSettings:
         if not (isinstance(qp, tuple) and len(qp) == 2 and all(
                 isinstance(v, int) and not isinstance(v, bool) and -12 <= v <= 12 for v in qp)):
             raise UsageError(f"chroma QP offsets must be two integers from -12 to 12, not {qp!r}")
-        if not isinstance(self.loop_filters, bool):
-            raise UsageError(f"loop_filters must be true or false, not {self.loop_filters!r}")
+        if self.tuning not in HEIC_TUNINGS:
+            raise UsageError(f"HEIC tuning must be one of {', '.join(HEIC_TUNINGS)}, not {self.tuning!r}")
 
     @property
     def peak(self) -> int:
@@ -93,21 +107,21 @@ class CodecSettings:
             del d["chroma_qp"]
         else:
             d["chroma_qp"] = list(self.chroma_qp)
-        if self.loop_filters:
-            del d["loop_filters"]
+        if self.tuning == "default":
+            del d["tuning"]
         return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> CodecSettings:
         keys = {"chroma", "mode", "quality", "step", "bit_depth"}
-        if not isinstance(d, dict) or not keys <= set(d) <= keys | {"chroma_qp", "loop_filters"}:
+        if not isinstance(d, dict) or not keys <= set(d) <= keys | {"chroma_qp", "tuning"}:
             raise UsageError(f"codec settings must have exactly the keys {sorted(keys)} (and optionally "
-                             "chroma_qp, loop_filters)")
+                             "chroma_qp, tuning)")
         qp = d.get("chroma_qp", [0, 0])
         if not isinstance(qp, list) or len(qp) != 2 or (qp == [0, 0] and "chroma_qp" in d):
             raise UsageError("chroma_qp must be a list of two offsets, present only when not both 0")
-        if d.get("loop_filters", False) is not False:
-            raise UsageError("loop_filters is present only when false")
+        if d.get("tuning") == "default":
+            raise UsageError("tuning is present only when not 'default'")
         return cls(**{**d, "chroma_qp": tuple(qp)})
 
 
@@ -129,8 +143,8 @@ class Codec(ABC):
     chroma_upsampling: str = "nearest"
     chroma_qp_offsets: bool = False
     """Whether :attr:`CodecSettings.chroma_qp` can be honoured (HEIC)."""
-    loop_filter_switch: bool = False
-    """Whether in-loop filters can be switched off (:attr:`CodecSettings.loop_filters`; HEIC)."""
+    tunable: bool = False
+    """Whether :attr:`CodecSettings.tuning` can be honoured (HEIC)."""
 
     def block_size(self, chroma: str) -> int:
         """Multiple the image size must be padded to: 2 for 4:2:0 (whole chroma samples), else 1.
@@ -146,8 +160,8 @@ class Codec(ABC):
             raise UsageError(f"{self.name} cannot code {settings.bit_depth}-bit planes")
         if settings.chroma_qp != (0, 0) and not self.chroma_qp_offsets:
             raise UsageError(f"{self.name} has no chroma QP offsets")
-        if not settings.loop_filters and not self.loop_filter_switch:
-            raise UsageError(f"{self.name} has no in-loop filters to switch off")
+        if settings.tuning != "default" and not self.tunable:
+            raise UsageError(f"{self.name} has no encoder tunings ({settings.tuning!r} is HEIC's)")
         n = planes_per_image(settings.chroma)
         if len(planes) != n:
             raise CodecError(f"a {settings.chroma} image takes {n} planes, got {len(planes)}")

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pillow_heif
 
-from texsandwich.codecs.base import Codec, CodecSettings, own_plane, upsample_nearest
+from texsandwich.codecs.base import HEIC_TUNINGS, Codec, CodecSettings, own_plane, upsample_nearest
 from texsandwich.errors import CodecError, UsageError
 
 _SHIFT10 = 6
@@ -32,7 +32,7 @@ class HeicCodec(Codec):
     bit_depths = (8, 10)
     chroma_upsampling = "nearest"
     chroma_qp_offsets = True
-    loop_filter_switch = True
+    tunable = True
 
     def encode(self, planes: Sequence[np.ndarray], settings: CodecSettings) -> bytes:
         return self._encode(planes, settings, lossless=False)
@@ -66,8 +66,9 @@ class HeicCodec(Codec):
                 raise UsageError("chroma QP offsets apply to raw-mode images")
             cb, cr = settings.chroma_qp  # Cb is plane 1 (B), Cr plane 2 (R) under the identity matrix
             kwargs["enc_params"] = {"x265:cbqpoffs": str(cb), "x265:crqpoffs": str(cr)}
-        if not settings.loop_filters:  # "deblock=0" would read as offsets 0:0, i.e. on: x265 wants "false"
-            kwargs["enc_params"] = {**kwargs.get("enc_params", {}), "x265:deblock": "false", "x265:sao": "0"}
+        if settings.tuning != "default":
+            extra = {f"x265:{k}": v for k, v in HEIC_TUNINGS[settings.tuning].items()}
+            kwargs["enc_params"] = {**kwargs.get("enc_params", {}), **extra}
         if deep:
             arrays = [a.astype(np.uint16) << _SHIFT10 for a in arrays]
         pixels = np.ascontiguousarray(arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=-1))
