@@ -180,12 +180,10 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("rgb-hr2-ycc-post-only-c19-medium-gpu2", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
                  refine_steps=1200, refine_lr=2.5e-4, init="rgb-hr2-ycc-post-only-c19-medium-gpu",
                  summary="rgb-hr2-ycc-post-only-c19-medium-gpu refined a further 1200 steps (the control of -gpu2)"),
-        # 0.6.7: -gpu2's networks, coded through HEIC without deblocking and SAO, which smooth away the
-        # pre-net's detail (+0.10 dB held out; a 400-step CPU refine of the post-net on such decodes was
-        # -0.04 dB against these unchanged weights, and is not shipped: docs/ZOO.md)
-        ZooEntry("rgb-hr2-ycc-c19-medium-gpu2-nlf", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
-                 init="rgb-hr2-ycc-c19-medium-gpu2", heic_tuning="nlf",
-                 summary="rgb-hr2-ycc-c19-medium-gpu2 coded through HEIC without in-loop filters (same networks)"),
+        # 0.6.7: -gpu2's networks, coded through HEIC without deblocking, SAO and adaptive quantisation, which
+        # smooth away or coarsen the pre-net's detail (held out: +0.12 dB per image over the filters alone,
+        # which were +0.11 over -gpu2; that entry, heic_tuning="nlf", is not shipped, nor a 400-step CPU
+        # refine of the post-net on nlf decodes, -0.04 dB: docs/ZOO.md)
         ZooEntry("rgb-hr2-ycc-c19-medium-gpu2-nlf-aq0", "rgb-hr2", "medium", 64.0, 0, crop=128, batch=32,
                  init="rgb-hr2-ycc-c19-medium-gpu2", heic_tuning="nlf-aq0",
                  summary="rgb-hr2-ycc-c19-medium-gpu2 coded through HEIC without in-loop filters and adaptive "
@@ -225,7 +223,7 @@ ZOO: dict[str, ZooEntry] = {
 
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v7",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g2",
-                            "rgb-hr2": "rgb-hr2-ycc-c19-medium-gpu2-nlf", "hdr-444": "hdr-444-ycc"}
+                            "rgb-hr2": "rgb-hr2-ycc-c19-medium-gpu2-nlf-aq0", "hdr-444": "hdr-444-ycc"}
 CODEC_DEFAULTS: dict[tuple[str, str], str] = {("rgb-444", "jpeg"): "rgb-444-slim-v4"}
 """(recipe, codec) -> a different default for that codec. Chroma x1.9 suits HEIC but costs bits through
 JPEG's flat tables: rgb-444-slim-v5's JPEG BD-rate on 10 training photos is -8.0 % at its own gain and
