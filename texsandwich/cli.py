@@ -44,7 +44,7 @@ from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
 from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources
-from texsandwich.zoo import ZOO
+from texsandwich.zoo import ZOO, zoo_tuning
 
 TSW_SUFFIX = ".tsw"
 
@@ -424,7 +424,9 @@ def _info_rows(source: Path, tsw: Tsw) -> list[tuple[str, str]]:
         ("codec", f"{m.codec} {s.mode}, {level}, {s.bit_depth}-bit"
                   + (f", chroma QP offsets Cb {s.chroma_qp[0]:+d} Cr {s.chroma_qp[1]:+d}" if s.chroma_qp != (0, 0)
                      else "")
-                  + (f", x265 tuning {s.tuning} ({tuning_text(s.tuning)})" if s.tuning != "default" else "")
+                  + (f", x265 tuning {tuning} ({tuning_text(tuning)}; the model's)"
+                     if (tuning := zoo_tuning(m.model_id)) != "default" and m.codec == "heic"
+                     else "")
                   + (f", per-image quality offsets {list(m.offsets)}" if m.offsets else "")),
         ("layout", f"{m.layout.planes} plane(s), {m.layout.chroma}, scale 1/{m.layout.scale}"),
     ]

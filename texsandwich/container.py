@@ -54,8 +54,7 @@ write the alpha back."""
 HDR_VERSION = 6
 """A 16-bit source's alpha (0.6.7: an RGBA EXR, a 16-bit PNG/TIFF with alpha) or a luminance-only EXR written
 back as ``Y`` (format ``exr-gray``): 0.6.6 reads version 5 but writes a 16-bit image without its alpha, so
-these files say they need a reader that writes it. Also a manifest whose codec settings record an x265
-tuning (``tuning``), a key 0.6.6 would call corrupt."""
+these files say they need a reader that writes it."""
 FINGERPRINT_HEX = 16
 """A manifest names its model by id and the first 64 bits of the weights file's SHA-256 (version 1 wrote
 all 256). The fingerprint only has to tell an honest wrong model from the right one -- nothing trusts it
@@ -171,10 +170,9 @@ class Manifest:
     @property
     def version(self) -> int:
         """The format version this manifest needs: the lowest that holds it (:data:`HDR_VERSION` for a
-        16-bit source's alpha, a Y EXR or an x265 tuning; :data:`ALPHA_VERSION` for an 8-bit
+        16-bit source's alpha or a Y EXR; :data:`ALPHA_VERSION` for an 8-bit
         image's alpha; :data:`METADATA_VERSION` for source metadata; else 3)."""
-        if ((ALPHA in self.side and self.bit_depth > 8) or self.source_format == "exr-gray"
-                or self.settings.tuning != "default"):
+        if (ALPHA in self.side and self.bit_depth > 8) or self.source_format == "exr-gray":
             return HDR_VERSION
         if ALPHA in self.side:
             return ALPHA_VERSION
@@ -232,7 +230,7 @@ class Manifest:
             raise ValueError("8-bit sources have no transfer and no format but 'gray'; 'gray' is for 8-bit ones")
         layout = Layout.from_json(d["layout"])
         codec = d["codec"]
-        _keys({k: v for k, v in codec.items() if k not in ("chroma_qp", "tuning", "offsets")}
+        _keys({k: v for k, v in codec.items() if k not in ("chroma_qp", "offsets")}
               if isinstance(codec, dict)
               else codec, {"name", "mode", "quality", "step", "bit_depth"}, "codec")
         name = _typed(codec["name"], str, "codec name")

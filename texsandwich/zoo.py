@@ -221,6 +221,14 @@ ZOO: dict[str, ZooEntry] = {
     )
 }
 
+
+def zoo_tuning(model_id: str) -> str:
+    """The x265 tuning a zoo model codes HEIC with (``default`` for other ids): ``info`` says it, since the
+    manifest does not store it (decoders need nothing from it; :attr:`CodecSettings.tuning`)."""
+    entry = ZOO.get(model_id)
+    return entry.heic_tuning if entry is not None else "default"
+
+
 DEFAULTS: dict[str, str] = {"rgb-400": "rgb-400-slim", "rgb-420": "rgb-420-slim-ls3", "rgb-444": "rgb-444-slim-v7",
                             "pbr8-400": "pbr8-400-slim", "normal-444": "normal-444-slim-g2",
                             "rgb-hr2": "rgb-hr2-ycc-c19-medium-gpu2-nlf-aq0", "hdr-444": "hdr-444-ycc"}

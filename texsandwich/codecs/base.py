@@ -69,8 +69,10 @@ class CodecSettings:
     decoder reads): planes 1, 2 of a raw image quantised finer (< 0) or coarser than plane 0 at one
     quality, without the range a contrast gain uses up. Absent from the JSON when (0, 0)."""
     tuning: str = "default"
-    """HEIC only: the x265 parameters of :data:`HEIC_TUNINGS` the encoder used (nothing changes for decoders,
-    which read any of them). Absent from the JSON when ``default``."""
+    """HEIC only: the x265 parameters of :data:`HEIC_TUNINGS` the encoder uses. Never in the JSON: decoders
+    need nothing from it (as from x265's preset), and a manifest key would make every file of a tuned
+    model unreadable to texsandwich versions that decode it perfectly well. The model the manifest names
+    carries it (``heic_tuning`` in its weights file)."""
 
     def __post_init__(self) -> None:
         if self.chroma not in CHROMAS:
@@ -107,21 +109,17 @@ class CodecSettings:
             del d["chroma_qp"]
         else:
             d["chroma_qp"] = list(self.chroma_qp)
-        if self.tuning == "default":
-            del d["tuning"]
+        del d["tuning"]
         return d
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> CodecSettings:
         keys = {"chroma", "mode", "quality", "step", "bit_depth"}
-        if not isinstance(d, dict) or not keys <= set(d) <= keys | {"chroma_qp", "tuning"}:
-            raise UsageError(f"codec settings must have exactly the keys {sorted(keys)} (and optionally "
-                             "chroma_qp, tuning)")
+        if not isinstance(d, dict) or not keys <= set(d) <= keys | {"chroma_qp"}:
+            raise UsageError(f"codec settings must have exactly the keys {sorted(keys)} (and optionally chroma_qp)")
         qp = d.get("chroma_qp", [0, 0])
         if not isinstance(qp, list) or len(qp) != 2 or (qp == [0, 0] and "chroma_qp" in d):
             raise UsageError("chroma_qp must be a list of two offsets, present only when not both 0")
-        if d.get("tuning") == "default":
-            raise UsageError("tuning is present only when not 'default'")
         return cls(**{**d, "chroma_qp": tuple(qp)})
 
 
