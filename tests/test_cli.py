@@ -76,6 +76,17 @@ def test_compress_info_unpack_decompress_single_file(capsys, images, tmp_path):
     assert psnr(np.asarray(Image.open(png)), np.asarray(Image.open(src).convert("RGB"))) > 30
 
 
+def test_info_names_the_x265_tuning_of_the_zoo_model_that_coded_a_file(capsys, images, tmp_path):
+    """The manifest does not carry the tuning (decoders need nothing from it); ``info`` takes it from the zoo."""
+    for recipe, codec, said in (("rgb-hr2", "heic", True), ("rgb-hr2", "jpeg", False), ("rgb-444", "heic", False)):
+        tsw = tmp_path / f"{recipe}.{codec}.tsw"
+        code, _, err = run(capsys, "compress", str(images / "chelsea.png"), "-o", str(tsw), "--recipe", recipe,
+                           "--codec", codec, "--no-measure")
+        assert code == 0, err
+        code, out, _ = run(capsys, "info", str(tsw))
+        assert code == 0 and ("x265 tuning nlf-aq0 (deblock=false sao=0 aq-mode=0" in out) == said, out
+
+
 def test_directory_batch(capsys, images, tmp_path):
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "tsw"), "--recipe", "rgb-420",
                          "--codec", "jpeg", "--step", "6")
