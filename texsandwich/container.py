@@ -170,8 +170,8 @@ class Manifest:
     @property
     def version(self) -> int:
         """The format version this manifest needs: the lowest that holds it (:data:`HDR_VERSION` for a
-        16-bit source's alpha or a Y EXR; :data:`ALPHA_VERSION` for an 8-bit
-        image's alpha; :data:`METADATA_VERSION` for source metadata; else 3)."""
+        16-bit source's alpha or a Y EXR; :data:`ALPHA_VERSION` for an 8-bit image's alpha;
+        :data:`METADATA_VERSION` for source metadata; else 3)."""
         if (ALPHA in self.side and self.bit_depth > 8) or self.source_format == "exr-gray":
             return HDR_VERSION
         if ALPHA in self.side:
@@ -230,8 +230,7 @@ class Manifest:
             raise ValueError("8-bit sources have no transfer and no format but 'gray'; 'gray' is for 8-bit ones")
         layout = Layout.from_json(d["layout"])
         codec = d["codec"]
-        _keys({k: v for k, v in codec.items() if k not in ("chroma_qp", "offsets")}
-              if isinstance(codec, dict)
+        _keys({k: v for k, v in codec.items() if k not in ("chroma_qp", "offsets")} if isinstance(codec, dict)
               else codec, {"name", "mode", "quality", "step", "bit_depth"}, "codec")
         name = _typed(codec["name"], str, "codec name")
         if name not in CODECS:

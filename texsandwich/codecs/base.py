@@ -37,7 +37,7 @@ HEIC_TUNINGS: dict[str, dict[str, str]] = {
 encoder differs from what a photo does (docs/DECISIONS.md, Codecs). ``nlf``: no in-loop filters (deblocking,
 SAO: flags in the stream's parameter sets, which every decoder honours). ``nlf-aq0``: and no adaptive
 quantisation (encoder-side only), which coarsens the textured blocks where a pre-net puts its detail.
-A name, once written into files, keeps its meaning: another combination gets another name.
+A name, once a model uses it, keeps its meaning: another combination gets another name.
 (x265 reads ``deblock=0`` as the offsets 0:0, filter on; ``false`` switches it off.)"""
 
 
