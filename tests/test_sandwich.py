@@ -524,7 +524,7 @@ def test_a_model_with_an_x265_tuning_codes_heic_so_and_any_reader_decodes_its_fi
     m.heic_tuning = "default"  # the same networks with libheif's x265 settings: another stream
     assert compress(photo, r, m, "heic", 30).data != c.data
     assert compress(photo, r, m, "jpeg", 30).data == compress(photo, r, load_sandwich(out, r), "jpeg", 30).data
-    # a fine-tune of it keeps coding without them (the refine steps must see the decodes it will get)
+    # a fine-tune of it keeps its tuning (the refine steps must see the decodes it will get)
     train(TrainConfig(recipe="rgb-444", data=str(tmp_path / "nowhere"), preset="lite", steps=0, refine_steps=0,
                       init=str(out)), tmp_path / "ft.safetensors", progress=False)
     assert load_sandwich(tmp_path / "ft.safetensors", r).heic_tuning == "nlf-aq0"

@@ -70,8 +70,9 @@ class Sandwich(SandwichModel):
         for every plane, this is how bits are shared between planes (e.g. normals vs roughness)."""
 
         self.heic_chroma_qp = (0, 0)
-        self.heic_tuning = "default"
         """Chroma QP offsets for HEIC: a finer n_y (plane 1) without the code range a gain above 1 uses up."""
+        self.heic_tuning = "default"
+        """The x265 tuning HEIC codes this model's bottleneck with (``codecs.HEIC_TUNINGS``)."""
         self.gain_knee = False
         """Gains above 1 bend over near the code range's ends instead of clipping there (see
         :func:`knee_gain`). Off for models saved before it existed, so their files decode as coded."""
