@@ -306,6 +306,7 @@ def test_zoo_models_are_shipped_small_and_used_by_default(photo):
         assert default_model(r) == zid
         model = load_model(None, r)
         assert model.model_id == zid and model.metadata["recipe"] == recipe_id
+        assert model.heic_tuning == entry.heic_tuning  # what info says (zoo_tuning) is what the encoder does
         if r.source_kind == "rgb8":
             x = photo
         elif r.source_kind == "rgb16":
