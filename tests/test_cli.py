@@ -525,3 +525,20 @@ def test_no_measure_writes_the_same_file_without_decoding_it(capsys, images, tmp
     code, _, err = run(capsys, "compress", str(src), "-o", str(tmp_path / "t.tsw"), "--recipe", "rgb-444",
                        "--no-measure", "--target-psnr", "30")
     assert code == 2 and "cannot go with --no-measure" in err and not (tmp_path / "t.tsw").exists()
+
+
+def test_train_with_no_steps_packages_a_tuning_and_says_so(capsys, tmp_path, images):
+    """``train --steps 0 --init M --heic-tuning T`` is how a model is given another x265 tuning: it used to
+    end in a KeyError traceback after writing the file, because no step left a PSNR to print."""
+    base, out = tmp_path / "base.safetensors", tmp_path / "tuned.safetensors"
+    code, _, err = run(capsys, "train", "--recipe", "rgb-hr2", "--data", str(images), "--preset", "lite",
+                       "--steps", "0", "--adapter", "ycbcr", "-o", str(base), "-q")
+    assert code == 0, err
+    code, msg, err = run(capsys, "train", "--recipe", "rgb-hr2", "--data", str(images), "--preset", "lite",
+                         "--steps", "0", "--init", str(base), "--heic-tuning", "nlf-aq0", "-o", str(out))
+    assert code == 0 and "Traceback" not in err, err
+    assert "packaged without training steps" in msg and out.exists()
+    from texsandwich.recipes import get_recipe
+    from texsandwich.sandwich import load_sandwich
+
+    assert load_sandwich(out, get_recipe("rgb-hr2")).heic_tuning == "nlf-aq0"

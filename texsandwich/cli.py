@@ -532,9 +532,13 @@ def train_cmd(recipe_id: str, data: Path, split: str, lmbda: float, preset: str,
                          heic_tuning=heic_tuning, crop=crop, batch=batch, lr=lr, seed=seed,
                          init=str(ZOO[init].path) if init in ZOO else init, adapter=adapter)
     summary = train(config, output, resume=resume, progress=not quiet)
-    if not quiet:
-        click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
-                   f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")
+    if quiet:
+        return
+    if "psnr" not in summary:  # no step ran: a model packaged from --init/--adapter (e.g. a new tuning)
+        click.echo(f"{output}: packaged without training steps, {summary['train_seconds'] / 60:.1f} min")
+        return
+    click.echo(f"{output}: PSNR {summary['psnr']:.2f} dB at {summary['bpp']:.3f} bpp (last batch), "
+               f"step {summary['step']:.2f}, {summary['train_seconds'] / 60:.1f} min on {summary['cpu']}")
 
 
 @cli.command()
