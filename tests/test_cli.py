@@ -542,3 +542,21 @@ def test_train_with_no_steps_packages_a_tuning_and_says_so(capsys, tmp_path, ima
     from texsandwich.sandwich import load_sandwich
 
     assert load_sandwich(out, get_recipe("rgb-hr2")).heic_tuning == "nlf-aq0"
+
+
+def test_info_describes_a_model_file_or_zoo_id(capsys, tmp_path):
+    """``info`` on a model: what a user checks before ``--model FILE`` (recipe, tuning, how it was trained)."""
+    code, out, _ = run(capsys, "info", "rgb-hr2-ycc-c19-medium-gpu2-nlf-aq0")
+    assert code == 0
+    assert "x265 tuning nlf-aq0 (deblock=false sao=0 aq-mode=0)" in out
+    assert "no steps: the networks of rgb-hr2-ycc-c19-medium-gpu2" in out  # packaged, not trained
+    code, out, _ = run(capsys, "info", "rgb-hr2-ycc-c19-medium-gpu2", "--json")
+    card = json.loads(out)
+    assert code == 0 and card["recipe"] == "rgb-hr2" and card["preset"] == "medium"
+    assert card["heic_tuning"] == "default" and card["training"]["steps"] == 4000
+    assert card["pre_params"] == card["post_params"] > 100_000 and len(card["sha256"]) == 64
+    code, _, err = run(capsys, "info", str(tmp_path / "missing.safetensors"))
+    assert code != 0 and "no such model file" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "junk.safetensors").write_bytes(b"not a model")
+    code, _, err = run(capsys, "info", str(tmp_path / "junk.safetensors"))
+    assert code != 0 and "not a texsandwich model file" in err and "Traceback" not in err

@@ -382,7 +382,11 @@ def _tsw_files(source: Path) -> list[Path]:
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def info(source: Path, as_json: bool) -> None:
-    """Show what a .tsw file holds (for a compressed glTF: each .tsw file its textures point at)."""
+    """Show what a .tsw file holds (for a compressed glTF: each .tsw file its textures point at), or what a
+    model is (a .safetensors file or a zoo id): recipe, networks, codec settings, how it was trained."""
+    if source.suffix.lower() == ".safetensors" or (not source.exists() and str(source) in ZOO):
+        _model_info(source, as_json)
+        return
     files = _tsw_files(source)
     blocks = [(path, read_tsw_file(path)) for path in files]
     if as_json:
@@ -397,6 +401,74 @@ def info(source: Path, as_json: bool) -> None:
             click.echo("")
         for key, value in _info_rows(path, tsw):
             click.echo(f"{key:10s} {value}")
+
+
+def _model_info(source: Path, as_json: bool) -> None:
+    """``info`` for a model: the card a user reads before pointing ``--model`` at a file someone trained.
+
+    Everything comes from the file's own metadata (what ``train`` wrote), so a model outside the zoo
+    says as much as one in it; a zoo id adds the zoo's one-line summary.
+    """
+    from texsandwich.nets import parameter_count
+    from texsandwich.sandwich import load_sandwich
+
+    entry = ZOO.get(str(source)) if not source.exists() else None
+    path = entry.path if entry is not None else source
+    if entry is not None and not entry.available:
+        raise UsageError(f"zoo model {entry.id} has no weights in this installation ({entry.path})")
+    model = load_sandwich(path, model_id=entry.id if entry else None)
+    meta = model.metadata
+    try:
+        config = json.loads(meta.get("config", "{}"))
+    except ValueError:
+        config = {}
+    result = config.get("result") or {}
+    card = {
+        "model": model.model_id, "file": str(path), "file_bytes": path.stat().st_size, "sha256": model.sha256,
+        "recipe": model.recipe.id, "preset": model.preset, "adapter": model.adapter_name,
+        "pre_params": parameter_count(model.pre_net), "post_params": parameter_count(model.post_net),
+        "lambda": float(meta.get("lambda", "nan")), "heic_tuning": model.heic_tuning,
+        "heic_chroma_qp": list(model.heic_chroma_qp),
+        "post_bands": {c: [list(t) for t in v] for c, v in model.band_table.items()},
+        "training": {k: config.get(k) for k in ("data", "split", "steps", "refine_steps", "crop", "batch", "lr",
+                                                 "refine_lr", "seed", "init") if k in config},
+        "trained_on": {k: result[k] for k in ("device", "cpu", "train_seconds") if k in result},
+        "git_commit": meta.get("git_commit", ""),
+        **({"zoo_summary": entry.summary} if entry is not None and entry.summary else {}),
+    }
+    if as_json:
+        click.echo(json.dumps(card, indent=2))
+        return
+    t = card["training"]
+    trained = bool(t.get("steps") or t.get("refine_steps") or model.band_table)  # else packaged (train --steps 0)
+    tuning = model.heic_tuning
+    rows = [
+        ("model", f"{card['model']} ({card['file_bytes']:,} bytes, sha256 {model.sha256[:16]}…)"),
+        *([("zoo", entry.summary)] if entry is not None and entry.summary else []),
+        ("recipe", f"{card['recipe']} ({model.recipe.summary})"),
+        ("networks", f"preset {model.preset}, adapter {model.adapter_name}; pre-net {card['pre_params']:,} "
+                     f"parameters, post-net {card['post_params']:,}"),
+        ("heic", f"x265 tuning {tuning}" + (f" ({tuning_text(tuning)})" if tuning != "default" else
+                                            " (libheif's x265 settings)")
+                 + (f", chroma QP offsets Cb {model.heic_chroma_qp[0]:+d} Cr {model.heic_chroma_qp[1]:+d}"
+                    if model.heic_chroma_qp != (0, 0) else "")),
+        *([("post-nets", ", ".join(f"{c} q{lo}-{hi}" for c, v in model.band_table.items() for lo, hi in v))]
+          if model.band_table else []),
+        ("training", f"lambda {card['lambda']:g}"
+                     + "".join(f", {k.replace('_', ' ')} {t[k]}" for k in ("steps", "refine_steps", "batch", "crop",
+                                                                           "lr") if k in t)
+                     + (f", from {Path(str(t['init'])).stem}" if t.get("init") else "")
+                     if trained else
+                     "no steps: the networks of " + (Path(str(t["init"])).stem if t.get("init") else "its adapter")
+                     + " with the settings above (see that model for its training)"),
+        *([("data", f"{t['data']} (split {t.get('split', '?')})")] if "data" in t and trained else []),
+        *([("trained", f"{card['trained_on']['train_seconds'] / 60:.1f} min on "
+                       f"{card['trained_on'].get('device', 'cpu')}")]
+          if "train_seconds" in card["trained_on"] and trained else []),
+        *([("commit", card["git_commit"])] if card["git_commit"] else []),
+    ]
+    for key, value in rows:
+        click.echo(f"{key:10s} {value}")
 
 
 def _info_rows(source: Path, tsw: Tsw) -> list[tuple[str, str]]:
