@@ -184,3 +184,19 @@ def test_a_bottleneck_with_nan_or_inf_is_refused_before_anything_is_encoded(bad)
         encode_bottleneck(y, Layout("444", 3), "jpeg", codec_settings("jpeg", 50, None))
     huge = torch.full((1, 3, 16, 16), 3e38)  # finite, however large: coded (clipped), not refused
     assert encode_bottleneck(huge, Layout("444", 3), "jpeg", codec_settings("jpeg", 50, None))
+
+
+def test_baselines_take_a_tuning_to_measure_what_it_gives_them(photo):
+    """``baseline(..., tuning=)`` codes every part with that x265 tuning (raw and native parts alike): the
+    bytes differ from libheif's settings, the result is still a full reconstruction, and JPEG refuses it.
+    Reports keep the default; ``tools/screen_tunings.py`` uses this to ask whether a model's tuning is its
+    own gain or anyone's."""
+    r = get_recipe("rgb-hr2")
+    img = np.ascontiguousarray(photo[:96, :128])
+    for base in r.baselines:
+        plain, _ = baseline(img, base, "heic", 30)
+        tuned, rec_t = baseline(img, base, "heic", 30, tuning="nlf-aq0")
+        assert plain != tuned and rec_t.shape == img.shape and psnr(img, rec_t) > 20
+        assert baseline(img, base, "heic", 30, tuning="default")[0] == plain
+    with pytest.raises(UsageError, match="no encoder tunings"):
+        baseline(img, r.baselines[0], "jpeg", 30, tuning="nlf-aq0")

@@ -470,20 +470,25 @@ def lossless(image: np.ndarray, adapter: str) -> np.ndarray:
 
 
 @torch.no_grad()
-def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[bytes, np.ndarray]:
+def baseline(image: np.ndarray, base: Baseline, codec: str, quality: int,
+             tuning: str = "default") -> tuple[bytes, np.ndarray]:
     """The plain codec on the source, part by part: every file concatenated, and the reconstruction."""
-    files, out = baseline_files(image, base, codec, quality)
+    files, out = baseline_files(image, base, codec, quality, tuning)
     return b"".join(files), out
 
 
-def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int) -> tuple[list[bytes], np.ndarray]:
+def baseline_files(image: np.ndarray, base: Baseline, codec: str, quality: int,
+                   tuning: str = "default") -> tuple[list[bytes], np.ndarray]:
     """The plain codec on the source, part by part: each file, and the reconstruction.
 
     A 'native' part goes through the codec's own colour path (YCbCr or gray), as a user would save it;
     a 'raw' part codes its planes as they are (no colour conversion) through the layout code.
+    ``tuning``: an x265 tuning for HEIC (:data:`texsandwich.codecs.HEIC_TUNINGS`). Reports keep libheif's
+    own settings, the "HEIC" a user gets; the tuning is there to measure what a model's tuning would give
+    the baselines too (``tools/screen_tunings.py``).
     """
     return _assemble_baseline(image, base, [quality] * len(base.parts),
-                              lambda i, q: _baseline_part(image, base.parts[i], codec, q))
+                              lambda i, q: _baseline_part(image, base.parts[i], codec, q, tuning))
 
 
 def _assemble_baseline(image: np.ndarray, base: Baseline, qualities: list[int],
@@ -499,7 +504,8 @@ def _assemble_baseline(image: np.ndarray, base: Baseline, qualities: list[int],
     return files, out
 
 
-def _baseline_part(image: np.ndarray, part: Part, codec: str, quality: int) -> tuple[list[bytes], np.ndarray]:
+def _baseline_part(image: np.ndarray, part: Part, codec: str, quality: int,
+                   tuning: str = "default") -> tuple[list[bytes], np.ndarray]:
     """One part of a baseline: its files and its channels' reconstruction."""
     c = get_codec(codec)
     bits = array_bit_depth(image)
@@ -511,14 +517,14 @@ def _baseline_part(image: np.ndarray, part: Part, codec: str, quality: int) -> t
         src = downscale2(pad_to_multiple(src, 2)).round().clamp(0, 255)
     if part.mode == "native":
         planes = to_image(adapter.pre(src))
-        settings = CodecSettings(chroma=part.chroma, mode="native", quality=quality)
+        settings = CodecSettings(chroma=part.chroma, mode="native", quality=quality, tuning=tuning)
         data = c.encode([np.ascontiguousarray(planes[..., i]) for i in range(planes.shape[2])], settings)
         files = [data]
         decoded = to_tensor(np.stack(c.decode(data, settings), axis=-1).astype(np.float32))
     else:
         y = adapter.pre(src)
         layout = Layout(part.chroma, y.shape[1])
-        settings = codec_settings(codec, quality, None, 8, part.chroma)
+        settings = replace(codec_settings(codec, quality, None, 8, part.chroma), tuning=tuning)
         files = encode_bottleneck(y, layout, codec, settings)
         decoded = merge_decoded(decode_streams(files, layout, codec, settings), layout, *y.shape[-2:])
     rec = adapter.post(decoded)

@@ -9,6 +9,13 @@ report's baselines) is above ``rgb-hr2``'s half-resolution baseline on the same 
 A side is ``REPORT_DIR:SELECTOR``: ``baseline`` or ``sandwich`` (every curve of that kind, compared
 through their Pareto front, as ``eval`` does) or one curve's name. Both reports must cover the same images.
 A number is null where the two sides do not overlap.
+
+``--per-image`` adds the mean of each image's own BD-PSNR (what a user coding one image gets; the
+mean curves mix images at equal *quality*, which weighs them differently when one side spends its bits
+differently), with how many images overlap and the range:
+
+    .venv/bin/python tools/cross_report_bd.py --anchor docs/results/rgb-hr2-heic-control-nlf-aq0:sandwich \
+        --test docs/results/rgb-hr2-heic-nlf-aq0:sandwich --bpp-range 0.2 1.0 --per-image
 """
 
 from __future__ import annotations
@@ -17,7 +24,10 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from texsandwich.evaluate import Curve, bd_summary
+from texsandwich.metrics import bd_psnr
 
 
 def load_side(spec: str) -> tuple[list[Curve], set[str]]:
@@ -37,11 +47,27 @@ def load_side(spec: str) -> tuple[list[Curve], set[str]]:
     return chosen, set().union(*(c.per_image for c in chosen))
 
 
+def per_image(anchor: list[Curve], test: list[Curve], window: tuple[float, float] | None) -> dict[str, object]:
+    """Each image's BD-PSNR (fronts of each side's curves for that image), their mean, count and range."""
+    scores = {}
+    for name in sorted(set().union(*(c.per_image for c in anchor))):
+        try:
+            scores[name] = bd_psnr([c.per_image[name] for c in anchor], [c.per_image[name] for c in test], window)
+        except ValueError:  # no overlap for this image (all its points outside the window)
+            continue
+    if not scores:
+        return {"per_image_bd_psnr_db": None, "per_image_count": 0}
+    v = np.array(list(scores.values()))
+    return {"per_image_bd_psnr_db": round(float(v.mean()), 3), "per_image_count": len(v),
+            "per_image_min_max": [round(float(v.min()), 3), round(float(v.max()), 3)]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--anchor", required=True, help="REPORT_DIR:SELECTOR the test side is measured against")
     ap.add_argument("--test", required=True, help="REPORT_DIR:SELECTOR")
     ap.add_argument("--bpp-range", nargs=2, type=float, default=None, metavar=("LO", "HI"))
+    ap.add_argument("--per-image", action="store_true", help="also the mean of the images' own BD-PSNR")
     args = ap.parse_args()
     anchor, a_images = load_side(args.anchor)
     test, t_images = load_side(args.test)
@@ -51,6 +77,8 @@ def main() -> None:
     scores = bd_summary([c.mean() for c in anchor], [c.mean() for c in test], window)
     out = {"anchor": [c.name for c in anchor], "test": [c.name for c in test], "images": len(a_images),
            "bpp_range": window, **{k: None if v is None else round(v, 3) for k, v in scores.items()}}
+    if args.per_image:
+        out.update(per_image(anchor, test, window))
     print(json.dumps(out, indent=2))
 
 
