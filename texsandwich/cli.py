@@ -44,7 +44,7 @@ from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
 from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources
-from texsandwich.zoo import ZOO, zoo_tuning
+from texsandwich.zoo import ZOO, ZooEntry, zoo_tuning
 
 TSW_SUFFIX = ".tsw"
 
@@ -384,8 +384,9 @@ def _tsw_files(source: Path) -> list[Path]:
 def info(source: Path, as_json: bool) -> None:
     """Show what a .tsw file holds (for a compressed glTF: each .tsw file its textures point at), or what a
     model is (a .safetensors file or a zoo id): recipe, networks, codec settings, how it was trained."""
-    if source.suffix.lower() == ".safetensors" or (not source.exists() and str(source) in ZOO):
-        _model_info(source, as_json)
+    entry = ZOO.get(str(source)) if not source.exists() else None
+    if entry is not None or source.suffix.lower() == ".safetensors":
+        _model_info(source, entry, as_json)
         return
     files = _tsw_files(source)
     blocks = [(path, read_tsw_file(path)) for path in files]
@@ -403,20 +404,21 @@ def info(source: Path, as_json: bool) -> None:
             click.echo(f"{key:10s} {value}")
 
 
-def _model_info(source: Path, as_json: bool) -> None:
-    """``info`` for a model: the card a user reads before pointing ``--model`` at a file someone trained.
+def _model_info(source: Path, entry: ZooEntry | None, as_json: bool) -> None:
+    """``info`` for a model (``entry``: the zoo's, when ``source`` names one): the card a user reads before
+    pointing ``--model`` at a file someone trained.
 
     Everything comes from the file's own metadata (what ``train`` wrote), so a model outside the zoo
     says as much as one in it; a zoo id adds the zoo's one-line summary.
     """
     from texsandwich.nets import parameter_count
-    from texsandwich.sandwich import load_sandwich
+    from texsandwich.sandwich import Sandwich, load_sandwich
 
-    entry = ZOO.get(str(source)) if not source.exists() else None
-    path = entry.path if entry is not None else source
-    if entry is not None and not entry.available:
-        raise UsageError(f"zoo model {entry.id} has no weights in this installation ({entry.path})")
-    model = load_sandwich(path, model_id=entry.id if entry else None)
+    if entry is not None:  # load_model: the zoo's own refusals (weights missing from this installation)
+        path, model = entry.path, load_model(entry.id, get_recipe(entry.recipe))
+        assert isinstance(model, Sandwich)  # a zoo id is always a weights file
+    else:
+        path, model = source, load_sandwich(source)
     meta = model.metadata
     try:
         config = json.loads(meta.get("config", "{}"))

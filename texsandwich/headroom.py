@@ -38,19 +38,31 @@ def _bd(anchor: Sequence[Sequence[Point]], test: Sequence[Sequence[Point]],
         return None
 
 
+def per_image_bd(anchor: Sequence[_Curve], test: Sequence[_Curve],
+                 bpp_range: tuple[float, float] | None) -> dict[str, float]:
+    """Each image's BD-PSNR (dB) of the front of ``test``'s curves over the front of ``anchor``'s, in the
+    anchor's image order; images without overlap (all their points outside the window) are left out.
+
+    What a user coding one image gets: the mean curves mix images at equal *quality*, which weighs them
+    differently when the two sides spend their bits differently (tools/cross_report_bd.py --per-image).
+    """
+    out = {}
+    for name in anchor[0].per_image:
+        bd = _bd([c.per_image[name] for c in anchor], [c.per_image[name] for c in test], bpp_range)
+        if bd is not None:
+            out[name] = bd
+    return out
+
+
 def headroom(curves: Sequence[_Curve], bpp_range: tuple[float, float] | None) -> dict[str, Any] | None:
     """Per-image gain (sandwich front vs baseline front) and headroom (reference front vs baseline
     front), in BD-PSNR dB over ``bpp_range``; None when the report has no reference curves."""
     kinds = {k: [c for c in curves if c.kind == k] for k in ("sandwich", "baseline", "reference")}
     if not all(kinds.values()):
         return None
-    images: dict[str, dict[str, float]] = {}
-    for name in kinds["baseline"][0].per_image:
-        base = [c.per_image[name] for c in kinds["baseline"]]
-        gain = _bd(base, [c.per_image[name] for c in kinds["sandwich"]], bpp_range)
-        room = _bd(base, [c.per_image[name] for c in kinds["reference"]], bpp_range)
-        if gain is not None and room is not None:
-            images[name] = {"gain_db": gain, "headroom_db": room}
+    gains = per_image_bd(kinds["baseline"], kinds["sandwich"], bpp_range)
+    rooms = per_image_bd(kinds["baseline"], kinds["reference"], bpp_range)
+    images = {name: {"gain_db": g, "headroom_db": rooms[name]} for name, g in gains.items() if name in rooms}
     if not images:
         return None
     g = np.array([v["gain_db"] for v in images.values()])

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from texsandwich.evaluate import Curve, bd_summary
-from texsandwich.metrics import bd_psnr
+from texsandwich.headroom import per_image_bd
 
 
 def load_side(spec: str) -> tuple[list[Curve], set[str]]:
@@ -48,16 +48,10 @@ def load_side(spec: str) -> tuple[list[Curve], set[str]]:
 
 
 def per_image(anchor: list[Curve], test: list[Curve], window: tuple[float, float] | None) -> dict[str, object]:
-    """Each image's BD-PSNR (fronts of each side's curves for that image), their mean, count and range."""
-    scores = {}
-    for name in sorted(set().union(*(c.per_image for c in anchor))):
-        try:
-            scores[name] = bd_psnr([c.per_image[name] for c in anchor], [c.per_image[name] for c in test], window)
-        except ValueError:  # no overlap for this image (all its points outside the window)
-            continue
-    if not scores:
+    """The mean of the images' own BD-PSNR (:func:`texsandwich.headroom.per_image_bd`), count and range."""
+    v = np.array(list(per_image_bd(anchor, test, window).values()))
+    if not v.size:
         return {"per_image_bd_psnr_db": None, "per_image_count": 0}
-    v = np.array(list(scores.values()))
     return {"per_image_bd_psnr_db": round(float(v.mean()), 3), "per_image_count": len(v),
             "per_image_min_max": [round(float(v.min()), 3), round(float(v.max()), 3)]}
 

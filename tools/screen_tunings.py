@@ -24,7 +24,6 @@ colour textures); ``--crop N`` takes a centre crop for a quick screen. 8-bit MSE
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import time
 from pathlib import Path
@@ -33,7 +32,9 @@ import numpy as np
 
 from texsandwich import pipeline
 from texsandwich.codecs import HEIC_TUNINGS
-from texsandwich.metrics import Point, bd_psnr, psnr
+from texsandwich.evaluate import Curve, bd_summary
+from texsandwich.headroom import per_image_bd
+from texsandwich.metrics import psnr
 from texsandwich.models import load_model
 from texsandwich.recipes import get_recipe
 from texsandwich.sources import list_sources, read_sources
@@ -58,29 +59,15 @@ def centre(a: np.ndarray, size: int) -> np.ndarray:
     return a[y:y + size, x:x + size]
 
 
-def mean_curve(curves: list[list[Point]]) -> list[Point]:
-    """Points averaged at equal quality, as ``eval``'s mean curves."""
-    return [tuple(v) for v in np.mean(np.array(curves), axis=0).tolist()]  # type: ignore[misc]
-
-
-def compare(anchor: dict[str, list[list[Point]]], test: dict[str, list[list[Point]]],
-            window: tuple[float, float]) -> dict[str, object]:
-    """Per-image and mean-curve BD-PSNR of ``test`` vs ``anchor`` (image -> the subject's curves, fronted)."""
+def compare(anchor: list[Curve], test: list[Curve], window: tuple[float, float]) -> dict[str, object]:
+    """Per-image (:func:`per_image_bd`) and mean-curve BD-PSNR of ``test``'s front vs ``anchor``'s."""
     out: dict[str, object] = {}
     for label, win in (("window", window), ("all_rates", None)):
-        scores = []
-        for name in anchor:
-            with contextlib.suppress(ValueError):  # this image has no points in the window
-                scores.append(bd_psnr(anchor[name], test[name], win))
+        scores = list(per_image_bd(anchor, test, win).values())
         out[f"per_image_{label}"] = round(float(np.mean(scores)), 3) if scores else None
         out[f"per_image_{label}_count"] = len(scores)
-    n = len(next(iter(anchor.values())))
-    try:
-        out["mean_curves_window"] = round(bd_psnr([mean_curve([anchor[k][i] for k in anchor]) for i in range(n)],
-                                                  [mean_curve([test[k][i] for k in test]) for i in range(n)],
-                                                  window), 3)
-    except ValueError:
-        out["mean_curves_window"] = None
+    mean = bd_summary([c.mean() for c in anchor], [c.mean() for c in test], window)["bd_psnr_db"]
+    out["mean_curves_window"] = None if mean is None else round(mean, 3)
     return out
 
 
@@ -117,36 +104,41 @@ def main() -> None:
     if not sources:
         raise SystemExit("error: no sources left to code")
     models = {}
-    points: dict[str, dict[str, list[list[Point]]]] = {}  # curve -> image -> [curve per baseline, or one]
+    points: dict[str, list[Curve]] = {}  # curve -> one Curve per baseline, or the model's one
     t0 = time.monotonic()
     for spec, subject, tuning in curves:
         if subject != "baseline" and subject not in models:
             models[subject] = load_model(subject, recipe, "heic")
-        points[spec] = {}
+        runs = [Curve(b.name, "baseline", qualities) for b in recipe.baselines] if subject == "baseline" \
+            else [Curve(spec, "sandwich", qualities)]
         for s in sources:
             image = np.ascontiguousarray(centre(s.array, args.crop))
             pixels = image.shape[0] * image.shape[1]
             if subject == "baseline":
-                runs = [[(8 * len(data) / pixels, psnr(image, rec))
-                         for data, rec in (pipeline.baseline(image, b, "heic", q, tuning) for q in qualities)]
-                        for b in recipe.baselines]
+                for b, run in zip(recipe.baselines, runs, strict=True):
+                    run.per_image[s.name] = [(8 * len(data) / pixels, psnr(image, rec))
+                                             for data, rec in (pipeline.baseline(image, b, "heic", q, tuning)
+                                                               for q in qualities)]
             else:
                 model = models[subject]
                 model.heic_tuning = tuning
-                runs = [[(8 * len(c.data) / pixels, psnr(image, c.reconstruction))
-                         for c in (pipeline.compress(image, recipe, model, "heic", quality=q) for q in qualities)]]
-            points[spec][s.name] = runs
-            print(f"{spec} {s.name}: " + " ".join(f"{r:.3f}/{d:.2f}" for r, d in runs[0]), flush=True)
+                runs[0].per_image[s.name] = [(8 * len(c.data) / pixels, psnr(image, c.reconstruction))
+                                             for c in (pipeline.compress(image, recipe, model, "heic", quality=q)
+                                                       for q in qualities)]
+            print(f"{spec} {s.name}: " + " ".join(f"{r:.3f}/{d:.2f}" for r, d in runs[0].per_image[s.name]),
+                  flush=True)
+        points[spec] = runs
     window = tuple(args.bpp_range)
     comparisons = {}
     for spec, subject, _ in curves:
         first = next(c for c, sub, _ in curves if sub == subject)
         if first != spec:
-            comparisons[f"{spec} vs {first}"] = compare(points[first], points[spec], window)  # type: ignore[arg-type]
+            comparisons[f"{spec} vs {first}"] = compare(points[first], points[spec], window)
     report = {"recipe": recipe.id, "data": str(args.data), "split": args.split, "crop": args.crop,
               "qualities": qualities, "bpp_range": window, "sources": [s.name for s in sources],
               "tunings": {t: HEIC_TUNINGS[t] for _, _, t in curves}, "comparisons": comparisons,
-              "points": points, "seconds": round(time.monotonic() - t0, 1)}
+              "points": {spec: [c.to_json() for c in runs] for spec, runs in points.items()},
+              "seconds": round(time.monotonic() - t0, 1)}
     args.output.write_text(json.dumps(report, indent=1))
     print(json.dumps(comparisons, indent=2))
 
