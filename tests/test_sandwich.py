@@ -532,3 +532,32 @@ def test_a_model_with_an_x265_tuning_codes_heic_so_and_any_reader_decodes_its_fi
     with pytest.raises(UsageError, match="HEIC tuning"):
         train(TrainConfig(recipe="rgb-444", data=str(tmp_path), preset="lite", steps=0, adapter="ycbcr",
                           heic_tuning="fast"), tmp_path / "bad.safetensors", progress=False)
+
+
+def test_gpu_launch_passes_each_specs_overrides_to_train_zoo(tmp_path):
+    """tools/gpu/launch.sh "ID KEY=VALUE ...": one detached train_zoo run per spec, its words as --set.
+
+    What a lent GPU session's one call starts (docs/GPU.md); a word lost here costs the session's
+    device minutes, so the split is pinned with a ``python3`` that records its arguments instead of training.
+    """
+    import os
+    import subprocess
+    import time
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (fake / "python3").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}", "GPU_DIR": str(tmp_path / "gpu")}
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(["bash", "tools/gpu/launch.sh", "model-a refine_steps=1500 refine_qualities=(10,60) x=*",
+                    "model-b"], cwd=root, env=env, check=True)
+    logs = {n: tmp_path / "gpu" / f"{n}.log" for n in ("model-a", "model-b")}
+    deadline = time.monotonic() + 10
+    while not all(p.exists() and p.read_text().strip() for p in logs.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)  # detached: the fake writes after launch.sh has returned
+    args = {n: p.read_text().split("\n")[:-1] for n, p in logs.items()}
+    common = ["tools/train_zoo.py", "--data", ".gpudata", "--split", "all", "--threads", "4"]
+    assert args["model-a"] == [*common, "--only", "model-a", "--out", str(tmp_path / "gpu"),
+                               "--set", "refine_steps=1500", "refine_qualities=(10,60)", "x=*"]
+    assert args["model-b"] == [*common, "--only", "model-b", "--out", str(tmp_path / "gpu")]
