@@ -7,5 +7,5 @@ wait_s=$1; shift
 nvidia-smi --query-gpu=name,memory.used,memory.total --format=csv,noheader 2>/dev/null
 bash tools/gpu/launch.sh "$@"
 sleep 60  # the first minute's log: a setting that fails fails here, with the machine still warm
-for f in /tmp/gpu/*.log; do echo "$f: $(tr '\r' '\n' < "$f" | grep -v '^\s*$' | tail -1 | cut -c1-200)"; done
+bash tools/gpu/logs.sh
 bash tools/gpu/collect.sh $(( wait_s - 60 ))
