@@ -527,3 +527,96 @@ def test_a_10bit_heif_is_a_16bit_source_and_an_8bit_recipe_names_the_one_that_ta
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "eight.heic")
     with pytest.raises(InputError, match="an 8-bit HEIF; 16-bit recipes take"):
         read_hdr(tmp_path / "eight.heic")
+
+
+def test_radiance_hdr_round_trips_through_the_cli_as_hdr_and_says_its_version(tmp_path, capsys):
+    import cv2
+
+    from texsandwich.container import LINEAR_VERSION, read_tsw
+    from texsandwich.hdr.radiance import encode_radiance, read_radiance
+    from texsandwich.metrics import psnr
+
+    linear = _scene(48, 72)
+    (tmp_path / "env.hdr").write_bytes(encode_radiance(linear))
+    stored = read_radiance(tmp_path / "env.hdr")  # RGBE: ~1 % steps on the brightest channel
+    assert stored.shape == (48, 72, 3) and np.all(np.abs(stored - linear) <= 0.01 * linear.max(-1, keepdims=True))
+    assert _cli("compress", str(tmp_path / "env.hdr"), "-o", str(tmp_path / "env.tsw"), "--recipe", "hdr-444",
+                "--model", "none", "--quality", "95", "--quiet") == 0
+    tsw = read_tsw((tmp_path / "env.tsw").read_bytes())
+    assert (tsw.manifest.source_format, tsw.manifest.transfer, tsw.manifest.version) == ("hdr", "pq", LINEAR_VERSION)
+    (tmp_path / "d").mkdir()
+    assert _cli("decompress", str(tmp_path / "env.tsw"), "-o", str(tmp_path / "d"), "--quiet") == 0
+    out = tmp_path / "d" / "env.hdr"  # the source's own kind by default, read by another RGBE reader
+    back = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)[..., ::-1]
+    assert psnr(linear_to_pq16(back), linear_to_pq16(stored)) > 40
+    # and as an EXR on request: the same radiance within half-float and RGBE steps
+    assert _cli("decompress", str(tmp_path / "env.tsw"), "-o", str(tmp_path / "e.exr"), "--quiet") == 0
+    assert psnr(read_hdr(tmp_path / "e.exr")[0], linear_to_pq16(back)) > 50
+    # an 8-bit recipe refuses it and names the one that takes it
+    assert _cli("compress", str(tmp_path / "env.hdr"), "-o", str(tmp_path / "x.tsw"), "--recipe", "rgb-hr2") == 1
+    assert "hdr-444" in capsys.readouterr().err
+
+
+def test_radiance_files_it_cannot_read_get_one_line_each(tmp_path):
+    from texsandwich.hdr.radiance import encode_radiance
+
+    good = encode_radiance(_scene(20, 30))
+    cases = {
+        "flipped.hdr": (good.replace(b"-Y 20 +X 30", b"+Y 20 +X 30"), "scanline order"),
+        "xyze.hdr": (good.replace(b"32-bit_rle_rgbe", b"32-bit_rle_xyze"), "32-bit_rle_xyze"),
+        "cut.hdr": (good[: len(good) // 2], "truncated or corrupt Radiance HDR pixels"),
+        "text.hdr": (b"P3 1 1 255 0 0 0", "not a Radiance HDR file"),
+        "nores.hdr": (b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\nsome junk\n", "resolution line"),
+    }
+    for name, (data, message) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(InputError, match=message):
+            read_hdr(tmp_path / name)
+    end = good.index(b"\n\n")
+    (tmp_path / "exposed.hdr").write_bytes(good[:end] + b"\nEXPOSURE=2.5" + good[end:])
+    with pytest.warns(UserWarning, match="EXPOSURE=2.5 in the header; pixel values coded as stored"):
+        signal, src = read_hdr(tmp_path / "exposed.hdr")
+    assert src.format == "hdr" and np.array_equal(signal, read_hdr(_write(tmp_path / "plain.hdr", good))[0])
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_float_tiff_is_scene_linear_and_comes_back_as_float_tiff(tmp_path):
+    import tifffile
+
+    from texsandwich.files import compress_file, decompress_file
+    from texsandwich.metrics import psnr
+
+    linear = _scene(40, 56)
+    alpha = np.linspace(0, 1, 40 * 56, dtype=np.float32).reshape(40, 56, 1)
+    tifffile.imwrite(tmp_path / "rgb.tif", linear, photometric="rgb")
+    tifffile.imwrite(tmp_path / "rgba.tif", np.concatenate([linear, alpha], -1), photometric="rgb")
+    tifffile.imwrite(tmp_path / "gray.tif", linear[..., 0].astype(np.float16))
+    bad = linear.copy()
+    bad[0, 0] = [np.nan, -1.0, np.inf]
+    tifffile.imwrite(tmp_path / "bad.tif", bad, photometric="rgb")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        signal, src = read_hdr(tmp_path / "bad.tif")
+    messages = " | ".join(str(w.message) for w in said)
+    assert all(f"1 {what} sample" in messages for what in ("NaN", "negative", "infinite"))
+    assert src == HdrSource("tiff-float", "pq") and signal[0, 0].tolist() == [0, 0, 65535]
+    assert np.array_equal(read_hdr(tmp_path / "rgb.tif")[0], linear_to_pq16(linear))
+    for name, channels in (("rgb.tif", 3), ("rgba.tif", 4), ("gray.tif", 1)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # gray and alpha notes
+            compress_file(tmp_path / name, tmp_path / f"{name}.tsw", "hdr-444", model="none", quality=95)
+        decompress_file(tmp_path / f"{name}.tsw", tmp_path / f"out-{name}")
+        back = tifffile.imread(tmp_path / f"out-{name}")
+        assert back.dtype == np.float32 and (back.shape[-1] if back.ndim == 3 else 1) == channels, name
+        ref = linear[..., :1] if channels == 1 else linear
+        got = back[..., None] if back.ndim == 2 else back[..., :3]
+        assert psnr(linear_to_pq16(got), linear_to_pq16(ref)) > 40, name  # q95, measured as hdr-444 measures
+        if channels == 4:
+            assert np.abs(back[..., 3:] - alpha).max() <= 1 / 255
+    # the same coded file as a 16-bit PNG holds PQ code values, as an EXR's does
+    decompress_file(tmp_path / "rgb.tif.tsw", tmp_path / "pq.png")
+    assert read_hdr(tmp_path / "pq.png")[1].format == "png16"

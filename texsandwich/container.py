@@ -3,10 +3,11 @@
 Layout (all integers big-endian)::
 
     magic     8 bytes   b"\\x89TSW\\r\\n\\x1a\\n"  (PNG-style: catches text-mode and 7-bit damage)
-    version   u16       the lowest version that holds the file: 6 for a 16-bit source with an ``alpha``
+    version   u16       the lowest version that holds the file: 7 for a Radiance HDR or float TIFF
+                        source, 6 for a 16-bit source with an ``alpha``
                         side map or a luminance-only EXR, 5 with an ``alpha`` side map, 4 when the
                         manifest has source metadata (8-bit gray, EXIF orientation, a colour profile, EXR
-                        chromaticities), else 3; versions 1-5 still read
+                        chromaticities), else 3; versions 1-6 still read
     flags     u16       bit 0: stream heads packed (version 3); the other bits are reserved (0)
     length    u32       stored manifest length in bytes
     crc       u32       CRC-32 of the stored manifest
@@ -40,7 +41,7 @@ from texsandwich.postfilter import NormalFilter
 from texsandwich.recipes import RECIPES
 
 MAGIC = b"\x89TSW\r\n\x1a\n"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 FLAG_HEADS = 1
 """Version 3 stores the ~370-byte HEIC box heads (and the JPEG marker heads) of all streams of a file as one
 deflate stream: a 512² ``pbr8`` material at quality 10 shrinks by a quarter (docs/DECISIONS.md)."""
@@ -55,6 +56,9 @@ HDR_VERSION = 6
 """A 16-bit source's alpha (0.6.7: an RGBA EXR, a 16-bit PNG/TIFF with alpha) or a luminance-only EXR written
 back as ``Y`` (format ``exr-gray``): 0.6.6 reads version 5 but writes a 16-bit image without its alpha, so
 these files say they need a reader that writes it."""
+LINEAR_VERSION = 7
+"""A Radiance HDR or float TIFF source (0.6.10: formats ``hdr``, ``tiff-float``): 0.6.9 would refuse the
+manifest's format as corrupt; the version makes it say the file is newer than it reads instead."""
 FINGERPRINT_HEX = 16
 """A manifest names its model by id and the first 64 bits of the weights file's SHA-256 (version 1 wrote
 all 256). The fingerprint only has to tell an honest wrong model from the right one -- nothing trusts it
@@ -65,6 +69,9 @@ HEADER_BYTES = _HEADER.size
 MAX_MANIFEST = 1 << 20
 MAX_SIDE = 1 << 16
 _SHA = re.compile(r"^(none|[0-9a-f]{16}|[0-9a-f]{64})$")
+SOURCE_FORMATS = ("exr", "hdr", "tiff-float", "png16", "tiff16", "exr-gray", "tiff-float-gray", "png16-gray",
+                  "tiff16-gray", "gray")
+"""The ``source.format`` values a manifest may hold (:attr:`Manifest.source_format`)."""
 
 
 class TswError(TexsandwichError):
@@ -121,8 +128,9 @@ class Manifest:
     transfer: str | None = None
     """16-bit sources: 'pq' (scene-linear EXR through ST 2084) or 'none' (the file's own 16-bit signal)."""
     source_format: str | None = None
-    """16-bit sources: 'exr', 'png16' or 'tiff16' ('exr-gray' for a luminance-only EXR, 'png16-gray',
-    'tiff16-gray' for one-channel sources, decoded back to gray) -- what ``decompress`` writes back.
+    """16-bit sources: 'exr', 'hdr' (Radiance RGBE), 'tiff-float', 'png16' or 'tiff16' ('exr-gray' for a
+    luminance-only EXR, 'tiff-float-gray', 'png16-gray', 'tiff16-gray' for one-channel sources, decoded back
+    to gray) -- what ``decompress`` writes back.
     8-bit sources: 'gray' for a one-channel source (decoded back to one channel), else absent."""
     orientation: int = 1
     """8-bit sources: the EXIF orientation the decoded file carries (1 = none; pixels are never turned)."""
@@ -169,9 +177,12 @@ class Manifest:
 
     @property
     def version(self) -> int:
-        """The format version this manifest needs: the lowest that holds it (:data:`HDR_VERSION` for a
+        """The format version this manifest needs: the lowest that holds it (:data:`LINEAR_VERSION` for a
+        Radiance or float TIFF source; :data:`HDR_VERSION` for a
         16-bit source's alpha or a Y EXR; :data:`ALPHA_VERSION` for an 8-bit image's alpha;
         :data:`METADATA_VERSION` for source metadata; else 3)."""
+        if (self.source_format or "").startswith(("hdr", "tiff-float")):
+            return LINEAR_VERSION
         if (ALPHA in self.side and self.bit_depth > 8) or self.source_format == "exr-gray":
             return HDR_VERSION
         if ALPHA in self.side:
@@ -209,10 +220,9 @@ class Manifest:
         hdr = {k: src.pop(k) for k in ("transfer", "format", "tone", "orientation", "icc", "chromaticities")
                if isinstance(src, dict) and k in src}
         src = _keys(src, {"width", "height", "channels", "bit_depth"}, "source")
-        if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in (
-                "exr", "png16", "tiff16", "exr-gray", "png16-gray", "tiff16-gray", "gray"):
-            raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'png16' or 'tiff16' "
-                             "(each optionally '-gray'), or 'gray'")
+        if hdr.get("transfer", "pq") not in ("pq", "none") or hdr.get("format", "exr") not in SOURCE_FORMATS:
+            raise ValueError("source transfer must be 'pq' or 'none' and format 'exr', 'hdr', 'tiff-float', 'png16' "
+                             "or 'tiff16' (all but 'hdr' optionally '-gray'), or 'gray'")
         orientation = _int(hdr["orientation"], 2, 8, "orientation") if "orientation" in hdr else 1
         icc = _stream(hdr["icc"], MAX_PROFILE_BYTES) if "icc" in hdr else None
         chromaticities = _chromaticities(hdr["chromaticities"]) if "chromaticities" in hdr else None

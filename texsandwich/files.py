@@ -42,8 +42,12 @@ from texsandwich.sources import read_source
 if TYPE_CHECKING:
     from texsandwich.encoder_opt import Outcome
 
-HDR_WRITERS = {".exr": "exr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
-"""What a 16-bit reconstruction can be written as, by suffix."""
+HDR_WRITERS = {".exr": "exr", ".hdr": "hdr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
+"""What a 16-bit reconstruction can be written as, by suffix (a float TIFF source's ``.tif`` is float again:
+:func:`output_kind`)."""
+KEEPS_CHROMATICITIES = ("exr",)
+KEEPS_PROFILE = ("png16", "tiff16")
+"""Which kinds of 16-bit output have a place for an EXR's chromaticities, which for an ICC profile."""
 
 
 @dataclass(frozen=True)
@@ -189,10 +193,19 @@ def _warn_colour_lost(m: Manifest, icc: bytes | None, kind: str, output: Path) -
     """Say so when a 16-bit output's kind has no place for what the source said of its colours: EXR holds
     chromaticities but no ICC profile, our PNG/TIFF writers a profile but no chromaticities. The pixels
     are written all the same (the source's own kind keeps both)."""
-    lost = "chromaticities" if kind != "exr" and m.chromaticities else "colour profile" if kind == "exr" and icc else ""
+    lost = ("chromaticities" if kind not in KEEPS_CHROMATICITIES and m.chromaticities
+            else "colour profile" if kind not in KEEPS_PROFILE and icc else "")
     if lost:
-        warnings.warn(f"{output}: {kind.removesuffix('16').upper()} files have no place for the source's {lost}; "
+        name = {"hdr": "Radiance HDR", "tiff-float": "float TIFF"}.get(kind, kind.removesuffix("16").upper())
+        warnings.warn(f"{output}: {name} files have no place for the source's {lost}; "
                       f"not written (write {source_suffix(m)} to keep it)", stacklevel=3)
+
+
+def output_kind(m: Manifest, output: Path) -> str:
+    """What a 16-bit ``output`` is written as: by its suffix, except that a float TIFF source's ``.tif`` is a
+    float TIFF again (its own kind), where any other source's ``.tif`` is 16-bit."""
+    kind = HDR_WRITERS[output.suffix.lower()]
+    return "tiff-float" if kind == "tiff16" and (m.source_format or "").startswith("tiff-float") else kind
 
 
 def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | None = None,
@@ -213,11 +226,12 @@ def decompress_file(source: str | Path, output: str | Path, decoder: Decoder | N
         written = write_material_folder(decoder.material(tsw, output.name), output, suffix=map_suffix)
         return Decoded(output, sum(p.stat().st_size for p in written), m, len(written))
     if m.bit_depth > 8:
-        kind = HDR_WRITERS[output.suffix.lower()]
+        kind = output_kind(m, output)
         gray = (m.source_format or "").endswith("-gray")  # a gray source stays gray (an EXR's Y)
         _warn_colour_lost(m, tsw.icc, kind, output)
         fmt = HdrSource(kind + ("-gray" if gray else ""), m.transfer or "none",
-                        m.chromaticities if kind == "exr" else None, tsw.icc if kind != "exr" else None)
+                        m.chromaticities if kind in KEEPS_CHROMATICITIES else None,
+                        tsw.icc if kind in KEEPS_PROFILE else None)
         alpha = decode_side(tsw).get(ALPHA) if ALPHA in m.side else None
         write_hdr(output, decoder.array(tsw), fmt, alpha)  # a PQ signal written as PNG/TIFF stays PQ-coded
     else:

@@ -1,10 +1,12 @@
-"""Reading and writing 16-bit and HDR images: OpenEXR, 16-bit PNG (pypng) and 16-bit TIFF (tifffile).
+"""Reading and writing 16-bit and HDR images: OpenEXR, Radiance HDR (:mod:`texsandwich.hdr.radiance`),
+16-bit PNG (pypng) and 16-bit or float TIFF (tifffile).
 
 Pillow cannot write RGB 16-bit PNGs and silently reads them as 8-bit, so it is not used here. Every
 reader returns the 16-bit signal the ``hdr-*`` recipes code (``[H, W, 3]`` uint16) and a
-:class:`HdrSource` saying how to write a reconstruction back in the source's own kind: EXR sources are
-mapped with PQ (:mod:`texsandwich.hdr.transfer`) and come back as half-float EXR; 16-bit PNG/TIFF
-sources are taken as the signal they already are and come back as 16-bit PNG/TIFF.
+:class:`HdrSource` saying how to write a reconstruction back in the source's own kind: scene-linear
+sources (EXR, Radiance ``.hdr``, float TIFF) are mapped with PQ (:mod:`texsandwich.hdr.transfer`) and come
+back as half-float EXR, RGBE ``.hdr`` and float32 TIFF; 16-bit PNG/TIFF sources are taken as the signal
+they already are and come back as 16-bit PNG/TIFF.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
 from texsandwich.images import avif_bit_depth, gray_mean, profile_to_keep
 from texsandwich.progress import TERMINAL
 
-HDR_SUFFIXES = (".exr", ".png", ".tif", ".tiff")
+HDR_SUFFIXES = (".exr", ".hdr", ".png", ".tif", ".tiff")
 HEIF_SUFFIXES = (".heic", ".heif")
 """HEIF files are 16-bit sources when their samples have more than 8 bits (a camera's 10-bit HEIF)."""
 EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half resolution; a folder of both kinds: "
@@ -40,10 +42,11 @@ EIGHT_BIT_HINT = ("use an 8-bit recipe (--recipe rgb-444, or rgb-hr2 at half res
 @dataclass(frozen=True)
 class HdrSource:
     format: str
-    """'exr', 'png16' or 'tiff16' (with '-gray' for a one-channel PNG/TIFF or a luminance-only EXR): what
-    ``decompress`` writes back"""
+    """'exr', 'hdr' (Radiance RGBE), 'tiff-float', 'png16' or 'tiff16' (with '-gray' for a one-channel
+    PNG/TIFF, a luminance-only EXR or a one-channel float TIFF): what ``decompress`` writes back"""
     transfer: str
-    """'pq' (EXR scene-linear through ST 2084 at 100 cd/m² white) or 'none' (already a 16-bit signal)"""
+    """'pq' (scene-linear EXR, Radiance or float TIFF through ST 2084 at 100 cd/m² white) or 'none'
+    (already a 16-bit signal)"""
     chromaticities: tuple[float, ...] | None = None
     """An EXR's ``chromaticities`` attribute (red, green, blue, white x/y: 8 floats), which says what its
     RGB means (ACES AP0, ACEScg, P3...); absent = Rec.709. Coding does not use it; ``decompress`` writes it
@@ -98,7 +101,7 @@ def alpha_to_8bit(alpha: np.ndarray, path: Path) -> np.ndarray | None:
 
 
 @contextlib.contextmanager
-def _native_output() -> Iterator[Callable[[], str]]:
+def native_output() -> Iterator[Callable[[], str]]:
     """Catch what the library writes to stdout and stderr, and give back its first line.
 
     Why: OpenEXR's binding reports a truncated file's chunk error on file descriptor 2 (C++) and
@@ -167,7 +170,7 @@ def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndar
     import OpenEXR
 
     try:  # only the library's reading runs with its output caught; our warnings come after
-        with _native_output() as said, OpenEXR.File(str(path), separate_channels=True) as f:
+        with native_output() as said, OpenEXR.File(str(path), separate_channels=True) as f:
             parts = [{k: np.asarray(v.pixels) for k, v in part.channels.items()} for part in f.parts]
             windows = [_windows(part.header) for part in f.parts]
             raw_primaries = [part.header.get("chromaticities") for part in f.parts]
@@ -259,12 +262,13 @@ def _png_icc(path: Path) -> bytes | None:
     import png
 
     try:
-        for kind, data in png.Reader(filename=str(path)).chunks():
-            if kind == b"IDAT":
-                return None
-            if kind == b"iCCP":
-                name_end = data.index(b"\0")
-                return zlib.decompress(data[name_end + 2:])
+        with open(path, "rb") as f:  # pypng leaves a file it opened itself open
+            for kind, data in png.Reader(file=f).chunks():
+                if kind == b"IDAT":
+                    return None
+                if kind == b"iCCP":
+                    name_end = data.index(b"\0")
+                    return zlib.decompress(data[name_end + 2:])
     except (ValueError, zlib.error, png.Error) as e:
         warnings.warn(f"{path}: ignored a damaged colour profile ({e})", stacklevel=4)
     return None
@@ -284,14 +288,15 @@ def read_png16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
     import png
 
     try:
-        w, h, rows, info = png.Reader(filename=str(path)).asDirect()
-        a = np.vstack([np.asarray(r, np.uint16) for r in rows])
+        with open(path, "rb") as f:  # pypng leaves a file it opened itself open
+            w, h, rows, info = png.Reader(file=f).asDirect()
+            a = np.vstack([np.asarray(r, np.uint16) for r in rows])
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except png.Error as e:
         raise InputError(f"{path}: not a readable PNG ({e})") from None
     if info["bitdepth"] != 16:
-        raise InputError(f"{path}: an {info['bitdepth']}-bit PNG; 16-bit recipes take 16-bit PNG/TIFF or EXR, "
+        raise InputError(f"{path}: an {info['bitdepth']}-bit PNG; 16-bit recipes take 16-bit PNG/TIFF, EXR or HDR, "
                          + EIGHT_BIT_HINT)
     planes = info["planes"]
     return _rgb16(a.reshape(h, w, planes) if planes > 1 else a.reshape(h, w), path)
@@ -299,6 +304,35 @@ def read_png16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
 
 def read_tiff16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
     """``[H, W, 3]`` uint16 of a 16-bit TIFF, whether it was gray, and its alpha (as :func:`read_png16`)."""
+    a = _read_tiff(path)
+    if a.dtype != np.uint16:
+        raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit or float TIFF, 16-bit PNG, EXR or HDR"
+                         + (", " + EIGHT_BIT_HINT if a.dtype == np.uint8 else ""))
+    return _rgb16(a, path)
+
+
+FLOAT_DTYPES = (np.float16, np.float32, np.float64)
+
+
+def read_tiff_float(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """Scene-linear ``[H, W, 3]`` float32 of a floating-point TIFF (sanitised: NaN, infinite, negative and
+    too-bright samples clamped with a count), whether it was gray (widened to three equal channels), and
+    its alpha (``[H, W]`` float) when it has one. Why scene-linear: a float TIFF is what Photoshop's 32-bit
+    mode, Affinity and render outputs write for linear HDR, the same role as an EXR."""
+    a = _read_tiff(path)
+    if a.dtype not in FLOAT_DTYPES:
+        raise InputError(f"{path}: a {a.dtype} TIFF, expected floating-point samples")
+    alpha = a[..., -1] if a.ndim == 3 and a.shape[2] in (2, 4) else None
+    gray = a.ndim == 2 or a.shape[2] == 2
+    rgb = a[..., None] if a.ndim == 2 else a[..., :1] if gray else a[..., :3]
+    if not gray and a.shape[2] < 3:
+        raise InputError(f"{path}: a float TIFF with {a.shape[2]} channels; expected 1 (gray) or 3 (RGB), with alpha")
+    clean = sanitize(rgb, str(path))  # counted as the file has them, then widened
+    return (np.repeat(clean, 3, axis=-1) if gray else clean), gray, alpha
+
+
+def _read_tiff(path: Path) -> np.ndarray:
+    """The first page's samples, as stored (a warning when later pages are dropped)."""
     import tifffile
 
     try:
@@ -309,12 +343,21 @@ def read_tiff16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
         raise InputError(f"{path}: no such file") from None
     except Exception as e:
         raise InputError(f"{path}: not a readable TIFF ({e})") from None
-    if a.dtype != np.uint16:
-        raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit PNG/TIFF or EXR"
-                         + (", " + EIGHT_BIT_HINT if a.dtype == np.uint8 else ""))
     if pages > 1:
-        warnings.warn(f"{path}: holds {pages} pages; only the first is coded", stacklevel=3)
-    return _rgb16(a, path)
+        warnings.warn(f"{path}: holds {pages} pages; only the first is coded", stacklevel=4)
+    return a
+
+
+def is_float_tiff(path: Path) -> bool:
+    """Whether a TIFF's first page holds floating-point samples (a scene-linear source; False for an
+    unreadable file, whose reading then reports the problem)."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(str(path)) as t:
+            return t.pages[0].dtype in FLOAT_DTYPES
+    except Exception:
+        return False
 
 
 def heif_bit_depth(path: Path) -> int:
@@ -394,10 +437,11 @@ def encode_png16(image: np.ndarray, icc: bytes | None = None, alpha: np.ndarray 
 
 
 def is_16bit_file(path: Path) -> bool:
-    """True for EXR, 16-bit PNG and TIFF, and HEIF with more than 8 bits (what an 8-bit recipe must refuse)."""
+    """True for EXR, Radiance HDR, 16-bit PNG, 16-bit and float TIFF, and HEIF with more than 8 bits (what an
+    8-bit recipe must refuse)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".exr":
+    if suffix in (".exr", ".hdr"):
         return True
     if suffix in HEIF_SUFFIXES:
         return heif_bit_depth(path) > 8
@@ -410,14 +454,15 @@ def is_16bit_file(path: Path) -> bool:
             import tifffile
 
             with tifffile.TiffFile(str(path)) as t:
-                return t.pages[0].dtype == np.uint16
+                return t.pages[0].dtype in (np.uint16, *FLOAT_DTYPES)
     except (OSError, IndexError, ValueError):
         return False
     return False
 
 
 def read_hdr(path: Path) -> tuple[np.ndarray, HdrSource]:
-    """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / 16-bit PNG / 16-bit TIFF, and what it came from
+    """The 16-bit signal ``[H, W, 3]`` uint16 of an EXR / Radiance HDR / 16-bit PNG / 16-bit or float TIFF /
+    10-12-bit HEIF, and what it came from
     (an alpha channel is dropped with a warning: evaluation and training code the colour only)."""
     image, source, alpha = _read_hdr(Path(path))
     if alpha is not None:
@@ -444,6 +489,13 @@ def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
         image, gray, alpha = read_png16(path)
         icc = profile_to_keep(_png_icc(path), gray, path)
         return image, HdrSource("png16-gray" if gray else "png16", "none", icc=icc), alpha
+    if suffix == ".hdr":
+        from texsandwich.hdr.radiance import read_radiance
+
+        return linear_to_pq16(sanitize(read_radiance(path), str(path))), HdrSource("hdr", "pq"), None
+    if suffix in (".tif", ".tiff") and is_float_tiff(path):
+        linear, gray, alpha = read_tiff_float(path)
+        return linear_to_pq16(linear), HdrSource("tiff-float-gray" if gray else "tiff-float", "pq"), alpha
     if suffix in (".tif", ".tiff"):
         image, gray, alpha = read_tiff16(path)
         icc = profile_to_keep(_tiff_icc(path), gray, path)
@@ -455,15 +507,17 @@ def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
     if suffix == ".avif" and (depth := avif_bit_depth(path)) > 8:
         raise InputError(f"{path}: a {depth}-bit AVIF, which no reader here decodes beyond 8 bits; convert it to a "
                          "16-bit PNG first (avifdec --depth 16), or code it at 8 bits with an 8-bit recipe")
-    raise InputError(f"{path}: 16-bit recipes take .exr, 16-bit .png or .tif, or 10/12-bit .heic files; for other "
+    raise InputError(f"{path}: 16-bit recipes take .exr, .hdr, 16-bit .png, 16-bit or float .tif, or 10/12-bit .heic "
+                     "files; for other "
                      "images " + EIGHT_BIT_HINT)
 
 
 def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarray | None = None) -> None:
-    """Write a reconstructed 16-bit signal back in the source's kind (EXR through inverse PQ, with its
-    chromaticities; PNG/TIFF with its colour profile; a gray source as gray -- one PNG/TIFF channel, an
-    EXR's Y: the mean of the three coded channels, which carry the same gray), with ``alpha`` (the
-    ``[H, W, 1]`` uint8 side map) as its alpha channel: A = a / 255 in an EXR, a x 257 in a PNG/TIFF."""
+    """Write a reconstructed 16-bit signal back in the source's kind (EXR, Radiance HDR and float TIFF
+    through inverse PQ, an EXR with its chromaticities; 16-bit PNG/TIFF with its colour profile; a gray
+    source as gray -- one TIFF/PNG channel, an EXR's Y: the mean of the three coded channels, which carry
+    the same gray; Radiance has no gray and no alpha), with ``alpha`` (the ``[H, W, 1]`` uint8 side map)
+    as its alpha channel: A = a / 255 in an EXR or float TIFF, a x 257 in a 16-bit PNG/TIFF."""
     fmt = source.format
     if fmt.endswith("-gray"):
         signal = gray_mean(signal)
@@ -472,6 +526,23 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarr
     if fmt == "exr":
         write_exr(path, pq16_to_linear(signal), source.chromaticities,
                   None if alpha is None else alpha.astype(np.float32) / 255.0)
+    elif fmt == "hdr":  # RGBE has no alpha and no gray: a gray source comes back as three equal channels
+        from texsandwich.hdr.radiance import encode_radiance
+
+        if alpha is not None:
+            warnings.warn(f"{path}: Radiance HDR files have no alpha channel; alpha not written", stacklevel=3)
+        atomic_write(Path(path), encode_radiance(pq16_to_linear(np.broadcast_to(signal, (*signal.shape[:2], 3)))))
+    elif fmt == "tiff-float":
+        import tifffile
+
+        buf = io.BytesIO()
+        linear = pq16_to_linear(signal).astype(np.float32)
+        if alpha is not None:
+            linear = np.concatenate([linear, alpha.astype(np.float32) / 255.0], axis=-1)
+        tifffile.imwrite(buf, linear[..., 0] if linear.shape[-1] == 1 else linear,
+                         photometric="minisblack" if signal.shape[-1] == 1 else "rgb", compression="zlib",
+                         extrasamples=None if alpha is None else ["unassalpha"])
+        atomic_write(Path(path), buf.getvalue())
     elif fmt == "tiff16":
         import tifffile
 
@@ -487,4 +558,5 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarr
 
 
 def default_suffix(source: HdrSource) -> str:
-    return {"exr": ".exr", "exr-gray": ".exr", "tiff16": ".tif", "tiff16-gray": ".tif"}.get(source.format, ".png")
+    return {"exr": ".exr", "hdr": ".hdr"}.get(source.format.removesuffix("-gray"),
+                                              ".tif" if source.format.startswith("tiff") else ".png")
