@@ -87,6 +87,21 @@ def test_info_names_the_x265_tuning_of_the_zoo_model_that_coded_a_file(capsys, i
         assert code == 0 and ("x265 tuning nlf-aq0 (deblock=false sao=0 aq-mode=0" in out) == said, out
 
 
+def test_an_output_ending_in_a_separator_is_a_folder_even_before_it_exists(capsys, images, tmp_path):
+    # Path("out/") is Path("out"): one input with -o out/ wrote a file named "out"
+    code, _, err = run(capsys, "compress", str(images / "chelsea.png"), "-o", f"{tmp_path / 'tsw'}/",
+                       "--recipe", "rgb-444", "--quiet")
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "tsw").iterdir()] == ["chelsea.tsw"]
+    code, _, err = run(capsys, "decompress", str(tmp_path / "tsw" / "chelsea.tsw"), "-o", f"{tmp_path / 'png'}/",
+                       "--quiet")
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "png").iterdir()] == ["chelsea.png"]
+    # without the separator the name is the file's, as before
+    assert run(capsys, "decompress", str(tmp_path / "tsw" / "chelsea.tsw"), "-o", str(tmp_path / "one.png"),
+               "--quiet")[0] == 0 and (tmp_path / "one.png").is_file()
+
+
 def test_directory_batch(capsys, images, tmp_path):
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "tsw"), "--recipe", "rgb-420",
                          "--codec", "jpeg", "--step", "6")

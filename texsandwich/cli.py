@@ -39,7 +39,7 @@ from texsandwich.heads import head_length
 from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, profile_name
 from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
 from texsandwich.models import NONE, default_model, load_model
-from texsandwich.outputs import check_outputs, decoded_output, output_done, plan_sources
+from texsandwich.outputs import OutputPath, check_outputs, decoded_output, output_done, output_is_folder, plan_sources
 from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
 from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
@@ -150,7 +150,7 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
 
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", "dst", required=True, type=OutputPath(),
               help="Output .tsw file, or directory for several inputs or a library tree.")
 @click.option("--recipe", "recipe_id", default=None,
               help="Recipe id (see 'texsandwich recipes') [default: pbr8-400 when every source is a glTF or a "
@@ -235,7 +235,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     # image recipes walk a tree for 8-bit and 16-bit files alike: an image of the other kind is named
     # with the recipe to use (or goes to the pair's other recipe), never skipped without a word
     suffixes = IMAGE_SUFFIXES + HDR_SUFFIXES if recipe.source_kind in ("rgb8", "rgb16") else IMAGE_SUFFIXES
-    jobs, batch = plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)))
+    jobs, batch = plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)),
+                               as_folder=output_is_folder())
     if any(j.output.suffix.lower() == ".glb" for j in jobs):
         raise UsageError(f"{dst}: a compressed glTF is a .gltf beside its .tsw files; give a folder or a .gltf "
                          "name (decompress writes a .glb)")
@@ -304,7 +305,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
 
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("-o", "--output", "dst", required=True, type=click.Path(path_type=Path),
+@click.option("-o", "--output", "dst", required=True, type=OutputPath(),
               help="Output PNG (or material folder), or directory for several inputs or a tree of .tsw files.")
 @click.option("--model", "model_spec", default=None,
               help="Model to decode with [default: the one named in each file].")
@@ -323,8 +324,9 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
     """
     # outputs: NAME.png, or the folder NAME/ for materials (decided once each file is read)
+    as_folder = output_is_folder()
     jobs, batch = plan_sources(sources, dst, ".png", lambda p: False, materials=False,
-                                suffixes=(TSW_SUFFIX, ".gltf"))
+                                suffixes=(TSW_SUFFIX, ".gltf"), as_folder=as_folder)
     owned = set()  # .tsw files a compressed glTF refers to are decoded with it, not on their own
     for j in jobs:
         if j.source.suffix == ".gltf":  # -o X.glb / X.gltf says the kind; else the source's (.glb for a .glb)
@@ -332,7 +334,7 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
                 j.output = j.output.with_suffix(decoded_suffix(j.source))
             owned |= {(j.source.parent / f).resolve() for f in compressed_tsw_files(j.source)}
     jobs = [j for j in jobs if j.source.resolve() not in owned]
-    named = not batch and not dst.is_dir()  # -o names the output file itself (else the names are ours)
+    named = not batch and not as_folder and not dst.is_dir()  # -o names the output file itself (else ours)
     if image_format and named and dst.suffix and dst.suffix.lower() != f".{image_format}":
         raise UsageError(f"--format {image_format}, but -o names a {dst.suffix} file (give one or the other)")
     image_suffix = f".{image_format or 'png'}"  # 8-bit images and material maps whose names are ours

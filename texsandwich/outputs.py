@@ -10,8 +10,11 @@ format ``-o`` asks for), so it is fixed here from the manifest, before any check
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+import click
 
 from texsandwich.decoding import read_manifest_file, read_tsw_file
 from texsandwich.errors import InputError, TexsandwichError, UsageError
@@ -21,10 +24,37 @@ from texsandwich.images import IMAGE_SUFFIXES
 from texsandwich.library import Job, plan_library
 from texsandwich.recipes import get_recipe
 
+AS_FOLDER = "texsandwich.output_is_folder"
+"""``click`` context key: the ``-o`` value ended with a path separator (``-o out/``)."""
+
+
+class OutputPath(click.ParamType):
+    """``-o``: a :class:`~pathlib.Path`, remembering (in the context's ``meta``, :data:`AS_FOLDER`) whether
+    it ended with a separator. Why: ``Path("out/")`` is ``Path("out")``, so ``compress a.png -o out/`` wrote
+    a *file* named ``out`` when no such folder existed yet; a trailing separator says "a folder", as it
+    does to ``cp`` and ``rsync``."""
+
+    name = "path"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Path):
+            return value
+        if ctx is not None:
+            ctx.meta[AS_FOLDER] = value.endswith(("/", os.sep))
+        return Path(value)
+
+
+def output_is_folder() -> bool:
+    """Whether the running command's ``-o`` ended with a path separator (False outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(AS_FOLDER))
+
 
 def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
-                 materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[list[Job], bool]:
-    """Jobs for every input: single files / material folders, or whole trees (library mode).
+                 materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES,
+                 as_folder: bool = False) -> tuple[list[Job], bool]:
+    """Jobs for every input: single files / material folders, or whole trees (library mode). ``as_folder``:
+    ``dst`` is a folder even if it does not exist yet (``-o out/``), so one input goes into it.
 
     Returns the jobs and whether this is library mode (a directory of assets was given).
     """
@@ -48,7 +78,7 @@ def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Call
             jobs.append(Job(p, out, p.stem))
         else:
             name = p.name if p.is_dir() else p.stem
-            jobs.append(Job(p, dst / (name + suffix) if several or dst.is_dir() else dst, name))
+            jobs.append(Job(p, dst / (name + suffix) if several or as_folder or dst.is_dir() else dst, name))
     return jobs, library or several
 
 
