@@ -115,3 +115,42 @@ def build_scene(folder: Path | None = None, procedural: bool = True, size: int =
     _object("cube", (2.5, 0, 0), albedo_material("paint", folder, size=size))
     if procedural:
         _object("cube", (-2.5, 0, 0), procedural_material("noise"))
+
+
+def sky(h: int = 48, w: int = 96) -> np.ndarray:
+    """A generated HDR sky, top row first: a ramp over 10 stops and a sun ~60x white (scene-linear RGB)."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = 2.0 ** (10 * y / h - 6)
+    sun = 60.0 * np.exp(-((x - w / 3) ** 2 + (y - h / 4) ** 2) / 8)
+    return np.stack([ramp * 0.6 + sun, ramp * 0.8 + sun, ramp + sun * 0.9], -1)
+
+
+def world_with_environment(path: Path, pixels: np.ndarray, packed: bool = False):
+    """A new world lit by an Environment Texture of ``pixels`` saved as ``path`` (its suffix picks EXR,
+    Radiance HDR or PNG; float pixels for the first two, 0-255 for PNG), loaded back from that file."""
+    fmt = {".exr": "OPEN_EXR", ".hdr": "HDR", ".png": "PNG"}[path.suffix]
+    h, w, _ = pixels.shape
+    img = bpy.data.images.new(path.stem, w, h, float_buffer=fmt != "PNG")
+    rgba = np.ones((h, w, 4), np.float32)
+    rgba[..., :3] = pixels / (255.0 if fmt == "PNG" else 1.0)
+    img.pixels.foreach_set(rgba[::-1].ravel())
+    img.filepath_raw = str(path)
+    img.file_format = fmt
+    img.save()
+    bpy.data.images.remove(img)
+    img = bpy.data.images.load(str(path))
+    if packed:
+        img.pack()
+    world = bpy.data.worlds.new(f"world {path.stem}")
+    bpy.context.scene.world = world
+    if bpy.app.version < (5, 0, 0):
+        world.use_nodes = True
+    nodes = world.node_tree.nodes
+    background = next((n for n in nodes if n.bl_idname == "ShaderNodeBackground"), None) or nodes.new(
+        "ShaderNodeBackground")
+    out = next((n for n in nodes if n.bl_idname == "ShaderNodeOutputWorld"), None) or nodes.new("ShaderNodeOutputWorld")
+    env = nodes.new("ShaderNodeTexEnvironment")
+    env.image = img
+    world.node_tree.links.new(env.outputs["Color"], background.inputs["Color"])
+    world.node_tree.links.new(background.outputs["Background"], out.inputs["Surface"])
+    return world

@@ -407,8 +407,11 @@ def _draw(cls, context) -> list:
     from types import SimpleNamespace
 
     lines: list = []
-    cls.draw(SimpleNamespace(layout=_Layout(lines), **{k: getattr(cls, k) for k in ("bl_idname",) if hasattr(cls, k)}),
-             context)
+    panel = SimpleNamespace(layout=_Layout(lines), **{k: getattr(cls, k) for k in ("bl_idname", "bl_context", "summary")
+                                                      if hasattr(cls, k)})
+    if hasattr(cls, "draw_source"):
+        panel.draw_source = lambda ctx, owner: cls.draw_source(panel, ctx, owner)
+    cls.draw(panel, context)
     return lines
 
 
@@ -430,3 +433,83 @@ def test_panel_and_preferences_draw(addon, tmp_path):
     texts = [kw.get("text", "") for _, _, kw in _draw(TexsandwichPreferences, SimpleNamespace(
         preferences=bpy.context.preferences))]
     assert prefs.cli_path == "" and any(re.match(r"Using texsandwich \d+\.\d+\.\d+ at ", t) for t in texts)
+
+
+def _compress_world(world, **kw):
+    with bpy.context.temp_override(world=world):
+        return bpy.ops.world.texsandwich_compress(**kw)
+
+
+def _float_pixels(image) -> np.ndarray:
+    w, h = image.size
+    px = np.empty(w * h * image.channels, np.float32)
+    image.pixels.foreach_get(px)
+    return px.reshape(h, w, image.channels)[::-1, :, :3]
+
+
+@pytest.mark.parametrize("suffix,packed", [(".exr", False), (".hdr", True), (".hdr", False)])
+def test_world_environment_is_compressed_in_its_own_kind_and_reverts(addon, tmp_path, suffix, packed):
+    from texsandwich_blender.jobs import world_summary
+
+    scene.reset()
+    folder = tmp_path / "blend"
+    folder.mkdir()
+    bpy.ops.wm.save_as_mainfile(filepath=str(folder / "scene.blend"))
+    world = scene.world_with_environment(folder / f"sky{suffix}", scene.sky(), packed=packed)
+    node = next(n for n in world.node_tree.nodes if n.bl_idname == "ShaderNodeTexEnvironment")
+    original, before = node.image, _float_pixels(node.image)
+    assert _compress_world(world, quality=85, pack=packed) == {"FINISHED"}, addon.operators.LAST
+    info = world["texsandwich"]
+    assert info["recipe"] == "hdr-444" and 0 < info["bytes_out"] < info["bytes_in"] and info["psnr"] > 35
+    assert node.image.name == f"{original.name}.tsw" and node["texsandwich"] == original.name
+    assert node.image.is_float and node.image.colorspace_settings.name == original.colorspace_settings.name
+    after = _float_pixels(node.image)
+    # decoded: the same light within the codec's error (log ratio of the mean; the sun kept its brightness)
+    assert abs(np.log(after.mean() / before.mean())) < 0.05 and after.max() > 0.7 * before.max()
+    assert not np.array_equal(after, before)
+    assert node.image.filepath.endswith(suffix)  # Radiance back as Radiance, EXR as EXR
+    assert (node.image.packed_file is not None) == packed
+    if not packed:
+        stored = folder / "texsandwich" / f"world_{world.name.replace(' ', '_')}"
+        assert sorted(p.suffix for p in stored.iterdir()) == sorted([".tsw", suffix]) and info["storage"] == str(stored)
+    assert "PSNR (16-bit PQ signal)" in world_summary(world)
+    assert "already compressed" in _fails(_compress_world, world)
+    with bpy.context.temp_override(world=world):
+        assert bpy.ops.world.texsandwich_revert() == {"FINISHED"}
+    assert "texsandwich" not in world and node.image == original and "texsandwich" not in node
+    assert not [i for i in bpy.data.images if i.name.endswith(".tsw")]
+
+
+def test_an_8bit_environment_goes_through_the_colour_recipe_and_worlds_without_one_are_refused(addon, tmp_path):
+    scene.reset()
+    sky8 = np.clip(scene.sky() ** (1 / 2.2) * 200, 0, 255).round()
+    from types import SimpleNamespace
+
+    from texsandwich_blender.ui import WORLD_PT_texsandwich
+
+    world = scene.world_with_environment(tmp_path / "sky8.png", sky8)
+    ctx = SimpleNamespace(world=world, scene=bpy.context.scene)
+    texts = [kw.get("text", "") for _, _, kw in _draw(WORLD_PT_texsandwich, ctx)]
+    assert "environment: sky8.png (96x48, 8-bit)" in texts
+    assert _compress_world(world, quality=70, pack=True) == {"FINISHED"}, addon.operators.LAST
+    info = world["texsandwich"]
+    assert info["recipe"] == "rgb-420" and info["storage"] == "packed" and info["psnr"] > 30
+    texts = [kw.get("text", "") for _, _, kw in _draw(WORLD_PT_texsandwich, ctx)]
+    assert "Compressed (rgb-420, HEIC q70)" in texts and any(t.endswith(" dB") and "x)" in t for t in texts)
+    plain = bpy.data.worlds.new("flat colour")
+    assert "has no Environment Texture image" in _fails(_compress_world, plain)
+    edited = scene.world_with_environment(tmp_path / "edited.exr", scene.sky())
+    image = next(n for n in edited.node_tree.nodes if n.bl_idname == "ShaderNodeTexEnvironment").image
+    image.pixels[0] = 5.0  # painted, not saved: the file is not what the user sees
+    assert "unsaved changes" in _fails(_compress_world, edited)
+    # a CLI new enough for materials but not for environments says which version this needs
+    prefs = bpy.context.preferences.addons["texsandwich_blender"].preferences
+    old = tmp_path / "older-texsandwich"
+    old.write_text("#!/bin/sh\necho 'texsandwich, version 0.6.9'\n")
+    old.chmod(old.stat().st_mode | stat.S_IXUSR)
+    prefs.cli_path = str(old)
+    try:
+        fresh = scene.world_with_environment(tmp_path / "fresh.exr", scene.sky())
+        assert "needs texsandwich 0.6.10 or newer" in _fails(_compress_world, fresh)
+    finally:
+        prefs.cli_path = ""

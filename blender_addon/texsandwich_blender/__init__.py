@@ -1,15 +1,15 @@
 """texsandwich for Blender: export and import glTF scenes with sandwich-compressed textures.
 
 Drives the ``texsandwich`` command line in a subprocess (never imports torch): File › Export/Import ›
-glTF with texsandwich textures, and Properties › Material › texsandwich. See docs/blender.md.
+glTF with texsandwich textures, and Properties › Material / World › texsandwich. See docs/blender.md.
 """
 
 bl_info = {
     "name": "texsandwich",
     "author": "texsandwich developers",
-    "version": (0, 2, 0),
+    "version": (0, 3, 0),
     "blender": (3, 6, 0),
-    "location": "File > Export/Import > glTF with texsandwich textures; Properties > Material > texsandwich",
+    "location": "File > Export/Import > glTF with texsandwich textures; Properties > Material/World > texsandwich",
     "description": "glTF export/import with neural-sandwich compressed textures (HEIC/JPEG inside .tsw)",
     "doc_url": "https://github.com/texsandwich/texsandwich/blob/main/docs/blender.md",
     "category": "Import-Export",

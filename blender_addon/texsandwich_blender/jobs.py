@@ -1,4 +1,5 @@
-"""The three long jobs of the add-on: export a scene, import a compressed glTF, compress a material.
+"""The long jobs of the add-on: export a scene, import a compressed glTF, compress a material or a world's
+environment image.
 
 Each job is ``begin`` (checks and quick Blender work, then start the CLI), ``update`` (read the CLI's
 events; True when it has exited), ``finish`` (move results into place, touch the scene) and
@@ -20,8 +21,8 @@ from pathlib import Path
 import bpy
 import numpy as np
 
-from .cli import CliError, CliJob
-from .nodes import RoleImage, is_procedural, material_roles, udim_images
+from .cli import CliError, CliJob, check_cli, version_string
+from .nodes import RoleImage, is_procedural, material_roles, udim_images, world_environment
 from .pixels import image_array, set_pixels, write_png
 from .report import TEXT_NAME, format_report, human_bytes
 
@@ -357,10 +358,7 @@ class MaterialJob(Job):
             if self.pack:
                 store = self.tmp / "decoded"
             else:
-                store = Path(bpy.path.abspath("//texsandwich")) / _safe(self.material.name)
-                if store.exists():
-                    shutil.rmtree(store)
-                store.mkdir(parents=True)
+                store = storage_folder(_safe(self.material.name))
                 for f in (self.tmp / "tsw").glob("*.tsw"):
                     shutil.copyfile(f, store / f.name)
             for i, r in enumerate(self.roles):
@@ -383,35 +381,46 @@ class MaterialJob(Job):
         return summary
 
     def _replace(self, r: RoleImage, path: Path) -> None:
-        orig = r.node.image
-        img = bpy.data.images.load(str(path), check_existing=False)
-        img.name = f"{orig.name}.tsw"
-        if r.role == "roughness":  # back to a gray image from the G channel
-            a = image_array(img)
-            set_pixels(img, np.repeat(a[..., 1:2], 3, axis=2))
+        def gray_again(img) -> None:  # a roughness image back to gray from the G channel
+            set_pixels(img, np.repeat(image_array(img)[..., 1:2], 3, axis=2))
             if not self.pack:
                 img.save()
-        img.colorspace_settings.name = orig.colorspace_settings.name
-        if self.pack:
-            img.pack()
-            img.filepath = "//" + path.name
-        else:
-            img.filepath = bpy.path.relpath(str(path))
-        r.node[PROP] = orig.name
-        orig.use_fake_user = True  # kept for revert even though no node uses it now
-        r.node.image = img
+
+        swap_in(r.node, path, self.pack, gray_again if r.role == "roughness" else None)
 
     def cleanup(self) -> None:
         _rmtree(self.tmp)
         self.tmp = None
 
 
-def revert_material(material) -> int:
-    """Put the original images back; returns how many nodes were restored."""
+def swap_in(node, path: Path, pack: bool, adjust=None) -> None:
+    """Put the decoded image at ``path`` into ``node`` (an Image or Environment Texture node) in place of its
+    image, which is kept (fake user) and named in the node for :func:`revert_nodes`. The decoded image takes
+    the original's colour space and is packed or referenced relative to the .blend; ``adjust(img)`` runs
+    before that (a gray roughness map made gray again)."""
+    orig = node.image
+    img = bpy.data.images.load(str(path), check_existing=False)
+    img.name = f"{orig.name}.tsw"
+    if adjust is not None:
+        adjust(img)
+    img.colorspace_settings.name = orig.colorspace_settings.name
+    if pack:
+        img.pack()
+        img.filepath = "//" + path.name
+    else:
+        img.filepath = bpy.path.relpath(str(path))
+    node[PROP] = orig.name
+    orig.use_fake_user = True  # kept for revert even though no node uses it now
+    node.image = img
+
+
+def revert_nodes(owner, node_type: str) -> int:
+    """Put the original images back into ``owner``'s (a material's or a world's) nodes of ``node_type``,
+    remove the decoded ones nothing else uses, and forget the compression; returns how many were restored."""
     n = 0
-    if material.node_tree is not None:
-        for node in material.node_tree.nodes:
-            if node.bl_idname != "ShaderNodeTexImage" or PROP not in node:
+    if owner is not None and owner.node_tree is not None:
+        for node in owner.node_tree.nodes:
+            if node.bl_idname != node_type or PROP not in node:
                 continue
             orig = bpy.data.images.get(node[PROP])
             decoded = node.image
@@ -422,18 +431,169 @@ def revert_material(material) -> int:
             del node[PROP]
             if decoded is not None and decoded.users == 0:
                 bpy.data.images.remove(decoded)
-    if PROP in material:
-        del material[PROP]
+    if owner is not None and PROP in owner:
+        del owner[PROP]
     return n
+
+
+def revert_material(material) -> int:
+    """Put the material's original images back; returns how many nodes were restored."""
+    return revert_nodes(material, "ShaderNodeTexImage")
+
+
+def storage_folder(name: str) -> Path:
+    """``//texsandwich/NAME/`` next to the saved .blend, emptied: where decoded images and .tsw files live."""
+    store = Path(bpy.path.abspath("//texsandwich")) / name
+    if store.exists():
+        shutil.rmtree(store)
+    store.mkdir(parents=True)
+    return store
+
+
+def _summary(info, psnr: float, what: str) -> str:
+    """``1.5 MiB -> 434.7 KiB (3.5x), WHAT 34.57 dB`` (a negative PSNR: identical)."""
+    ratio = info["bytes_in"] / info["bytes_out"] if info["bytes_out"] else 0.0
+    return (f"{human_bytes(info['bytes_in'])} -> {human_bytes(info['bytes_out'])} ({ratio:.1f}x), "
+            f"{what} {'identical' if psnr < 0 else f'{psnr:.2f} dB'}")
 
 
 def material_summary(material) -> str | None:
     """One line for the panel: what compressing saved and cost."""
     info = material.get(PROP)
+    return _summary(info, info["shaded_psnr"], "shaded PSNR") if info else None
+
+
+FILE_SUFFIXES = {"OPEN_EXR": ".exr", "OPEN_EXR_MULTILAYER": ".exr", "HDR": ".hdr", "PNG": ".png", "JPEG": ".jpg",
+                 "TIFF": ".tif", "TARGA": ".tga", "TARGA_RAW": ".tga", "WEBP": ".webp", "BMP": ".bmp"}
+"""An image's file suffix by Blender's ``file_format`` (for a packed image whose name has none)."""
+WORLD_VERSION = (0, 6, 10)
+"""The first CLI that reads Radiance .hdr and float TIFF environments (and takes ``-o`` folders as used here)."""
+WORLD_RECIPES = "rgb-420,hdr-444"
+"""An environment image's recipe, by its bit depth (the CLI picks): 8-bit through the colour recipe the
+material textures use, HDR (EXR, Radiance, 16-bit/float TIFF and PNG) through ``hdr-444``."""
+
+
+def image_file(image, folder: Path) -> Path:
+    """The image's own file, as it is stored: its path on disk, or its packed bytes written into ``folder``.
+
+    Why the file and not Blender's pixels: an HDR's float pixels would need an EXR or Radiance writer the
+    add-on does not have, and the file is the exact source, the one whose bytes the report compares.
+    """
+    if image.source != "FILE":
+        raise CliError(f"image {image.name} is {image.source.lower()}, not a file; save it as one first")
+    if image.is_dirty:
+        raise CliError(f"image {image.name} has unsaved changes; save or pack it first")
+    name = Path(bpy.path.basename(image.filepath_raw or image.filepath) or _safe(image.name))
+    if image.packed_file is not None:
+        suffix = name.suffix.lower() or FILE_SUFFIXES.get(image.file_format, ".png")
+        path = folder / (_safe(name.stem) + suffix)
+        path.write_bytes(bytes(image.packed_file.data))
+        return path
+    path = Path(bpy.path.abspath(image.filepath, library=image.library))
+    if not path.is_file():
+        raise CliError(f"image {image.name}: file {path} not found")
+    return path
+
+
+class WorldJob(Job):
+    """Compress the world's environment image in place (Properties › World › texsandwich): its file ->
+    compress (``rgb-420`` or ``hdr-444`` by bit depth) -> decompress (an HDR comes back in its own kind:
+    EXR, Radiance .hdr, float TIFF) -> the decoded image replaces the original in the Environment Texture
+    node (the original kept for revert). Storage as for materials: ``//texsandwich/world_NAME/`` next to a
+    saved .blend, or packed.
+    """
+
+    title = "texsandwich world"
+
+    def __init__(self, cli: Path, world, quality: int, codec: str, pack: bool,
+                 target_psnr: float | None = None) -> None:
+        super().__init__(cli)
+        self.world = world
+        self.quality, self.codec, self.target_psnr = quality, codec, target_psnr
+        self.pack = pack or not bpy.data.filepath
+        self.node = None
+        self.tmp: Path | None = None
+        self.stage = "compress"
+        self.asset: dict = {}
+
+    def begin(self, context) -> None:
+        if self.world is None:
+            raise CliError("the scene has no world")
+        if self.world.get(PROP):
+            raise CliError(f"world {self.world.name} is already compressed; revert it first")
+        self.node = world_environment(self.world)
+        if self.node is None:
+            raise CliError(f"world {self.world.name} has no Environment Texture image lighting it")
+        found = check_cli(self.cli)
+        if found < WORLD_VERSION:
+            raise CliError(f"compressing an environment needs texsandwich {version_string(WORLD_VERSION)} or newer; "
+                           f"{self.cli} is {version_string(found)}")
+        self.tmp = Path(tempfile.mkdtemp(prefix="texsandwich-world-"))
+        src = image_file(self.node.image, self.tmp)
+        (self.tmp / "tsw").mkdir()
+        self.status = f"{self.title}: compressing {self.node.image.name}"
+        self.job = CliJob([str(self.cli), "compress", str(src), "-o", str(self.tmp / "tsw" / "environment.tsw"),
+                           "--recipe", WORLD_RECIPES, "--progress", "json",
+                           *_rate_args(self.quality, self.target_psnr), "--codec", self.codec]).start()
+
+    def handle(self, ev: dict) -> None:
+        if ev.get("event") == "asset" and self.stage == "compress":
+            self.asset = ev
+        if self.stage == "compress" or ev.get("event") == "warning":
+            super().handle(ev)
+
+    def update(self) -> bool:
+        done = super().update()
+        if done and self.stage == "compress":
+            self.check_cli_result()
+            assert self.tmp is not None
+            self.stage = "decompress"
+            self.fraction = 0.6
+            self.status = f"{self.title}: decoding {self.node.image.name}"
+            (self.tmp / "decoded").mkdir()  # an existing folder: the decoded file takes its source's kind
+            self.job = CliJob([str(self.cli), "decompress", str(self.tmp / "tsw" / "environment.tsw"),
+                               "-o", str(self.tmp / "decoded"), "--progress", "json"]).start()
+            return False
+        return done
+
+    def finish(self, context) -> str:
+        try:
+            self.check_cli_result()
+            assert self.tmp is not None and self.node is not None
+            decoded = next((self.tmp / "decoded").iterdir())
+            if not self.pack:
+                store = storage_folder(f"world_{_safe(self.world.name)}")
+                shutil.copyfile(self.tmp / "tsw" / "environment.tsw", store / "environment.tsw")
+                shutil.copyfile(decoded, store / decoded.name)
+                decoded = store / decoded.name
+            swap_in(self.node, decoded, self.pack)
+            img = self.node.image
+            a = self.asset
+            psnr = a.get("psnr")
+            self.world[PROP] = {
+                "recipe": "hdr-444" if img.is_float else "rgb-420", "bytes_in": int(a.get("bytes_in", 0)),
+                "bytes_out": int(a.get("bytes_out", 0)), "psnr": -1.0 if psnr is None else float(psnr),
+                "quality": int(a.get("quality") or self.quality), "codec": self.codec,
+                "target_psnr": float(self.target_psnr or 0.0), "storage": "packed" if self.pack else str(store),
+            }
+        finally:
+            self.cleanup()
+        self.fraction = 1.0
+        return f"texsandwich world {self.world.name}: {world_summary(self.world)}"
+
+    def cleanup(self) -> None:
+        _rmtree(self.tmp)
+        self.tmp = None
+
+
+def revert_world(world) -> int:
+    """Put the world's original environment image back; returns how many nodes were restored."""
+    return revert_nodes(world, "ShaderNodeTexEnvironment")
+
+
+def world_summary(world) -> str | None:
+    """One line for the panel: what compressing the environment saved and cost."""
+    info = world.get(PROP) if world is not None else None
     if not info:
         return None
-    psnr = "identical" if info["shaded_psnr"] < 0 else f"{info['shaded_psnr']:.2f} dB"
-    ratio = info["bytes_in"] / info["bytes_out"] if info["bytes_out"] else 0.0
-    return (f"{human_bytes(info['bytes_in'])} -> {human_bytes(info['bytes_out'])} ({ratio:.1f}x), "
-            f"shaded PSNR {psnr}")
-
+    return _summary(info, info["psnr"], "PSNR (16-bit PQ signal)" if info["recipe"] == "hdr-444" else "PSNR")

@@ -133,3 +133,20 @@ def is_procedural(material) -> bool:
 def udim_images(materials) -> list[str]:
     """Names of UDIM (tiled) images the materials use."""
     return sorted({n.image.name for m in materials for n in image_nodes(m) if n.image.source == "TILED"})
+
+
+def world_environment(world):
+    """The Environment Texture node (with an image) that lights ``world``: the one feeding the active World
+    Output's Surface through a shader's Color (Background, reroutes followed), else the tree's only one;
+    None when there is none (a sky texture, a flat colour, or several images mixed)."""
+    if world is None or world.node_tree is None:
+        return None
+    for node in world.node_tree.nodes:
+        if node.bl_idname == "ShaderNodeOutputWorld" and node.is_active_output:
+            shader, _ = _source(node.inputs["Surface"])
+            if shader is not None and "Color" in shader.inputs:
+                env, _ = _source(shader.inputs["Color"])
+                if env is not None and env.bl_idname == "ShaderNodeTexEnvironment" and env.image:
+                    return env
+    envs = [n for n in world.node_tree.nodes if n.bl_idname == "ShaderNodeTexEnvironment" and n.image]
+    return envs[0] if len(envs) == 1 else None

@@ -1,4 +1,4 @@
-"""Operators: export, import, compress/revert a material, test the CLI.
+"""Operators: export, import, compress/revert a material or the world's environment, test the CLI.
 
 Long jobs run modal on a 0.1 s timer with Blender's progress indicator and a status-bar line; Esc
 cancels (the CLI is killed, its staging folder removed). In background mode (``blender -b``, the
@@ -14,7 +14,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .cli import CliError, find_cli
-from .jobs import ExportJob, ImportJob, Job, MaterialJob, revert_material
+from .jobs import ExportJob, ImportJob, Job, MaterialJob, WorldJob, revert_material, revert_world
 
 LAST: dict[str, str] = {"level": "", "message": ""}
 """The last message an operator reported (what a script or a test reads after calling it)."""
@@ -185,12 +185,12 @@ class IMPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ImportHelp
         return self.run_with_cli(context, lambda cli: ImportJob(cli, self.filepath))
 
 
-class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
-    """Compress the active material's image textures through texsandwich and use the decoded result"""
+class InPlaceCompress(JobRunner):
+    """Mixin: compress what ``context.<context_key>`` holds (a material, a world) in place with ``job``; the
+    panel's scene-wide settings are the defaults (Blender registers a mixin's property annotations)."""
 
-    bl_idname = "material.texsandwich_compress"
-    bl_label = "Compress Textures"
-    bl_options = {"UNDO"}
+    context_key = ""
+    job = MaterialJob
 
     rate: _rate  # type: ignore[valid-type]
     quality: _quality  # type: ignore[valid-type]
@@ -202,7 +202,7 @@ class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        return getattr(context, "material", None) is not None
+        return getattr(context, cls.context_key, None) is not None
 
     def invoke(self, context, event):
         settings = context.scene.texsandwich
@@ -211,26 +211,65 @@ class MATERIAL_OT_texsandwich_compress(JobRunner, bpy.types.Operator):
         return self.execute(context)
 
     def execute(self, context):
-        return self.run_with_cli(context, lambda cli: MaterialJob(cli, context.material, self.quality, self.codec,
-                                                                  self.pack, self.target()))
+        owner = getattr(context, self.context_key)
+        return self.run_with_cli(context, lambda cli: self.job(cli, owner, self.quality, self.codec, self.pack,
+                                                               self.target()))
 
 
-class MATERIAL_OT_texsandwich_revert(bpy.types.Operator):
-    """Put the material's original images back"""
+class InPlaceRevert:
+    """Mixin: put back the original images of what ``context.<context_key>`` holds (``undo`` does it)."""
 
-    bl_idname = "material.texsandwich_revert"
+    context_key = ""
     bl_label = "Revert"
     bl_options = {"UNDO"}
 
+    @staticmethod
+    def undo(owner) -> int:
+        raise NotImplementedError
+
     @classmethod
     def poll(cls, context):
-        m = getattr(context, "material", None)
-        return m is not None and "texsandwich" in m
+        owner = getattr(context, cls.context_key, None)
+        return owner is not None and "texsandwich" in owner
 
     def execute(self, context):
-        n = revert_material(context.material)
+        n = self.undo(getattr(context, self.context_key))
         _say(self, "INFO", f"texsandwich: {n} original image(s) restored")
         return {"FINISHED"}
+
+
+class MATERIAL_OT_texsandwich_compress(InPlaceCompress, bpy.types.Operator):
+    """Compress the active material's image textures through texsandwich and use the decoded result"""
+
+    bl_idname = "material.texsandwich_compress"
+    bl_label = "Compress Textures"
+    bl_options = {"UNDO"}
+    context_key, job = "material", MaterialJob
+
+
+class MATERIAL_OT_texsandwich_revert(InPlaceRevert, bpy.types.Operator):
+    """Put the material's original images back"""
+
+    bl_idname = "material.texsandwich_revert"
+    context_key = "material"
+    undo = staticmethod(revert_material)
+
+
+class WORLD_OT_texsandwich_compress(InPlaceCompress, bpy.types.Operator):
+    """Compress the world's environment image through texsandwich and light the scene with the decoded result"""
+
+    bl_idname = "world.texsandwich_compress"
+    bl_label = "Compress Environment"
+    bl_options = {"UNDO"}
+    context_key, job = "world", WorldJob
+
+
+class WORLD_OT_texsandwich_revert(InPlaceRevert, bpy.types.Operator):
+    """Put the world's original environment image back"""
+
+    bl_idname = "world.texsandwich_revert"
+    context_key = "world"
+    undo = staticmethod(revert_world)
 
 
 class TEXSANDWICH_OT_test_cli(bpy.types.Operator):
@@ -251,7 +290,8 @@ class TEXSANDWICH_OT_test_cli(bpy.types.Operator):
 
 
 CLASSES = (EXPORT_SCENE_OT_texsandwich_gltf, IMPORT_SCENE_OT_texsandwich_gltf, MATERIAL_OT_texsandwich_compress,
-           MATERIAL_OT_texsandwich_revert, TEXSANDWICH_OT_test_cli)
+           MATERIAL_OT_texsandwich_revert, WORLD_OT_texsandwich_compress, WORLD_OT_texsandwich_revert,
+           TEXSANDWICH_OT_test_cli)
 
 
 def menu_export(self, context):

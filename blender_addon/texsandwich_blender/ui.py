@@ -1,12 +1,12 @@
-"""Add-on preferences (where the CLI is) and the Properties › Material › texsandwich panel."""
+"""Add-on preferences (where the CLI is) and the Properties › Material and World › texsandwich panels."""
 
 
 import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from .cli import REQUIRED_VERSION, version_string
-from .jobs import PROP, material_summary
-from .nodes import image_nodes, material_roles
+from .jobs import PROP, material_summary, world_summary
+from .nodes import image_nodes, material_roles, world_environment
 
 
 class TexsandwichPreferences(bpy.types.AddonPreferences):
@@ -64,31 +64,50 @@ class TexsandwichSettings(bpy.types.PropertyGroup):
                        description="Pack decoded images instead of writing them next to the saved .blend")
 
 
-class MATERIAL_PT_texsandwich(bpy.types.Panel):
+def _compressed(layout, info, summary: str, revert: str) -> None:
+    """What a compressed material or world shows: its settings, the summary line, storage, Revert."""
+    box = layout.box()
+    box.label(text=f"Compressed ({info['recipe']}, {info['codec'].upper()} q{info['quality']}"
+                   + (f", target {info['target_psnr']:.1f} dB)" if info.get("target_psnr") else ")"),
+              icon="CHECKMARK")
+    box.label(text=summary)
+    box.label(text=f"Stored: {info['storage']}")
+    layout.operator(revert, icon="LOOP_BACK")
+
+
+class PropertiesPanel:
+    """Mixin: a closed-by-default texsandwich panel in the Properties editor's ``bl_context`` tab, shown
+    when the context has that datablock (a material, a world); a compressed one shows what it cost."""
+
     bl_label = "texsandwich"
     bl_space_type = "PROPERTIES"
     bl_region_type = "WINDOW"
-    bl_context = "material"
+    bl_context = ""
     bl_options = {"DEFAULT_CLOSED"}
 
     @classmethod
     def poll(cls, context):
-        return getattr(context, "material", None) is not None
+        return getattr(context, cls.bl_context, None) is not None
+
+    @staticmethod
+    def summary(owner) -> str | None:
+        raise NotImplementedError
 
     def draw(self, context):
-        layout = self.layout
-        mat = context.material
-        summary = material_summary(mat)
+        owner = getattr(context, self.bl_context)
+        summary = self.summary(owner)
         if summary:
-            info = mat[PROP]
-            box = layout.box()
-            box.label(text=f"Compressed ({info['recipe']}, {info['codec'].upper()} q{info['quality']}"
-                           + (f", target {info['target_psnr']:.1f} dB)" if info.get("target_psnr") else ")"),
-                      icon="CHECKMARK")
-            box.label(text=summary)
-            box.label(text=f"Stored: {info['storage']}")
-            layout.operator("material.texsandwich_revert", icon="LOOP_BACK")
-            return
+            _compressed(self.layout, owner[PROP], summary, f"{self.bl_context}.texsandwich_revert")
+        else:
+            self.draw_source(context, owner)
+
+
+class MATERIAL_PT_texsandwich(PropertiesPanel, bpy.types.Panel):
+    bl_context = "material"
+    summary = staticmethod(material_summary)
+
+    def draw_source(self, context, mat) -> None:
+        layout = self.layout
         roles = material_roles(mat)
         if not roles:
             n = len(image_nodes(mat))
@@ -99,13 +118,36 @@ class MATERIAL_PT_texsandwich(bpy.types.Panel):
         for r in roles:
             w, h = r.node.image.size
             col.label(text=f"{r.role}: {r.node.image.name} ({w}x{h})", icon="IMAGE_DATA")
-        settings = context.scene.texsandwich
-        row = layout.row(align=True)
-        row.prop(settings, "codec", text="")
-        row.prop(settings, "rate", text="")
-        row.prop(settings, "quality" if settings.rate == "QUALITY" else "target_psnr")
-        layout.prop(settings, "pack")
+        _rate_row(layout, context.scene.texsandwich)
         layout.operator("material.texsandwich_compress", icon="MOD_DECIM")
 
 
-CLASSES = (TexsandwichPreferences, TexsandwichSettings, MATERIAL_PT_texsandwich)
+def _rate_row(layout, settings) -> None:
+    row = layout.row(align=True)
+    row.prop(settings, "codec", text="")
+    row.prop(settings, "rate", text="")
+    row.prop(settings, "quality" if settings.rate == "QUALITY" else "target_psnr")
+    layout.prop(settings, "pack")
+
+
+class WORLD_PT_texsandwich(PropertiesPanel, bpy.types.Panel):
+    """The world's environment image (an HDRI) through texsandwich: 8-bit images by ``rgb-420``, HDR ones
+    (EXR, Radiance .hdr, 16-bit or float TIFF/PNG) by ``hdr-444``, decoded back in their own kind."""
+
+    bl_context = "world"
+    summary = staticmethod(world_summary)
+
+    def draw_source(self, context, world) -> None:
+        layout = self.layout
+        node = world_environment(world)
+        if node is None:
+            layout.label(text="No Environment Texture image lights this world", icon="INFO")
+            return
+        w, h = node.image.size
+        kind = "HDR" if node.image.is_float else "8-bit"
+        layout.label(text=f"environment: {node.image.name} ({w}x{h}, {kind})", icon="WORLD")
+        _rate_row(layout, context.scene.texsandwich)
+        layout.operator("world.texsandwich_compress", icon="MOD_DECIM")
+
+
+CLASSES = (TexsandwichPreferences, TexsandwichSettings, MATERIAL_PT_texsandwich, WORLD_PT_texsandwich)
