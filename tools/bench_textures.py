@@ -4,7 +4,8 @@
 
 ``--recipe``: ``pbr8-400`` (an 8-channel procedural material folder), ``rgb-hr2`` (its albedo as an
 8-bit PNG: a 4K master through a half-resolution codec) or ``hdr-444`` (a procedural HDR scene as a
-float EXR: a light or environment map). ``--model`` defaults to the recipe's default model. The source is
+float EXR, or with ``--hdr-format hdr|tif`` a Radiance RGBE file or a float32 TIFF: a light or environment
+map). ``--model`` defaults to the recipe's default model. The source is
 made in one process, and compress and decompress each run in a fresh one, so each peak RSS
 (``ru_maxrss``) is that command's own; sources are procedural (no data needed). Tiled inference keeps
 the networks' activations bounded; what grows with the texture is the source, the bottleneck and the
@@ -23,15 +24,18 @@ import time
 from pathlib import Path
 
 
-def _source(recipe: str, size: int, folder: Path) -> Path:
+def _source(recipe: str, size: int, folder: Path, hdr_format: str = "exr") -> Path:
     """A procedural source of ``recipe`` at ``size``², written in the recipe's input format."""
     from texsandwich.procedural import hdr_scene, procedural_material
 
     if recipe == "hdr-444":
-        from texsandwich.hdr.io import write_exr
+        from texsandwich.hdr.io import HdrSource, write_hdr
+        from texsandwich.hdr.transfer import linear_to_pq16
 
-        write_exr(folder / "big.exr", hdr_scene(size, size, seed=1))
-        return folder / "big.exr"
+        path = folder / f"big.{hdr_format}"
+        fmt = {"exr": "exr", "hdr": "hdr", "tif": "tiff-float"}[hdr_format]
+        write_hdr(path, linear_to_pq16(hdr_scene(size, size, seed=1)), HdrSource(fmt, "pq"))
+        return path
     material = procedural_material(size, size, seed=1, name="big")
     if recipe == "rgb-hr2":
         from PIL import Image
@@ -62,12 +66,14 @@ def _child(*args: str) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
 
 
-def measure(size: int, recipe: str, model: str | None, quality: int, no_measure: bool = False) -> dict[str, float]:
+def measure(size: int, recipe: str, model: str | None, quality: int, no_measure: bool = False,
+            hdr_format: str = "exr") -> dict[str, float]:
     """Compress and decompress one procedural source, each in its own fresh process (its own peak RSS;
     the source is made in a third, so making it is not counted)."""
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
-        source = Path(_child("--make", str(size), "--recipe", recipe, "--into", tmp)["source"])
+        source = Path(_child("--make", str(size), "--recipe", recipe, "--into", tmp, "--hdr-format", hdr_format)
+                      ["source"])
         c = _child("--run", "compress", str(source), "-o", str(t / "big.tsw"), "--recipe", recipe,
                    *(["--model", model] if model else []), "--quality", str(quality), "--quiet",
                    *(["--no-measure"] if no_measure else []))
@@ -86,16 +92,18 @@ def main() -> None:
     ap.add_argument("--model", help="a zoo id or weights file (default: the recipe's default model)")
     ap.add_argument("--quality", type=int, default=50)
     ap.add_argument("--no-measure", action="store_true", help="compress --no-measure (no decode for the PSNR)")
+    ap.add_argument("--hdr-format", default="exr", choices=["exr", "hdr", "tif"],
+                    help="hdr-444's source file: half-float EXR, Radiance RGBE or float32 TIFF")
     ap.add_argument("--make", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--into", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.make:  # child: write the source
-        print(json.dumps({"source": str(_source(args.recipe, args.make, Path(args.into)))}))
+        print(json.dumps({"source": str(_source(args.recipe, args.make, Path(args.into), args.hdr_format))}))
         return
     print(f"{'size':>6s} {'compress s':>11s} {'peak RSS MiB':>13s} {'decompress s':>13s} {'peak RSS MiB':>13s} "
           f"{'.tsw bytes':>12s}")
     for s in args.sizes:
-        d = measure(s, args.recipe, args.model, args.quality, args.no_measure)
+        d = measure(s, args.recipe, args.model, args.quality, args.no_measure, args.hdr_format)
         print(f"{s:>6d} {d['compress_s']:>11.1f} {d['compress_rss_mib']:>13.0f} {d['decompress_s']:>13.1f} "
               f"{d['decompress_rss_mib']:>13.0f} {d['tsw_bytes']:>12,d}", flush=True)
 

@@ -531,7 +531,8 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarr
 
         if alpha is not None:
             warnings.warn(f"{path}: Radiance HDR files have no alpha channel; alpha not written", stacklevel=3)
-        atomic_write(Path(path), encode_radiance(pq16_to_linear(np.broadcast_to(signal, (*signal.shape[:2], 3)))))
+        rgb = np.broadcast_to(signal, (*signal.shape[:2], 3))  # a gray signal as three equal channels
+        atomic_write(Path(path), encode_radiance(pq16_to_linear(rgb[..., ::-1]), bgr=True))
     elif fmt == "tiff-float":
         import tifffile
 
