@@ -202,6 +202,32 @@ def test_gltf_auto_recipe_codes_incomplete_materials_per_texture(capsys, tmp_pat
     assert 10 * np.log10(255**2 / mse) > 25
 
 
+def test_a_colour_recipe_codes_every_base_colour_of_a_gltf_and_the_other_maps_by_role(capsys, tmp_path):
+    # rgb-hr2 on a glTF: a base colour through a half-resolution codec, e.g. 4K masters for 2K decoders
+    path, m = make_gltf(tmp_path / "src", shared=False)
+    code, out, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c"), "--recipe", "rgb-hr2",
+                         "--quality", "80", "--progress", "json")
+    assert code == 0, err
+    mats = [e for e in _events(out) if e["event"] == "material"]
+    assert [x["recipe"] for x in mats] == ["per-texture"] * 2
+    assert mats[0]["recipes"] == {"albedo": "rgb-hr2", "normal": "normal-444", "orm": "rgb-444"}
+    assert all(25 < x["shaded_psnr"] < 80 for x in mats)
+    from texsandwich.container import read_tsw
+
+    albedo = read_tsw((tmp_path / "c" / "scene.0.stone.albedo.tsw").read_bytes()).manifest
+    assert albedo.recipe == "rgb-hr2" and albedo.layout.scale == 2  # coded at half the texture's size
+    code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / "d"))
+    assert code == 0, err
+    g = GLTF2().load(str(tmp_path / "d" / "scene.gltf"))
+    assert g.images[0].uri == "scene.0.stone.albedo.png"  # the role once, not scene.0.stone.albedo.albedo.png
+    with Image.open(tmp_path / "d" / g.images[0].uri) as im:
+        back = np.asarray(im.convert("RGB")).astype(float)
+    assert back.shape == m.map("albedo").shape and 10 * np.log10(255**2 / ((back - m.map("albedo")) ** 2).mean()) > 25
+    # recipes that are neither a material's nor a colour one are refused, naming what a glTF takes
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "x"), "--recipe", "normal-444")
+    assert code == 1 and "rgb-420, rgb-444, rgb-hr2" in err
+
+
 def test_progress_json_reports_errors_as_events(capsys, tmp_path):
     code, out, err = run(capsys, "compress", str(tmp_path / "missing.gltf"), "-o", str(tmp_path / "c"),
                          "--progress", "json")

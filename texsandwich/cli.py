@@ -33,7 +33,7 @@ from texsandwich.gltf import (
     decoded_suffix,
     write_decompressed_gltf,
 )
-from texsandwich.gltf_compress import MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
+from texsandwich.gltf_compress import COLOUR_RECIPES, MATERIAL_RECIPE, MaterialReport, ModelCache, compress_gltf
 from texsandwich.hdr.io import HDR_SUFFIXES, is_16bit_file
 from texsandwich.heads import head_length
 from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, profile_name
@@ -156,7 +156,8 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
               help="Recipe id (see 'texsandwich recipes') [default: pbr8-400 when every source is a glTF or a "
                    "material folder; required otherwise]. For a mixed image library, one 8-bit and one 16-bit "
                    "recipe joined by a comma (e.g. rgb-hr2,hdr-444): each image goes to the one that takes "
-                   "its bit depth.")
+                   "its bit depth. For a glTF, a colour recipe (rgb-hr2, rgb-444, rgb-420) codes its base "
+                   "colour textures, the other maps by role.")
 @click.option("--codec", type=click.Choice(sorted(CODECS)), default="heic", show_default=True)
 @click.option("--quality", type=click.IntRange(0, 100), default=None, help="Codec quality 0-100 [default: 50].")
 @click.option("--step", type=click.IntRange(1, 255), default=None,
@@ -242,7 +243,10 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                          "name (decompress writes a .glb)")
     check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe, codec)
-    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(model_spec, r, codec))
+    # a glTF coded per texture meets other recipes than the one named: they get their default models
+    # (--model names the named recipe's), or all the plain adaptation with --model none
+    models = ModelCache(lambda r: model if r.id == recipe.id else load_model(
+        model_spec if model_spec == NONE or not explicit or materials else None, r, codec))
 
     def recipe_for(path: Path) -> Recipe:
         """The recipe of one source: the one given, or the pair's member that takes its bit depth."""
@@ -251,8 +255,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         return pair[1] if is_16bit_file(path) else pair[0]
 
     def work_gltf(j: Job) -> Result:
-        if forced is not None and not materials:
-            raise UsageError(f"{j.source}: a glTF takes a material recipe (pbr8-400), not {recipe.id}")
+        if forced is not None and not materials and forced.id not in COLOUR_RECIPES:
+            raise UsageError(f"{j.source}: a glTF takes a material recipe (pbr8-400), or a colour recipe for its base "
+                             f"colour textures ({', '.join(COLOUR_RECIPES)}), not {recipe.id}")
 
         def on_material(k: int, n: int, r: MaterialReport) -> None:
             progress.event("material", asset=j.name, **r.to_json())

@@ -384,7 +384,8 @@ def write_decompressed_gltf(src: Path, out: Path, decode: callable) -> int:  # t
         if glb:
             embedded[i] = png
         else:
-            name = f"{Path(tsw).stem}.{info['map']}.png"
+            stem = Path(tsw).stem  # a per-texture .tsw names its role already (STEM.I.MAT.ROLE.tsw)
+            name = f"{stem}.png" if stem.endswith(f".{info['map']}") else f"{stem}.{info['map']}.png"
             atomic_write(out_dir / name, png)
             img.uri = name
         img.mimeType = None

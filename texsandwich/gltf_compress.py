@@ -5,6 +5,9 @@ optional) is coded whole by the material recipe, ``pbr8-400`` by default, on the
 loss. A material missing part of that set has each texture coded on its own by the recipe for its
 role (:data:`RECIPE_BY_ROLE`), so nothing is invented for it. ``--recipe pbr8-*`` forces the material
 recipe on every material, filling missing maps with the glTF defaults (decided in docs/DECISIONS.md).
+A colour recipe (``--recipe rgb-hr2``, ``rgb-444``, ``rgb-420``) instead codes every material per texture
+with that recipe for the base colour: ``rgb-hr2`` is how a 4K base colour travels through a decoder
+limited to 2K (issue 7), the other maps keep their roles' recipes.
 
 Every material is reported with its bytes per texture before, the ``.tsw`` bytes after, and the PSNR
 of its shaded surface in texture space (the distortion the material recipes train on), decoded
@@ -75,11 +78,25 @@ class MaterialReport:
         return asdict(self)
 
 
+COLOUR_RECIPES = ("rgb-420", "rgb-444", "rgb-hr2")
+"""Image recipes ``--recipe`` may name for a glTF: the base colour textures' recipe (the rest per role)."""
+
+
 def material_recipe(gm: GltfMaterial, forced: Recipe | None) -> str | None:
     """The recipe coding ``gm`` whole, or None when its textures are coded one by one."""
+    if forced is not None and forced.id in COLOUR_RECIPES:
+        return None
     if forced is not None:
         return forced.id
     return MATERIAL_RECIPE if all(n in gm.material.present for n in FULL_SET) else None
+
+
+def role_recipes(forced: Recipe | None) -> dict[str, str]:
+    """Each texture role's recipe when a material is coded per texture (a forced colour recipe takes the
+    base colour)."""
+    if forced is not None and forced.id in COLOUR_RECIPES:
+        return RECIPE_BY_ROLE | {"albedo": forced.id}
+    return dict(RECIPE_BY_ROLE)
 
 
 class ModelCache:
@@ -120,8 +137,10 @@ class _Coder:
 
     def __init__(self, gltf, src: Path, stem: str, models: Callable[[Recipe], SandwichModel], codec: str,
                  step: int | None, bit_depth: int, allocate: bool = True, search: bool = False,
-                 alpha_quality: int | str | None = None, measure: bool = True) -> None:
+                 alpha_quality: int | str | None = None, measure: bool = True,
+                 roles: dict[str, str] | None = None) -> None:
         self.gltf, self.src, self.stem, self.models = gltf, src, stem, models
+        self.roles = roles or dict(RECIPE_BY_ROLE)
         self.measure = measure  # False: no decode only to report the shaded PSNR (the files are the same)
         self.alpha_quality = alpha_quality
         self.codec, self.step, self.bit_depth, self.allocate = codec, step, bit_depth, allocate
@@ -156,7 +175,7 @@ class _Coder:
             return _Coded({name: c.data}, covered, {}, shaded_psnr(gm.material, decoded), {})
         files, covered, images, recipes = {}, {}, {}, {}
         for i, role in gm.images.items():
-            recipe = get_recipe(RECIPE_BY_ROLE[role])
+            recipe = get_recipe(self.roles[role])
             recipes[role] = recipe.id
             if i in self.decoded_images:  # coded for an earlier material: shared, not coded again
                 images[i] = self.decoded_images[i]
@@ -199,7 +218,7 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
     if target_psnr is not None and not measure:
         raise UsageError("--target-psnr is found by measuring each material; it cannot go with --no-measure")
     coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate, search=target_psnr is not None,
-                   alpha_quality=alpha_quality, measure=measure)
+                   alpha_quality=alpha_quality, measure=measure, roles=role_recipes(forced))
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
     reports = []
     for k, gm in enumerate(mats):
