@@ -74,6 +74,17 @@ def test_export_turns_every_texture_into_tsw(exported):
     assert f"{tsw_bytes / 1024:,.1f} KiB" in last["message"]
 
 
+def test_export_can_send_base_colours_at_half_resolution(addon, tmp_path):
+    scene.build_scene(procedural=False)
+    out = tmp_path / "hr2" / "scene.gltf"
+    assert _export(out, quality=60, recipe="rgb-hr2") == {"FINISHED"}, addon.operators.LAST
+    index = json.loads((out.parent / "library.json").read_text())
+    recipes = {m["name"]: m["recipes"] for m in index["assets"][0]["materials"]}
+    assert recipes["stone"] == {"albedo": "rgb-hr2", "normal": "normal-444", "orm": "rgb-444"}
+    assert recipes["paint"] == {"albedo": "rgb-hr2"}
+    assert "shaded PSNR" in addon.operators.LAST["message"]
+
+
 def test_import_builds_blenders_own_nodes_and_decodes_like_the_cli(exported, cli, tmp_path):
     out, _ = exported
     scene.reset()

@@ -154,7 +154,10 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
         items=[("AUTO", "Automatic", "pbr8-400 for materials with base colour, normal and roughness maps; "
                                      "each texture on its own recipe otherwise"),
                ("pbr8-400", "pbr8-400 for all", "Every material through the material recipe (missing maps "
-                                                 "filled with glTF defaults)")],
+                                                 "filled with glTF defaults)"),
+               ("rgb-hr2", "Base colours at half resolution",
+                "rgb-hr2: each base colour through a codec image of half its size (a 4K texture for a "
+                "2K-limited decoder), the other maps by role; needs texsandwich 0.6.10")],
         default="AUTO")
     use_selection: BoolProperty(name="Selected Objects", default=False)  # type: ignore[valid-type]
 
