@@ -68,3 +68,23 @@ def test_an_image_excluded_after_the_encodes_leaves_every_curve_and_mean(tmp_pat
     assert out["summary"]["bd_psnr_db"] == pytest.approx(2.0) and out["headroom"]["capture"] == pytest.approx(2 / 3)
     with pytest.raises(SystemExit, match="not in the report: b"):
         exclude(report, ["b"])
+
+
+def test_issue7_numbers_are_what_the_stored_reports_give():
+    """tools/issue7_numbers.py: the table the issue notes quote, from docs/results (real encodes, stored);
+    a change to the BD arithmetic or to a stored report shows here, not in a quoted number going stale."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tools.issue7_numbers import table
+
+    rows = {(r["data"], r["comparison"]): r for r in table()}
+    photos = rows[("30 photos", "default vs bicubic↓–HEIC–Lanczos3↑")]
+    assert photos["bd_psnr_db"] == pytest.approx(2.09, abs=0.005) and photos["margin"] == pytest.approx(-1.91)
+    fair = rows[("13 glTF base colours", "default vs post-only control, both with 10 encoder steps")]
+    assert fair["bd_psnr_db"] == pytest.approx(1.53, abs=0.005) and fair["per_image_count"] == 13
+    hdr = rows[("4 HDR EXRs", "hdr-444 (8-bit HEIC) vs top-8 → HEIC (raw and YCbCr front)")]
+    assert hdr["bd_rate_percent"] == pytest.approx(-32.6, abs=0.05) and hdr["margin"] > 0
+    line = next(r for r in rows.values() if r["metric"] == "psnr_db")
+    assert line["psnr_db"] > line["ceiling_db"]
