@@ -151,6 +151,17 @@ def test_init_starts_from_another_models_weights(tiny_model, example_dir, tmp_pa
         train(TrainConfig(**{**cfg.__dict__, "recipe": "rgb-420"}), tmp_path / "x.safetensors", progress=False)
 
 
+def test_pre_net_only_training_leaves_the_post_net_as_init_gave_it(tiny_model, example_dir, tmp_path):
+    cfg = TrainConfig(recipe="rgb-444", data=str(example_dir), split="all", preset="lite", steps=3, crop=32,
+                      batch=2, lr=1e-2, init=str(tiny_model), train_post=False)
+    train(cfg, tmp_path / "pre.safetensors", progress=False)
+    a, b = load_sandwich(tiny_model), load_sandwich(tmp_path / "pre.safetensors")
+    moved = {k for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items(), strict=True)
+             if not torch.equal(v, w)}
+    assert any(k.startswith("pre_net.") for k in moved)  # a large lr: the pre-net moved
+    assert not any(k.startswith("post_net.") for k in moved)  # fp16 round trip of unchanged weights is exact
+
+
 def test_a_model_can_name_another_adapter_and_keeps_it(example_dir, tmp_path, photo):
     """An rgb-420 model on the least-squares chroma adapter: stored in its metadata, used on load."""
     cfg = TrainConfig(recipe="rgb-420", data=str(example_dir), split="all", preset="lite", steps=0, crop=32,

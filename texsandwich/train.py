@@ -83,6 +83,10 @@ class TrainConfig:
     (straight-through): the distortion is the real codec's, so detail HEIC wipes out earns the pre-net
     nothing, which a uniform-quantiser proxy cannot tell it (tools/proxy_vs_codec.py). The rate term
     stays the proxy's."""
+    train_post: bool = True
+    """False: the proxy steps train the pre-net alone (the gradient still flows through the post-net,
+    whose weights stay as ``init`` gave them). Why: to tell whether a short small-batch CPU continuation
+    of a GPU-trained pair loses its quarter dB (docs/ZOO.md) in the post-net or the pre-net."""
 
 
 def load_images(data: str | Path, split: str, crop: int, recipe: Recipe | None = None) -> list[np.ndarray]:
@@ -237,7 +241,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
                 model.post_bands[k - 1].load_state_dict(init_bands[key])
     model = model.to(device).to(memory_format=torch.channels_last)
     step_params = list(model.proxy.parameters())
-    others = [p for n, p in model.named_parameters() if not n.startswith("proxy.")]
+    others = [p for n, p in model.named_parameters()
+              if not n.startswith("proxy.") and (config.train_post or not n.startswith(("post_net.", "post_bands.")))]
     # the step is one scalar on a 1..255 scale: it needs a far larger learning rate than the weights
     opt = torch.optim.Adam([{"params": others, "lr": config.lr}, {"params": step_params, "lr": config.step_lr}])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * config.steps else 0.2)
