@@ -261,6 +261,42 @@ def test_an_animation_or_a_multi_page_file_says_only_its_first_image_is_coded(ca
     assert code == 0 and Image.open(tmp_path / "first.png").size == (24, 16)
 
 
+def test_dds_textures_are_read_found_in_trees_and_what_pillow_would_drop_is_said(capsys, images, tmp_path):
+    src = tmp_path / "dds"
+    src.mkdir()
+    photo = Image.open(images / "chelsea.png").convert("RGB").crop((0, 0, 64, 64))
+    photo.save(src / "plain.dds")  # uncompressed
+    photo.convert("RGBA").save(src / "bc3.dds", pixel_format="DXT5")
+    head = bytearray((src / "plain.dds").read_bytes())
+    head[112:116] = (0x200 | 0xFC00).to_bytes(4, "little")  # dwCaps2: a cube map with all six faces
+    (tmp_path / "cube.dds").write_bytes(bytes(head))
+    bc6 = bytearray(head[:128]) + (95).to_bytes(4, "little") + bytes(16)  # DX10 header: BC6H_UF16
+    bc6[84:88], bc6[112:116] = b"DX10", bytes(4)
+    (tmp_path / "sky.dds").write_bytes(bytes(bc6) + bytes(64 * 64))
+    code, _, err = run(capsys, "compress", str(src), "-o", str(tmp_path / "out"), "--recipe", "rgb-444")
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.tsw")) == ["bc3.tsw", "plain.tsw"]
+    code, _, err = run(capsys, "compress", str(tmp_path / "cube.dds"), "-o", str(tmp_path / "cube.tsw"),
+                       "--recipe", "rgb-444")
+    assert code == 0 and "cube.dds: a cube map; only the first face or slice is coded" in err
+    code, _, err = run(capsys, "compress", str(tmp_path / "sky.dds"), "-o", str(tmp_path / "sky.tsw"),
+                       "--recipe", "rgb-444")
+    assert code == 1 and "floating-point DDS (BC6H_UF16, HDR)" in err and err.count("\n") == 1
+    assert not (tmp_path / "sky.tsw").exists()
+    # a BC5 normal map stores x and y only: the normal recipe rebuilds z as a shader would
+    y, x = np.mgrid[0:64, 0:64] / 64
+    xy = np.stack([0.3 * np.sin(6 * x), 0.3 * np.cos(5 * y)], -1)
+    n = np.concatenate([xy, np.sqrt(1 - (xy**2).sum(-1, keepdims=True))], -1)
+    normal = np.round((n * 0.5 + 0.5) * 255).astype(np.uint8)
+    Image.fromarray(normal).save(tmp_path / "n.dds", pixel_format="BC5")
+    code, _, err = run(capsys, "compress", str(tmp_path / "n.dds"), "-o", str(tmp_path / "n.tsw"),
+                       "--recipe", "normal-444", "--quality", "90")
+    assert code == 0 and "two-channel (BC5) DDS" in err, err
+    assert run(capsys, "decompress", str(tmp_path / "n.tsw"), "-o", str(tmp_path / "n.png"))[0] == 0
+    back = np.asarray(Image.open(tmp_path / "n.png").convert("RGB")).astype(float)
+    assert psnr(back, normal.astype(float)) > 35  # z too: it was rebuilt, not coded as 0
+
+
 def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
     code, stdout, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
                             "--model", "none", "--codec", "jpeg", "--target-psnr", "31")

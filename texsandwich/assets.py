@@ -253,17 +253,22 @@ def assemble(name: str, found: dict[str, np.ndarray], extras: dict[str, object] 
     return Material.from_maps(name, maps, present=tuple(n for n in MAP_CHANNELS if n in found), extras=extras)
 
 
+MAP_SUFFIXES = tuple(s for s in IMAGE_SUFFIXES if s != ".dds")
+"""What a material folder's maps may be: not DDS, whose BC5 normal maps hold only x and y (z would have
+to be rebuilt, and a two-channel read would give every normal z = 0); DDS files are image sources."""
+
+
 def is_material_folder(path: Path) -> bool:
     """A folder with at least one recognised albedo or normal map directly inside."""
     if not path.is_dir():
         return False
-    kinds = {classify(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    kinds = {classify(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in MAP_SUFFIXES}
     return bool(kinds & {"albedo", "normal", "normal_dx"})
 
 
 def _image_files(folder: Path) -> list[Path]:
     """A material folder's image files, sorted: the candidates :func:`classify` names."""
-    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in MAP_SUFFIXES]
 
 
 def albedo_file(folder: Path) -> Path | None:

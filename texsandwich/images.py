@@ -17,7 +17,7 @@ from texsandwich.fsutil import atomic_write
 pillow_heif.register_heif_opener()
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".tga", ".gif", ".webp", ".heic", ".heif", ".avif",
-                  ".ppm", ".pgm")
+                  ".ppm", ".pgm", ".dds")
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F", "RGB;16", "RGBA;16"}
 
 
@@ -48,6 +48,70 @@ def avif_bit_depth(path: Path) -> int:
     if head[4:8] != b"ftyp" or at < 4 or len(head) < at + 10 or head[at + 8] == 0:
         return 8
     return max(head[at + 9 : at + 9 + head[at + 8]] or b"\x08")
+
+
+DDS_HDR_DXGI = {2: "R32G32B32A32_FLOAT", 10: "R16G16B16A16_FLOAT", 26: "R11G11B10_FLOAT", 67: "R9G9B9E5_SHAREDEXP",
+                95: "BC6H_UF16", 96: "BC6H_SF16"}
+DDS_HDR_FOURCC = {113: "A16B16G16R16F", 116: "A32B32G32R32F", 111: "R16F", 114: "R32F", 112: "G16R16F", 115: "G32R32F"}
+"""Floating-point DDS formats (DXGI, and the legacy D3DFORMAT numbers stored as a FourCC): HDR textures."""
+
+
+DDS_TWO_CHANNEL = ({b"ATI2", b"BC5U", b"BC5S"}, {82, 83, 84})
+"""BC5 (FourCCs, DXGI formats): two channels, a normal map's x and y; Pillow reads them as R, G and B = 0."""
+
+
+def dds_two_channel(path: Path) -> bool:
+    """Whether a DDS holds a two-channel (BC5) surface: a normal map whose z a reader must rebuild."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(132)
+    except OSError:
+        return False
+    if len(head) < 128 or head[:4] != b"DDS ":
+        return False
+    if head[84:88] == b"DX10":
+        return len(head) >= 132 and int.from_bytes(head[128:132], "little") in DDS_TWO_CHANNEL[1]
+    return head[84:88] in DDS_TWO_CHANNEL[0]
+
+
+def dds_check(path: Path) -> list[str]:
+    """What a DDS file holds beyond the one 8-bit 2D image Pillow reads: warnings to give (a cube map, an
+    array or a volume, of which only the first face or slice is coded; two channels). An HDR format is
+    refused.
+
+    Why here: Pillow reads a DDS's first surface only, and BC6H or float surfaces it reads at 8 bits or
+    not at all, without saying so; the header says which (DirectX DDS reference: ``DDS_HEADER`` at byte 4,
+    its pixel format's FourCC at 84, ``dwCaps2`` at 112, the ``DDS_HEADER_DXT10`` at 128 for ``DX10``).
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(148)
+    except OSError:
+        return []  # the reader reports it
+    if len(head) < 128 or head[:4] != b"DDS ":
+        return []
+    fourcc = head[84:88]
+    code = int.from_bytes(fourcc, "little")
+    caps2 = int.from_bytes(head[112:116], "little")
+    depth = int.from_bytes(head[24:28], "little")
+    fmt, cube, array, volume = None, bool(caps2 & 0x200), 1, bool(caps2 & 0x200000) and depth > 1
+    if fourcc == b"DX10" and len(head) >= 148:
+        dxgi = int.from_bytes(head[128:132], "little")
+        fmt = DDS_HDR_DXGI.get(dxgi)
+        cube = cube or bool(int.from_bytes(head[136:140], "little") & 0x4)
+        array = int.from_bytes(head[140:144], "little")
+        volume = volume or int.from_bytes(head[132:136], "little") == 4
+    else:
+        fmt = DDS_HDR_FOURCC.get(code)
+    if fmt:
+        raise InputError(f"{path}: a floating-point DDS ({fmt}, HDR); the rgb-* recipes take 8-bit images and "
+                         "hdr-444 reads EXR: convert it (e.g. texconv -ft exr)")
+    what = ("a cube map" if cube else "") or ("a volume texture" if volume else "") or (
+        f"a texture array of {array}" if array > 1 else "")
+    notes = [f"{path}: {what}; only the first face or slice is coded"] if what else []
+    if dds_two_channel(path):
+        notes.append(f"{path}: a two-channel (BC5) DDS, read as R, G and B = 0 (a normal-map recipe rebuilds z)")
+    return notes
 
 
 ORIENTATION_TAG = 0x0112
@@ -105,6 +169,9 @@ def read_image8_alpha(path: Path) -> tuple[np.ndarray, np.ndarray | None, ImageM
 
 
 def _read_image8(path: Path, keep_alpha: bool) -> tuple[np.ndarray, np.ndarray | None, ImageMeta]:
+    if Path(path).suffix.lower() == ".dds":
+        for note in dds_check(Path(path)):
+            warnings.warn(note, stacklevel=3)
     try:
         with Image.open(path) as im:
             im.load()

@@ -25,7 +25,7 @@ from texsandwich.assets import (
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
 from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr, read_hdr_alpha
-from texsandwich.images import ALPHA, NO_META, ImageMeta, read_image8, read_image8_alpha
+from texsandwich.images import ALPHA, NO_META, ImageMeta, dds_two_channel, read_image8, read_image8_alpha
 from texsandwich.recipes import Recipe
 
 
@@ -81,11 +81,25 @@ def read_source(path: Path, recipe: Recipe, alpha: bool = False) -> Source:
         return from_material(read_material_folder(path), recipe)
     if recipe.source_kind == "normal" and path.is_dir():
         return from_material(read_material_folder(path), recipe)
+    side: dict[str, np.ndarray] = {}
     if not alpha:
         image, meta = read_image8(path)
-        return Source(path.stem, image, meta=meta)
-    image, transparency, meta = read_image8_alpha(path)
-    return Source(path.stem, image, {} if transparency is None else {ALPHA: transparency}, meta=meta)
+    else:
+        image, transparency, meta = read_image8_alpha(path)
+        side = {} if transparency is None else {ALPHA: transparency}
+    if recipe.source_kind == "normal" and dds_two_channel(path):
+        image = rebuild_normal_z(image)
+    return Source(path.stem, image, side, meta=meta)
+
+
+def rebuild_normal_z(image: np.ndarray) -> np.ndarray:
+    """A tangent-space normal map's B from its R and G (x, y in [-1, 1]; z = sqrt(1 - x² - y²) >= 0): what a
+    shader does with a two-channel (BC5) normal map, which stores no z."""
+    xy = image[..., :2].astype(np.float32) / 127.5 - 1.0
+    z = np.sqrt(np.clip(1.0 - (xy * xy).sum(-1), 0.0, 1.0))
+    out = image.copy()
+    out[..., 2] = np.clip(np.rint((z + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return out
 
 
 def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:
