@@ -83,6 +83,12 @@ def test_export_can_send_base_colours_at_half_resolution(addon, tmp_path):
     assert recipes["stone"] == {"albedo": "rgb-hr2", "normal": "normal-444", "orm": "rgb-444"}
     assert recipes["paint"] == {"albedo": "rgb-hr2"}
     assert "shaded PSNR" in addon.operators.LAST["message"]
+    # the material panel takes the same choice
+    mat = bpy.data.materials["stone"]
+    sizes = {n.name: tuple(n.image.size) for n in mat.node_tree.nodes if n.bl_idname == "ShaderNodeTexImage"}
+    assert _compress_active(mat, quality=60, recipe="rgb-hr2") == {"FINISHED"}, addon.operators.LAST
+    assert mat["texsandwich"]["recipe"] == "per-texture" and mat["texsandwich"]["shaded_psnr"] > 25
+    assert {n.name: tuple(n.image.size) for n in mat.node_tree.nodes if n.bl_idname == "ShaderNodeTexImage"} == sizes
 
 
 def test_import_builds_blenders_own_nodes_and_decodes_like_the_cli(exported, cli, tmp_path):

@@ -274,10 +274,10 @@ class MaterialJob(Job):
     title = "texsandwich material"
 
     def __init__(self, cli: Path, material, quality: int, codec: str, pack: bool,
-                 target_psnr: float | None = None) -> None:
+                 target_psnr: float | None = None, recipe: str = "AUTO") -> None:
         super().__init__(cli)
         self.material = material
-        self.quality, self.codec, self.target_psnr = quality, codec, target_psnr
+        self.quality, self.codec, self.target_psnr, self.recipe = quality, codec, target_psnr, recipe
         self.pack = pack or not bpy.data.filepath
         self.roles: list[RoleImage] = []
         self.tmp: Path | None = None
@@ -331,7 +331,8 @@ class MaterialJob(Job):
         self.status = f"{self.title}: compressing {self.material.name}"
         self.job = CliJob([str(self.cli), "compress", str(src / "material.gltf"), "-o", str(self.tmp / "tsw"),
                            "--progress", "json", *_rate_args(self.quality, self.target_psnr),
-                           "--codec", self.codec]).start()
+                           "--codec", self.codec, *(["--recipe", self.recipe] if self.recipe != "AUTO" else [])
+                           ]).start()
 
     def update(self) -> bool:
         done = super().update()
@@ -466,6 +467,16 @@ def material_summary(material) -> str | None:
 FILE_SUFFIXES = {"OPEN_EXR": ".exr", "OPEN_EXR_MULTILAYER": ".exr", "HDR": ".hdr", "PNG": ".png", "JPEG": ".jpg",
                  "TIFF": ".tif", "TARGA": ".tga", "TARGA_RAW": ".tga", "WEBP": ".webp", "BMP": ".bmp"}
 """An image's file suffix by Blender's ``file_format`` (for a packed image whose name has none)."""
+RECIPE_ITEMS = [
+    ("AUTO", "Automatic", "pbr8-400 for materials with base colour, normal and roughness maps; each texture on "
+                          "its own recipe otherwise"),
+    ("pbr8-400", "pbr8-400 for all", "Every material through the material recipe (missing maps filled with glTF "
+                                     "defaults)"),
+    ("rgb-hr2", "Base colours at half resolution",
+     "rgb-hr2: each base colour through a codec image of half its size (a 4K texture for a 2K-limited decoder), "
+     "the other maps by role; needs texsandwich 0.6.10")]
+"""How materials are coded: the CLI's ``--recipe`` for a glTF (``AUTO``: none given)."""
+
 WORLD_VERSION = (0, 6, 10)
 """The first CLI that reads Radiance .hdr and float TIFF environments (and takes ``-o`` folders as used here)."""
 WORLD_RECIPES = "rgb-420,hdr-444"

@@ -14,7 +14,7 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .cli import CliError, find_cli
-from .jobs import ExportJob, ImportJob, Job, MaterialJob, WorldJob, revert_material, revert_world
+from .jobs import RECIPE_ITEMS, ExportJob, ImportJob, Job, MaterialJob, WorldJob, revert_material, revert_world
 
 LAST: dict[str, str] = {"level": "", "message": ""}
 """The last message an operator reported (what a script or a test reads after calling it)."""
@@ -136,6 +136,9 @@ _target = FloatProperty(name="Target PSNR", min=20.0, max=60.0, default=40.0, pr
                                     "searched per material")
 
 
+_material_recipe = EnumProperty(name="Recipe", items=RECIPE_ITEMS, default="AUTO")
+
+
 class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelper):
     """Export glTF 2.0 with textures compressed by texsandwich (.tsw sandwiches of HEIC/JPEG)"""
 
@@ -149,16 +152,7 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
     quality: _quality  # type: ignore[valid-type]
     target_psnr: _target  # type: ignore[valid-type]
     codec: _codec  # type: ignore[valid-type]
-    recipe: EnumProperty(  # type: ignore[valid-type]
-        name="Recipe",
-        items=[("AUTO", "Automatic", "pbr8-400 for materials with base colour, normal and roughness maps; "
-                                     "each texture on its own recipe otherwise"),
-               ("pbr8-400", "pbr8-400 for all", "Every material through the material recipe (missing maps "
-                                                 "filled with glTF defaults)"),
-               ("rgb-hr2", "Base colours at half resolution",
-                "rgb-hr2: each base colour through a codec image of half its size (a 4K texture for a "
-                "2K-limited decoder), the other maps by role; needs texsandwich 0.6.10")],
-        default="AUTO")
+    recipe: _material_recipe  # type: ignore[valid-type]
     use_selection: BoolProperty(name="Selected Objects", default=False)  # type: ignore[valid-type]
 
     def execute(self, context):
@@ -213,10 +207,14 @@ class InPlaceCompress(JobRunner):
         self.rate, self.target_psnr = settings.rate, settings.target_psnr
         return self.execute(context)
 
+    def job_options(self) -> dict:
+        """Keyword arguments of ``job`` beyond the shared ones (a material's recipe)."""
+        return {}
+
     def execute(self, context):
         owner = getattr(context, self.context_key)
         return self.run_with_cli(context, lambda cli: self.job(cli, owner, self.quality, self.codec, self.pack,
-                                                               self.target()))
+                                                               self.target(), **self.job_options()))
 
 
 class InPlaceRevert:
@@ -248,6 +246,15 @@ class MATERIAL_OT_texsandwich_compress(InPlaceCompress, bpy.types.Operator):
     bl_label = "Compress Textures"
     bl_options = {"UNDO"}
     context_key, job = "material", MaterialJob
+
+    recipe: _material_recipe  # type: ignore[valid-type]
+
+    def invoke(self, context, event):
+        self.recipe = context.scene.texsandwich.recipe
+        return super().invoke(context, event)
+
+    def job_options(self) -> dict:
+        return {"recipe": self.recipe}
 
 
 class MATERIAL_OT_texsandwich_revert(InPlaceRevert, bpy.types.Operator):

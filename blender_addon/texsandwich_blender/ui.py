@@ -5,7 +5,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from .cli import REQUIRED_VERSION, version_string
-from .jobs import PROP, material_summary, world_summary
+from .jobs import PROP, RECIPE_ITEMS, material_summary, world_summary
 from .nodes import image_nodes, material_roles, world_environment
 
 
@@ -62,6 +62,7 @@ class TexsandwichSettings(bpy.types.PropertyGroup):
                         default="heic")
     pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
                        description="Pack decoded images instead of writing them next to the saved .blend")
+    recipe: EnumProperty(name="Recipe", items=RECIPE_ITEMS, default="AUTO")  # type: ignore[valid-type]
 
 
 def _compressed(layout, info, summary: str, revert: str) -> None:
@@ -119,6 +120,7 @@ class MATERIAL_PT_texsandwich(PropertiesPanel, bpy.types.Panel):
             w, h = r.node.image.size
             col.label(text=f"{r.role}: {r.node.image.name} ({w}x{h})", icon="IMAGE_DATA")
         _rate_row(layout, context.scene.texsandwich)
+        layout.prop(context.scene.texsandwich, "recipe")
         layout.operator("material.texsandwich_compress", icon="MOD_DECIM")
 
 
