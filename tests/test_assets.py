@@ -92,6 +92,23 @@ def test_bad_materials_are_refused_or_warned(tmp_path):
         read_material_folder(tmp_path)
 
 
+def test_a_dds_material_reads_and_its_bc5_normal_map_gets_z_back(tmp_path):
+    # game texture libraries: BC1 colour, BC5 normals (x, y only), a one-channel roughness
+    m = procedural_material(64, 64, seed=4)
+    src = tmp_path / "crate"
+    src.mkdir()
+    Image.fromarray(m.map("albedo")).save(src / "T_Crate_D.dds", pixel_format="DXT1")
+    Image.fromarray(m.map("normal")).save(src / "T_Crate_N.dds", pixel_format="BC5")
+    Image.fromarray(m.map("roughness")[..., 0]).save(src / "T_Crate_R.dds")  # uncompressed L8
+    with pytest.warns(UserWarning, match="two-channel"):
+        got = read_material_folder(src)
+    assert set(got.present) >= {"albedo", "normal", "roughness"}
+    n = got.map("normal").astype(float) / 127.5 - 1
+    assert np.abs(np.linalg.norm(n, axis=-1) - 1).max() < 0.05  # unit normals: z rebuilt, not 0
+    assert np.abs(got.map("normal")[..., 2].astype(int) - m.map("normal")[..., 2]).mean() < 4
+    assert np.abs(got.map("albedo").astype(int) - m.map("albedo")).mean() < 12  # BC1's own loss
+
+
 def test_sixteen_bit_maps_are_converted(tmp_path):
     import png
 

@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write, write_new_folder
-from texsandwich.images import IMAGE_SUFFIXES, encode_image, png_header_bit_depth
+from texsandwich.images import IMAGE_SUFFIXES, dds_check, dds_two_channel, encode_image, png_header_bit_depth
 
 MAP_CHANNELS: dict[str, int] = {"albedo": 3, "normal": 3, "roughness": 1, "occlusion": 1, "metallic": 1}
 """Every map a material may have, with its channel count, in the canonical order."""
@@ -156,7 +156,20 @@ def _read_map(path: Path) -> np.ndarray:
         raise InputError(f"{path}: no such file") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read image ({e})") from None
+    if Path(path).suffix.lower() == ".dds":
+        for note in dds_check(Path(path)):  # a float (HDR) surface is refused here
+            warnings.warn(note, stacklevel=3)
     return decode_map(data, str(path))
+
+
+def rebuild_normal_z(image: np.ndarray) -> np.ndarray:
+    """A tangent-space normal map's B from its R and G (x, y in [-1, 1]; z = sqrt(1 - x² - y²) >= 0): what a
+    shader does with a two-channel (BC5) normal map, which stores no z."""
+    xy = image[..., :2].astype(np.float32) / 127.5 - 1.0
+    z = np.sqrt(np.clip(1.0 - (xy * xy).sum(-1), 0.0, 1.0))
+    out = image.copy()
+    out[..., 2] = np.clip(np.rint((z + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return out
 
 
 def decode_map(data: bytes, name: str) -> np.ndarray:
@@ -253,22 +266,17 @@ def assemble(name: str, found: dict[str, np.ndarray], extras: dict[str, object] 
     return Material.from_maps(name, maps, present=tuple(n for n in MAP_CHANNELS if n in found), extras=extras)
 
 
-MAP_SUFFIXES = tuple(s for s in IMAGE_SUFFIXES if s != ".dds")
-"""What a material folder's maps may be: not DDS, whose BC5 normal maps hold only x and y (z would have
-to be rebuilt, and a two-channel read would give every normal z = 0); DDS files are image sources."""
-
-
 def is_material_folder(path: Path) -> bool:
     """A folder with at least one recognised albedo or normal map directly inside."""
     if not path.is_dir():
         return False
-    kinds = {classify(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in MAP_SUFFIXES}
+    kinds = {classify(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
     return bool(kinds & {"albedo", "normal", "normal_dx"})
 
 
 def _image_files(folder: Path) -> list[Path]:
     """A material folder's image files, sorted: the candidates :func:`classify` names."""
-    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in MAP_SUFFIXES]
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
 
 
 def albedo_file(folder: Path) -> Path | None:
@@ -293,6 +301,8 @@ def read_material_folder(folder: Path) -> Material:
             warnings.warn(f"{p}: a second {target} map; ignored", stacklevel=2)
             continue
         a = _read_map(p)
+        if target == "normal" and dds_two_channel(p):
+            a = rebuild_normal_z(_channels(a, 3))
         files[target] = p.name
         if kind == "orm":
             if a.shape[2] < 3:

@@ -110,7 +110,7 @@ def dds_check(path: Path) -> list[str]:
         f"a texture array of {array}" if array > 1 else "")
     notes = [f"{path}: {what}; only the first face or slice is coded"] if what else []
     if dds_two_channel(path):
-        notes.append(f"{path}: a two-channel (BC5) DDS, read as R, G and B = 0 (a normal-map recipe rebuilds z)")
+        notes.append(f"{path}: a two-channel (BC5) DDS, read as R, G and B = 0 (as a normal map, z is rebuilt)")
     return notes
 
 

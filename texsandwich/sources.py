@@ -21,6 +21,7 @@ from texsandwich.assets import (
     is_material_folder,
     list_materials,
     read_material_folder,
+    rebuild_normal_z,
 )
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
@@ -90,16 +91,6 @@ def read_source(path: Path, recipe: Recipe, alpha: bool = False) -> Source:
     if recipe.source_kind == "normal" and dds_two_channel(path):
         image = rebuild_normal_z(image)
     return Source(path.stem, image, side, meta=meta)
-
-
-def rebuild_normal_z(image: np.ndarray) -> np.ndarray:
-    """A tangent-space normal map's B from its R and G (x, y in [-1, 1]; z = sqrt(1 - x² - y²) >= 0): what a
-    shader does with a two-channel (BC5) normal map, which stores no z."""
-    xy = image[..., :2].astype(np.float32) / 127.5 - 1.0
-    z = np.sqrt(np.clip(1.0 - (xy * xy).sum(-1), 0.0, 1.0))
-    out = image.copy()
-    out[..., 2] = np.clip(np.rint((z + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return out
 
 
 def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:
