@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -223,6 +224,36 @@ def test_console_script_entry_point(images, tmp_path):
     r = subprocess.run([exe, "compress", str(images / "nope.png"), "-o", str(tmp_path / "a.tsw"),
                         "--recipe", "rgb-444"], capture_output=True, text=True, check=False)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and r.stdout == ""
+
+
+def test_dash_reads_stdin_and_writes_stdout_through_a_pipe(images, tmp_path):
+    def cli(*args: str, data: bytes = b"") -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "texsandwich", *args], input=data, capture_output=True,
+                              check=False, cwd=tmp_path)
+
+    png = (images / "chelsea.png").read_bytes()
+    r = cli("compress", "-", "-o", "-", "--recipe", "rgb-444", "--quality", "70", data=png)
+    assert r.returncode == 0 and r.stdout[:8] == b"\x89TSW\r\n\x1a\n", r.stderr
+    (tmp_path / "c.tsw").write_bytes(r.stdout)  # the same file compress writes by name
+    assert cli("compress", str(images / "chelsea.png"), "-o", "named.tsw", "--recipe", "rgb-444",
+               "--quality", "70").returncode == 0
+    assert (tmp_path / "named.tsw").read_bytes() == r.stdout
+    r = cli("decompress", "-", "-o", "-", data=r.stdout)
+    assert r.returncode == 0 and r.stdout[:8] == b"\x89PNG\r\n\x1a\n" and not r.stderr, r.stderr
+    back = np.asarray(Image.open(io.BytesIO(r.stdout)).convert("RGB")).astype(float)
+    assert psnr(back, np.asarray(Image.open(images / "chelsea.png").convert("RGB")).astype(float)) > 30
+    # stdin to a named file: the messages name "stdin.png", not a temporary path; -o stays relative to cwd
+    r = cli("compress", "-", "-o", "out/s.tsw", "--recipe", "rgb-444", data=png)
+    assert r.returncode == 0 and r.stdout.decode().startswith("stdin.png -> ")
+    assert (tmp_path / "out" / "s.tsw").is_file()
+    # what cannot work says so, and stdout stays empty
+    for args, data, said in ((("compress", "-", "-o", "-", "--recipe", "rgb-444"), b"hello", "cannot tell what kind"),
+                             (("compress", "-", "-o", "x.tsw", "--recipe", "rgb-444"), b"", "stdin is empty"),
+                             (("decompress", "-", "-o", "-"), png, "holds no .tsw file"),
+                             (("compress", "-", "-o", "-", "--recipe", "rgb-444", "--progress", "json"), png,
+                              "cannot go with -o -")):
+        r = cli(*args, data=data)
+        assert r.returncode == 2 and said in r.stderr.decode() and (r.stdout == b"" or b"error" in r.stdout), args
 
 
 def test_opaque_rgba_and_palette_are_converted_with_a_warning_gray_without(capsys, tmp_path):

@@ -44,6 +44,7 @@ from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
 from texsandwich.progress import MODES, TERMINAL, Progress
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources
+from texsandwich.stdio import with_stdio
 from texsandwich.zoo import ZOO, ZooEntry, zoo_tuning
 
 TSW_SUFFIX = ".tsw"
@@ -196,6 +197,7 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
 @_force
 @_quiet
 @_progress
+@with_stdio("compress")
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
              step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, allocate: bool,
              model_spec: str | None, encoder_steps: int, strip: bool, alpha_quality: int | str | None, measure: bool,
@@ -322,6 +324,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
 @_force
 @_quiet
 @_progress
+@with_stdio("decompress")
 def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, image_format: str | None, jobs_n: int,
                force: bool, quiet: bool, progress_mode: str) -> None:
     """Decode .tsw files: images and normal maps to PNG (or --format), materials to folders of maps.
