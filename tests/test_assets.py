@@ -109,6 +109,31 @@ def test_a_dds_material_reads_and_its_bc5_normal_map_gets_z_back(tmp_path):
     assert np.abs(got.map("albedo").astype(int) - m.map("albedo")).mean() < 12  # BC1's own loss
 
 
+def test_exr_maps_in_a_material_folder_are_read_not_skipped(tmp_path):
+    # Poly Haven ships normal and roughness maps as EXR too; they were skipped and filled with defaults
+    import OpenEXR
+
+    m = procedural_material(48, 40, seed=6)
+    head = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    src = tmp_path / "rock"
+    src.mkdir()
+    c = m.map("albedo").astype(np.float32) / 255  # the albedo in linear light, as an EXR holds colour
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    OpenEXR.File(dict(head), {"RGB": linear}).write(str(src / "rock_diff_1k.exr"))
+    signed = m.map("normal").astype(np.float32) / 127.5 - 1  # a normal map stored as [-1, 1]
+    OpenEXR.File(dict(head), {"RGB": signed}).write(str(src / "rock_nor_gl_1k.exr"))
+    OpenEXR.File(dict(head), {"Y": m.map("roughness")[..., 0].astype(np.float32) / 255}).write(
+        str(src / "rock_rough_1k.exr"))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        got = read_material_folder(src)
+    text = " | ".join(str(w.message) for w in said)
+    assert "mapped from [-1, 1]" in text and "linear, sRGB-encoded" in text and "no normal map" not in text
+    assert np.abs(got.map("normal").astype(int) - m.map("normal")).max() <= 1
+    assert np.array_equal(got.map("roughness"), m.map("roughness"))
+    assert np.abs(got.map("albedo").astype(int) - m.map("albedo")).max() <= 1  # back through the sRGB curve
+
+
 def test_sixteen_bit_maps_are_converted(tmp_path):
     import png
 

@@ -148,8 +148,38 @@ class Material:
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def _read_map(path: Path) -> np.ndarray:
-    """``[H, W, C]`` uint8 (C = 1, 3 or 4) of one map file; 16-bit converted to 8 with a warning."""
+MAP_SUFFIXES = (*IMAGE_SUFFIXES, ".exr")
+"""What a material folder's maps may be: the image kinds, and OpenEXR (Poly Haven's normal and roughness
+maps come as EXR too; they were skipped without a word and the map filled with its default)."""
+
+
+def decode_exr_map(path: Path, kind: str) -> np.ndarray:
+    """``[H, W, C]`` uint8 (C = 1 or 3) of a float EXR map, as the 8-bit maps the material recipes code.
+
+    Data maps are stored values in [0, 1] (clipped); a normal map with negative values holds [-1, 1] and
+    is mapped to [0, 1] first; an albedo in EXR is linear light, so it is sRGB-encoded (the 8-bit albedo
+    of every other source is sRGB). NaN and infinite samples become 0 / 1, counted in a warning.
+    """
+    from texsandwich.hdr.io import read_exr_raw
+
+    v = read_exr_raw(path)
+    bad = int((~np.isfinite(v)).sum())
+    v = np.nan_to_num(v, nan=0.0, posinf=1.0, neginf=0.0)
+    how = "clipped to [0, 1]"
+    if kind in ("normal", "normal_dx") and v.min() < -0.01:
+        v, how = (v + 1.0) / 2.0, "mapped from [-1, 1]"
+    v = np.clip(v, 0.0, 1.0)
+    if kind == "albedo":
+        v, how = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055), "linear, sRGB-encoded"
+    warnings.warn(f"{path}: float map converted to 8 bits ({how}" + (f"; {bad} NaN/infinite samples" if bad else "")
+                  + ")", stacklevel=3)
+    return np.clip(np.rint(v * 255.0), 0, 255).astype(np.uint8)
+
+
+def _read_map(path: Path, kind: str = "") -> np.ndarray:
+    """``[H, W, C]`` uint8 (C = 1, 3 or 4) of one map file; 16-bit and float converted to 8 with a warning."""
+    if Path(path).suffix.lower() == ".exr":
+        return decode_exr_map(Path(path), kind)
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -270,18 +300,21 @@ def is_material_folder(path: Path) -> bool:
     """A folder with at least one recognised albedo or normal map directly inside."""
     if not path.is_dir():
         return False
-    kinds = {classify(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
+    kinds = {classify(p) for p in path.iterdir() if p.is_file() and p.suffix.lower() in MAP_SUFFIXES}
     return bool(kinds & {"albedo", "normal", "normal_dx"})
 
 
 def _image_files(folder: Path) -> list[Path]:
     """A material folder's image files, sorted: the candidates :func:`classify` names."""
-    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in MAP_SUFFIXES]
 
 
 def albedo_file(folder: Path) -> Path | None:
-    """The albedo / base colour map of a material folder: the file :func:`read_material_folder` reads as it."""
-    return next((p for p in _image_files(Path(folder)) if classify(p) == "albedo"), None)
+    """The 8-bit albedo / base colour map of a material folder (what RGB recipes train and evaluate on): the
+    file :func:`read_material_folder` reads as it, unless that is a float EXR, which an 8-bit recipe does not
+    take (None then; the material recipes still read it)."""
+    files = _image_files(Path(folder))
+    return next((p for p in files if classify(p) == "albedo" and p.suffix.lower() in IMAGE_SUFFIXES), None)
 
 
 def read_material_folder(folder: Path) -> Material:
@@ -300,7 +333,7 @@ def read_material_folder(folder: Path) -> Material:
         if target in found or (kind in ("orm", "mr") and "roughness" in found):
             warnings.warn(f"{p}: a second {target} map; ignored", stacklevel=2)
             continue
-        a = _read_map(p)
+        a = _read_map(p, kind)
         if target == "normal" and dds_two_channel(p):
             a = rebuild_normal_z(_channels(a, 3))
         files[target] = p.name

@@ -56,7 +56,8 @@ class HdrSource:
     sRGB: the same role for those files as ``chromaticities`` for EXR (:func:`texsandwich.images.profile_to_keep`)."""
 
 
-def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path,
+                       say_gray: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """The RGB (``[H, W, 3]``) or Y (``[H, W, 1]``: a luminance-only image, which the caller widens to gray RGB
     after counting its bad samples once) of an EXR part's channels, and its alpha (``A`` of the same layer)."""
     names = list(channels)
@@ -66,7 +67,8 @@ def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path) -> tuple[np.
                 warnings.warn(f"{path}: using layer {prefix[:-1]!r} (channels {', '.join(names)})", stacklevel=4)
             return np.stack([channels[prefix + c] for c in "RGB"], axis=-1), channels.get(prefix + "A")
     if "Y" in channels:
-        warnings.warn(f"{path}: luminance-only (Y) image, coded as gray RGB (decoded back to Y)", stacklevel=4)
+        if say_gray:
+            warnings.warn(f"{path}: luminance-only (Y) image, coded as gray RGB (decoded back to Y)", stacklevel=4)
         return channels["Y"][..., None], channels.get("A")
     raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
 
@@ -156,6 +158,15 @@ def _windows(header: dict) -> tuple[str, str] | None:
     return None if d == w else (f"{d[0]}-{d[1]}", f"{w[0]}-{w[1]}")
 
 
+def read_exr_raw(path: Path) -> np.ndarray:
+    """The stored values (``[H, W, 3]``, or ``[H, W, 1]`` for a luminance-only file) of an EXR's first RGB or Y
+    part as float32, unsanitised (a material folder's data maps, :func:`texsandwich.assets.decode_exr_map`)."""
+    values, _, alpha, _ = _read_exr(path, raw=True)
+    if alpha is not None:
+        warnings.warn(f"{path}: alpha channel dropped", stacklevel=2)
+    return values
+
+
 def read_exr(path: Path) -> np.ndarray:
     """Scene-linear ``[H, W, 3]`` float32 (clamped with warnings) of an OpenEXR file's first RGB part."""
     linear, _, alpha, _ = _read_exr(path)
@@ -164,9 +175,11 @@ def read_exr(path: Path) -> np.ndarray:
     return linear
 
 
-def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndarray | None, bool]:
+def _read_exr(path: Path, raw: bool = False) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndarray | None, bool]:
     """:func:`read_exr` (without the warning), the part's ``chromaticities`` (8 floats) when it has them,
-    its alpha channel as stored (``[H, W]``) when it has one, and whether it was luminance-only (Y)."""
+    its alpha channel as stored (``[H, W]``) when it has one, and whether it was luminance-only (Y).
+    ``raw``: the values as stored (``[H, W, 1]`` for Y), not sanitised as scene-linear light: a data map
+    (a normal map may hold [-1, 1]) is not light."""
     import OpenEXR
 
     try:  # only the library's reading runs with its output caught; our warnings come after
@@ -182,7 +195,7 @@ def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndar
                          else f"{path}: EXR without image parts")
     for i, channels in enumerate(parts):
         try:
-            rgb, alpha = _rgb_from_channels(channels, path)
+            rgb, alpha = _rgb_from_channels(channels, path, say_gray=not raw)
         except InputError:
             if i == len(parts) - 1:
                 raise
@@ -195,6 +208,8 @@ def _read_exr(path: Path) -> tuple[np.ndarray, tuple[float, ...] | None, np.ndar
                           "pixels are coded, and the decoded EXR's windows are both that size from (0, 0)",
                           stacklevel=2)
         gray = rgb.shape[-1] == 1  # NaN/negative samples counted as the file has them, then widened
+        if raw:
+            return np.asarray(rgb, np.float32), None, alpha, gray
         clean = sanitize(rgb, str(path))
         return (np.repeat(clean, 3, axis=-1) if gray else clean), _chromaticities(raw_primaries[i], path), alpha, gray
     raise AssertionError("unreachable: the last part either returns or raises")
