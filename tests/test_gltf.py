@@ -228,6 +228,36 @@ def test_a_colour_recipe_codes_every_base_colour_of_a_gltf_and_the_other_maps_by
     assert code == 1 and "rgb-420, rgb-444, rgb-hr2" in err
 
 
+def test_a_tree_of_gltf_models_is_coded_as_models_not_as_material_folders(capsys, tmp_path):
+    # a model's folder is full of base colour and normal maps: it was taken for one material folder
+    lib = tmp_path / "lib"
+    make_gltf(lib / "rock")
+    make_gltf(lib / "crate", shared=False)
+    m = procedural_material(40, 40, seed=9)
+    (lib / "loose").mkdir()
+    (lib / "loose" / "decal.png").write_bytes(_png(m.map("albedo")))
+    mat = lib / "mats" / "brick"
+    mat.mkdir(parents=True)
+    (mat / "brick_albedo.png").write_bytes(_png(m.map("albedo")))
+    (mat / "brick_normal.png").write_bytes(_png(m.map("normal")))
+    code, out, err = run(capsys, "compress", str(lib), "-o", str(tmp_path / "auto"), "--no-measure",
+                         "--progress", "json")  # no --recipe: a tree of models and material folders
+    assert code == 0, err
+    names = sorted(e["name"] for e in _events(out) if e["event"] == "asset")
+    assert names == ["crate/scene.gltf", "mats/brick", "rock/scene.gltf"]
+    assert (tmp_path / "auto" / "rock" / "scene.gltf").is_file()
+    assert (tmp_path / "auto" / "mats" / "brick.tsw").is_file()
+    # a colour recipe: the models (their base colours through it) and the loose image, not the models' textures
+    code, out, err = run(capsys, "compress", str(lib), "-o", str(tmp_path / "hr2"), "--recipe", "rgb-hr2",
+                         "--no-measure", "--progress", "json")
+    assert code == 0, err
+    names = sorted(e["name"] for e in _events(out) if e["event"] == "asset")
+    assert names == ["crate/scene.gltf", "loose/decal.png", "mats/brick/brick_albedo.png",
+                     "mats/brick/brick_normal.png", "rock/scene.gltf"]
+    mats = [e for e in _events(out) if e["event"] == "material"]
+    assert mats and all(x["recipes"]["albedo"] == "rgb-hr2" for x in mats)
+
+
 def test_progress_json_reports_errors_as_events(capsys, tmp_path):
     code, out, err = run(capsys, "compress", str(tmp_path / "missing.gltf"), "-o", str(tmp_path / "c"),
                          "--progress", "json")

@@ -37,7 +37,7 @@ from texsandwich.gltf_compress import COLOUR_RECIPES, MATERIAL_RECIPE, MaterialR
 from texsandwich.hdr.io import HDR_SUFFIXES, is_16bit_file
 from texsandwich.heads import head_length
 from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, profile_name
-from texsandwich.library import Job, Result, asset_bytes, run_jobs, summary_line, write_index
+from texsandwich.library import Job, Result, asset_bytes, find_assets, run_jobs, summary_line, write_index
 from texsandwich.models import NONE, default_model, load_model
 from texsandwich.outputs import OutputPath, check_outputs, decoded_output, output_done, output_is_folder, plan_sources
 from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
@@ -216,8 +216,10 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         raise UsageError("--target-psnr is found by measuring each file; it cannot go with --no-measure")
     explicit = recipe_id is not None
     if recipe_id is None:
-        if not all(Path(s).suffix.lower() in GLTF_SUFFIXES or is_material_folder(Path(s)) for s in sources):
-            raise UsageError("give --recipe (the default, pbr8-400, is only for glTF files and material folders)")
+        if not all(Path(s).suffix.lower() in GLTF_SUFFIXES or is_material_folder(Path(s))
+                   or (Path(s).is_dir() and find_assets(Path(s), materials=True)) for s in sources):
+            raise UsageError("give --recipe (the default, pbr8-400, is only for glTF files and material folders, "
+                             "or trees of them)")
         recipe_id = MATERIAL_RECIPE
     pair = _recipe_pair(recipe_id, model_spec) if "," in recipe_id else None
     recipe = pair[0] if pair else get_recipe(recipe_id)
@@ -238,8 +240,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     # image recipes walk a tree for 8-bit and 16-bit files alike: an image of the other kind is named
     # with the recipe to use (or goes to the pair's other recipe), never skipped without a word
     suffixes = IMAGE_SUFFIXES + HDR_SUFFIXES if recipe.source_kind in ("rgb8", "rgb16") else IMAGE_SUFFIXES
+    colour = (pair[0] if pair else recipe).id in COLOUR_RECIPES  # a tree's glTF models go through it too
     jobs, batch = plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)),
-                               as_folder=output_is_folder())
+                               as_folder=output_is_folder(), gltf=colour)
     if any(j.output.suffix.lower() == ".glb" for j in jobs):
         raise UsageError(f"{dst}: a compressed glTF is a .gltf beside its .tsw files; give a folder or a .gltf "
                          "name (decompress writes a .glb)")

@@ -1,7 +1,8 @@
 """Library mode: a directory tree of assets in, the same tree of ``.tsw`` files out.
 
-``plan_library`` walks a tree and pairs every asset the recipe takes (material folders for
-``pbr8-*``, image files otherwise) with its output path under the mirrored tree; ``run_jobs`` does
+``plan_library`` walks a tree and pairs every asset the recipe takes (glTF models and material folders
+for ``pbr8-*``, image files otherwise, and glTF models too for a colour recipe such as ``rgb-hr2``) with
+its output path under the mirrored tree; ``run_jobs`` does
 the work with a progress bar (or a JSON event stream, :mod:`texsandwich.progress`), ``--jobs N``
 threads (torch and the codecs release the GIL), skips outputs that already exist and parse (so a
 killed run resumes where it stopped: every output is written to a temporary file and renamed, so
@@ -51,28 +52,67 @@ def asset_bytes(path: Path) -> int:
     return path.stat().st_size
 
 
-def find_assets(root: Path, materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[Path]:
-    """Material folders (``materials=True``) or files with ``suffixes`` under ``root``, sorted, recursively."""
+GLTF_SUFFIXES = (".gltf", ".glb")
+
+
+def gltf_images(path: Path) -> set[Path]:
+    """The image files a glTF's ``images`` point at (resolved; data URIs and a .glb's own chunk are not
+    files), or none when it cannot be read (its job reports that)."""
+    import urllib.parse
+
+    try:
+        if path.suffix.lower() == ".glb":
+            from pygltflib import GLTF2
+
+            uris = [i.uri for i in GLTF2().load(str(path)).images or []]
+        else:
+            uris = [i.get("uri") for i in json.loads(path.read_text(encoding="utf-8")).get("images", [])]
+    except Exception:  # a broken model: its own job says why, the tree is still planned
+        return set()
+    return {(path.parent / urllib.parse.unquote(u)).resolve() for u in uris if u and not u.startswith("data:")}
+
+
+def find_assets(root: Path, materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES,
+                gltf: bool = False) -> list[Path]:
+    """The assets under ``root``, sorted, recursively: glTF models and material folders (``materials``),
+    or files with ``suffixes``, and with ``gltf`` glTF models too, whose own texture files are then theirs,
+    not assets of their own.
+
+    Why a folder holding a glTF is not a material folder: a model's folder is full of base colour and
+    normal maps, and coding it as one material (0.6.9 did) loses the model, its material assignments and
+    every texture the naming rules do not recognise; the glTF is the asset.
+    """
+    models: list[Path] = []
+    owned: set[Path] = set()
+    for dirpath, _, filenames in os.walk(root):
+        models += [Path(dirpath) / f for f in sorted(filenames) if Path(f).suffix.lower() in GLTF_SUFFIXES]
+    for m in models:
+        owned |= gltf_images(m)
+    model_dirs = {m.parent for m in models}
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         d = Path(dirpath)
         dirnames.sort()
+        here = [d / f for f in sorted(filenames) if Path(f).suffix.lower() in GLTF_SUFFIXES]
         if materials:
-            if is_material_folder(d):
+            if here or d in model_dirs:
+                out += here
+            elif is_material_folder(d) and not any(p.resolve() in owned for p in d.iterdir() if p.is_file()):
                 out.append(d)
                 dirnames.clear()  # a material's subfolders are not more materials
-            else:
-                out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in (".gltf", ".glb")]
         else:
-            out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in suffixes]
-    return out
+            out += here if gltf else []
+            out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in suffixes
+                    and not (gltf and (d / f).resolve() in owned)]
+    return sorted(out, key=lambda p: p.relative_to(root).parts) if gltf else out
 
 
 def plan_library(root: Path, dst: Path, materials: bool, suffix: str,
-                 suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[Job]:
-    """Every asset of the tree with its output in the mirrored tree under ``dst``."""
+                 suffixes: tuple[str, ...] = IMAGE_SUFFIXES, gltf: bool = False) -> list[Job]:
+    """Every asset of the tree with its output in the mirrored tree under ``dst`` (``gltf``: see
+    :func:`find_assets`)."""
     jobs = []
-    for src in find_assets(root, materials, suffixes):
+    for src in find_assets(root, materials, suffixes, gltf):
         rel = src.relative_to(root)
         if src.suffix.lower() in (".gltf", ".glb"):  # a glTF keeps its name; its textures become .tsw beside it
             out = dst / rel.with_suffix(".gltf")

@@ -52,9 +52,10 @@ def output_is_folder() -> bool:
 
 def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Callable[[Path], bool],
                  materials: bool, suffixes: tuple[str, ...] = IMAGE_SUFFIXES,
-                 as_folder: bool = False) -> tuple[list[Job], bool]:
+                 as_folder: bool = False, gltf: bool = False) -> tuple[list[Job], bool]:
     """Jobs for every input: single files / material folders, or whole trees (library mode). ``as_folder``:
-    ``dst`` is a folder even if it does not exist yet (``-o out/``), so one input goes into it.
+    ``dst`` is a folder even if it does not exist yet (``-o out/``), so one input goes into it. ``gltf``: a
+    tree's glTF models are assets too, and their textures theirs (a colour recipe, :func:`plan_library`).
 
     Returns the jobs and whether this is library mode (a directory of assets was given).
     """
@@ -68,7 +69,7 @@ def plan_sources(sources: tuple[str, ...], dst: Path, suffix: str, is_unit: Call
         if p.is_dir() and not is_unit(p):
             library = True
             root_dst = dst / p.name if several else dst
-            found = plan_library(p, root_dst, materials, suffix, suffixes)
+            found = plan_library(p, root_dst, materials, suffix, suffixes, gltf)
             if not found:
                 what = "material folders" if materials else "files"
                 raise InputError(f"{p}: no {what} to process")
