@@ -245,6 +245,7 @@ def test_a_tree_of_gltf_models_is_coded_as_models_not_as_material_folders(capsys
     assert code == 0, err
     names = sorted(e["name"] for e in _events(out) if e["event"] == "asset")
     assert names == ["crate/scene.gltf", "mats/brick", "rock/scene.gltf"]
+    assert "1 image file(s) outside glTF models and material folders are not coded" in out  # the decal
     assert (tmp_path / "auto" / "rock" / "scene.gltf").is_file()
     assert (tmp_path / "auto" / "mats" / "brick.tsw").is_file()
     # a colour recipe: the models (their base colours through it) and the loose image, not the models' textures

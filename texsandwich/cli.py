@@ -37,7 +37,16 @@ from texsandwich.gltf_compress import COLOUR_RECIPES, MATERIAL_RECIPE, MaterialR
 from texsandwich.hdr.io import HDR_SUFFIXES, is_16bit_file
 from texsandwich.heads import head_length
 from texsandwich.images import IMAGE_SUFFIXES, LOSSLESS_SUFFIXES, profile_name
-from texsandwich.library import Job, Result, asset_bytes, find_assets, run_jobs, summary_line, write_index
+from texsandwich.library import (
+    Job,
+    Result,
+    asset_bytes,
+    find_assets,
+    images_left_out,
+    run_jobs,
+    summary_line,
+    write_index,
+)
 from texsandwich.models import NONE, default_model, load_model
 from texsandwich.outputs import OutputPath, check_outputs, decoded_output, output_done, output_is_folder, plan_sources
 from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
@@ -243,6 +252,12 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     colour = (pair[0] if pair else recipe).id in COLOUR_RECIPES  # a tree's glTF models go through it too
     jobs, batch = plan_sources(sources, dst, TSW_SUFFIX, is_unit, materials, tuple(dict.fromkeys(suffixes)),
                                as_folder=output_is_folder(), gltf=colour)
+    if materials and batch:  # a materials library codes models and material folders: say what it leaves
+        for s in (Path(s) for s in sources if Path(s).is_dir() and not is_material_folder(Path(s))):
+            left = images_left_out(s, [j.source for j in jobs])
+            if left:
+                warnings.warn(f"{s}: {left} image file(s) outside glTF models and material folders are not coded "
+                              "(an image recipe codes them, e.g. --recipe rgb-420)", stacklevel=2)
     if any(j.output.suffix.lower() == ".glb" for j in jobs):
         raise UsageError(f"{dst}: a compressed glTF is a .gltf beside its .tsw files; give a folder or a .gltf "
                          "name (decompress writes a .glb)")

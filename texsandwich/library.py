@@ -107,6 +107,17 @@ def find_assets(root: Path, materials: bool, suffixes: tuple[str, ...] = IMAGE_S
     return sorted(out, key=lambda p: p.relative_to(root).parts) if gltf else out
 
 
+def images_left_out(root: Path, assets: list[Path]) -> int:
+    """How many image files under ``root`` no asset of a materials library codes: not in a material folder
+    of ``assets`` and not a texture of one of its glTF models (what an image recipe would code instead)."""
+    covered = {p.resolve() for a in assets if a.is_dir() for p in a.iterdir()}
+    for a in assets:
+        if a.suffix.lower() in GLTF_SUFFIXES:
+            covered |= gltf_images(a)
+    return sum(1 for dirpath, _, files in os.walk(root) for f in files
+               if Path(f).suffix.lower() in IMAGE_SUFFIXES and (Path(dirpath) / f).resolve() not in covered)
+
+
 def plan_library(root: Path, dst: Path, materials: bool, suffix: str,
                  suffixes: tuple[str, ...] = IMAGE_SUFFIXES, gltf: bool = False) -> list[Job]:
     """Every asset of the tree with its output in the mirrored tree under ``dst`` (``gltf``: see
