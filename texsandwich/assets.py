@@ -170,7 +170,11 @@ def decode_exr_map(path: Path, kind: str) -> np.ndarray:
         v, how = (v + 1.0) / 2.0, "mapped from [-1, 1]"
     v = np.clip(v, 0.0, 1.0)
     if kind == "albedo":
-        v, how = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055), "linear, sRGB-encoded"
+        import torch
+
+        from texsandwich.shading.brdf import linear_to_srgb
+
+        v, how = linear_to_srgb(torch.from_numpy(v)).numpy(), "linear, sRGB-encoded"
     warnings.warn(f"{path}: float map converted to 8 bits ({how}" + (f"; {bad} NaN/infinite samples" if bad else "")
                   + ")", stacklevel=3)
     return np.clip(np.rint(v * 255.0), 0, 255).astype(np.uint8)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.parse
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import Path
 from texsandwich.assets import is_material_folder
 from texsandwich.errors import TexsandwichError, environment_failure
 from texsandwich.fsutil import atomic_write
+from texsandwich.gltf import GLTF_SUFFIXES, load_gltf
 from texsandwich.images import IMAGE_SUFFIXES
 from texsandwich.progress import Progress
 
@@ -52,22 +54,12 @@ def asset_bytes(path: Path) -> int:
     return path.stat().st_size
 
 
-GLTF_SUFFIXES = (".gltf", ".glb")
-
-
 def gltf_images(path: Path) -> set[Path]:
     """The image files a glTF's ``images`` point at (resolved; data URIs and a .glb's own chunk are not
     files), or none when it cannot be read (its job reports that)."""
-    import urllib.parse
-
     try:
-        if path.suffix.lower() == ".glb":
-            from pygltflib import GLTF2
-
-            uris = [i.uri for i in GLTF2().load(str(path)).images or []]
-        else:
-            uris = [i.get("uri") for i in json.loads(path.read_text(encoding="utf-8")).get("images", [])]
-    except Exception:  # a broken model: its own job says why, the tree is still planned
+        uris = [i.uri for i in load_gltf(path).images or []]
+    except TexsandwichError:  # a broken model: its own job says why, the tree is still planned
         return set()
     return {(path.parent / urllib.parse.unquote(u)).resolve() for u in uris if u and not u.startswith("data:")}
 
@@ -82,29 +74,28 @@ def find_assets(root: Path, materials: bool, suffixes: tuple[str, ...] = IMAGE_S
     normal maps, and coding it as one material (0.6.9 did) loses the model, its material assignments and
     every texture the naming rules do not recognise; the glTF is the asset.
     """
-    models: list[Path] = []
-    owned: set[Path] = set()
-    for dirpath, _, filenames in os.walk(root):
-        models += [Path(dirpath) / f for f in sorted(filenames) if Path(f).suffix.lower() in GLTF_SUFFIXES]
-    for m in models:
-        owned |= gltf_images(m)
-    model_dirs = {m.parent for m in models}
-    out: list[Path] = []
+    tree: list[tuple[Path, list[str]]] = []  # one walk, in sorted order: (folder, its file names)
     for dirpath, dirnames, filenames in os.walk(root):
-        d = Path(dirpath)
         dirnames.sort()
-        here = [d / f for f in sorted(filenames) if Path(f).suffix.lower() in GLTF_SUFFIXES]
+        tree.append((Path(dirpath), sorted(filenames)))
+    models = {d: [d / f for f in files if Path(f).suffix.lower() in GLTF_SUFFIXES] for d, files in tree}
+    owned = {p for ms in models.values() for m in ms for p in gltf_images(m)}
+    out: list[Path] = []
+    chosen: list[Path] = []  # material folders: their subfolders are not more materials
+    for d, files in tree:
         if materials:
-            if here or d in model_dirs:
-                out += here
+            if any(d.is_relative_to(c) for c in chosen):
+                continue
+            if models[d]:
+                out += models[d]
             elif is_material_folder(d) and not any(p.resolve() in owned for p in d.iterdir() if p.is_file()):
                 out.append(d)
-                dirnames.clear()  # a material's subfolders are not more materials
+                chosen.append(d)
         else:
-            out += here if gltf else []
-            out += [d / f for f in sorted(filenames) if Path(f).suffix.lower() in suffixes
+            out += models[d] if gltf else []
+            out += [d / f for f in files if Path(f).suffix.lower() in suffixes
                     and not (gltf and (d / f).resolve() in owned)]
-    return sorted(out, key=lambda p: p.relative_to(root).parts) if gltf else out
+    return out
 
 
 def images_left_out(root: Path, assets: list[Path]) -> int:
