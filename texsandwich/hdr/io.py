@@ -317,9 +317,10 @@ def read_png16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
     return _rgb16(a.reshape(h, w, planes) if planes > 1 else a.reshape(h, w), path)
 
 
-def read_tiff16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
-    """``[H, W, 3]`` uint16 of a 16-bit TIFF, whether it was gray, and its alpha (as :func:`read_png16`)."""
-    a = _read_tiff(path)
+def read_tiff16(path: Path, a: np.ndarray | None = None) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    """``[H, W, 3]`` uint16 of a 16-bit TIFF, whether it was gray, and its alpha (as :func:`read_png16`);
+    ``a``: its samples when already read."""
+    a = _read_tiff(path) if a is None else a
     if a.dtype != np.uint16:
         raise InputError(f"{path}: a {a.dtype} TIFF; 16-bit recipes take 16-bit or float TIFF, 16-bit PNG, EXR or HDR"
                          + (", " + EIGHT_BIT_HINT if a.dtype == np.uint8 else ""))
@@ -329,12 +330,13 @@ def read_tiff16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
 FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 
 
-def read_tiff_float(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
+def read_tiff_float(path: Path, a: np.ndarray | None = None) -> tuple[np.ndarray, bool, np.ndarray | None]:
     """Scene-linear ``[H, W, 3]`` float32 of a floating-point TIFF (sanitised: NaN, infinite, negative and
     too-bright samples clamped with a count), whether it was gray (widened to three equal channels), and
     its alpha (``[H, W]`` float) when it has one. Why scene-linear: a float TIFF is what Photoshop's 32-bit
-    mode, Affinity and render outputs write for linear HDR, the same role as an EXR."""
-    a = _read_tiff(path)
+    mode, Affinity and render outputs write for linear HDR, the same role as an EXR. ``a``: its samples when
+    already read."""
+    a = _read_tiff(path) if a is None else a
     if a.dtype not in FLOAT_DTYPES:
         raise InputError(f"{path}: a {a.dtype} TIFF, expected floating-point samples")
     alpha = a[..., -1] if a.ndim == 3 and a.shape[2] in (2, 4) else None
@@ -361,18 +363,6 @@ def _read_tiff(path: Path) -> np.ndarray:
     if pages > 1:
         warnings.warn(f"{path}: holds {pages} pages; only the first is coded", stacklevel=4)
     return a
-
-
-def is_float_tiff(path: Path) -> bool:
-    """Whether a TIFF's first page holds floating-point samples (a scene-linear source; False for an
-    unreadable file, whose reading then reports the problem)."""
-    import tifffile
-
-    try:
-        with tifffile.TiffFile(str(path)) as t:
-            return t.pages[0].dtype in FLOAT_DTYPES
-    except Exception:
-        return False
 
 
 def heif_bit_depth(path: Path) -> int:
@@ -508,11 +498,12 @@ def _read_hdr(path: Path) -> tuple[np.ndarray, HdrSource, np.ndarray | None]:
         from texsandwich.hdr.radiance import read_radiance
 
         return linear_to_pq16(sanitize(read_radiance(path), str(path))), HdrSource("hdr", "pq"), None
-    if suffix in (".tif", ".tiff") and is_float_tiff(path):
-        linear, gray, alpha = read_tiff_float(path)
-        return linear_to_pq16(linear), HdrSource("tiff-float-gray" if gray else "tiff-float", "pq"), alpha
     if suffix in (".tif", ".tiff"):
-        image, gray, alpha = read_tiff16(path)
+        a = _read_tiff(path)  # read once: its sample type says scene-linear float or a 16-bit signal
+        if a.dtype in FLOAT_DTYPES:
+            linear, gray, alpha = read_tiff_float(path, a)
+            return linear_to_pq16(linear), HdrSource("tiff-float-gray" if gray else "tiff-float", "pq"), alpha
+        image, gray, alpha = read_tiff16(path, a)
         icc = profile_to_keep(_tiff_icc(path), gray, path)
         return image, HdrSource("tiff16-gray" if gray else "tiff16", "none", icc=icc), alpha
     if suffix in HEIF_SUFFIXES:  # decoded as a 16-bit PNG: a lossless HEIF of it would be no HEIF reader's usual
@@ -549,28 +540,27 @@ def write_hdr(path: Path, signal: np.ndarray, source: HdrSource, alpha: np.ndarr
         rgb = np.broadcast_to(signal, (*signal.shape[:2], 3))  # a gray signal as three equal channels
         atomic_write(Path(path), encode_radiance(pq16_to_linear(rgb[..., ::-1]), bgr=True))
     elif fmt == "tiff-float":
-        import tifffile
-
-        buf = io.BytesIO()
         linear = pq16_to_linear(signal).astype(np.float32)
-        if alpha is not None:
-            linear = np.concatenate([linear, alpha.astype(np.float32) / 255.0], axis=-1)
-        tifffile.imwrite(buf, linear[..., 0] if linear.shape[-1] == 1 else linear,
-                         photometric="minisblack" if signal.shape[-1] == 1 else "rgb", compression="zlib",
-                         extrasamples=None if alpha is None else ["unassalpha"])
-        atomic_write(Path(path), buf.getvalue())
+        _write_tiff(path, linear, None if alpha is None else alpha.astype(np.float32) / 255.0)
     elif fmt == "tiff16":
-        import tifffile
-
-        buf = io.BytesIO()
-        gray = signal.shape[-1] == 1
-        pixels = signal if wide is None else np.concatenate([signal, wide], axis=-1)
-        tifffile.imwrite(buf, pixels[..., 0] if pixels.shape[-1] == 1 else pixels,
-                         photometric="minisblack" if gray else "rgb", compression="zlib", iccprofile=source.icc,
-                         extrasamples=None if wide is None else ["unassalpha"])
-        atomic_write(Path(path), buf.getvalue())
+        _write_tiff(path, signal, wide, source.icc)
     else:
         atomic_write(Path(path), encode_png16(signal, source.icc, wide))
+
+
+def _write_tiff(path: Path, pixels: np.ndarray, alpha: np.ndarray | None, icc: bytes | None = None) -> None:
+    """A zlib TIFF of ``[H, W, 1|3]`` samples (one channel: gray), with ``alpha`` (``[H, W, 1]``, the same
+    sample type) as an unassociated alpha and ``icc`` as its colour profile; temporary file renamed."""
+    import tifffile
+
+    gray = pixels.shape[-1] == 1
+    if alpha is not None:
+        pixels = np.concatenate([pixels, alpha], axis=-1)
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, pixels[..., 0] if pixels.shape[-1] == 1 else pixels,
+                     photometric="minisblack" if gray else "rgb", compression="zlib", iccprofile=icc,
+                     extrasamples=None if alpha is None else ["unassalpha"])
+    atomic_write(Path(path), buf.getvalue())
 
 
 def default_suffix(source: HdrSource) -> str:
