@@ -26,8 +26,8 @@ MAX_HEADER = 64 * 1024
 _RESOLUTION = re.compile(rb"^([-+])([XY]) (\d+) ([-+])([XY]) (\d+)$")
 
 
-def _header(data: bytes, path: Path) -> tuple[list[bytes], bytes, int]:
-    """The header's variable lines, its resolution line and the offset of the pixels."""
+def _header(data: bytes, path: Path) -> tuple[list[bytes], bytes]:
+    """The header's variable lines and its resolution line (OpenCV finds the pixels itself)."""
     if not data.startswith(MAGIC):
         raise InputError(f"{path}: not a Radiance HDR file (no #?RADIANCE or #?RGBE signature)")
     end = data.find(b"\n\n", 0, MAX_HEADER)
@@ -37,16 +37,7 @@ def _header(data: bytes, path: Path) -> tuple[list[bytes], bytes, int]:
     line_end = data.find(b"\n", end + 2)
     if line_end < 0:
         raise InputError(f"{path}: Radiance HDR file without a resolution line")
-    return lines, data[end + 2:line_end].strip(), line_end + 1
-
-
-def _cv2():
-    try:
-        import cv2
-    except ImportError:  # a dependency of texsandwich; only a broken installation lacks it
-        raise InputError("reading or writing Radiance .hdr files needs OpenCV: pip install opencv-python-headless") \
-            from None
-    return cv2
+    return lines, data[end + 2:line_end].strip()
 
 
 def read_radiance(path: Path) -> np.ndarray:
@@ -56,7 +47,7 @@ def read_radiance(path: Path) -> np.ndarray:
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    lines, resolution, _ = _header(data, path)
+    lines, resolution = _header(data, path)
     formats = [line.split(b"=", 1)[1].strip() for line in lines if line.startswith(b"FORMAT=")]
     if formats and formats[-1] != b"32-bit_rle_rgbe":
         raise InputError(f"{path}: Radiance pixels in {formats[-1].decode(errors='replace')}; only 32-bit_rle_rgbe "
@@ -67,7 +58,8 @@ def read_radiance(path: Path) -> np.ndarray:
     if (match[1], match[2], match[4], match[5]) != (b"-", b"Y", b"+", b"X"):
         raise InputError(f"{path}: Radiance scanline order {resolution.decode()} (flipped or rotated); only the "
                          "standard '-Y H +X W' is read: rewrite it top-down (e.g. pflip/protate, or any image editor)")
-    cv2 = _cv2()
+    import cv2  # here, not at import: OpenCV takes a while to load and most commands never need it
+
     from texsandwich.hdr.io import native_output
 
     with native_output():  # OpenCV logs its failures on stderr; the one-line error below says them
@@ -87,7 +79,7 @@ def encode_radiance(linear: np.ndarray, bgr: bool = False) -> bytes:
     in OpenCV's channel order, which saves a full-size copy: 200 MB for a 4K map). RGBE keeps an 8-bit
     mantissa per channel under the pixel's shared exponent: ~0.4-0.8 % relative precision on the
     brightest channel, less on the others."""
-    cv2 = _cv2()
+    import cv2
     ok, buf = cv2.imencode(".hdr", np.ascontiguousarray(linear if bgr else linear[..., ::-1], dtype=np.float32))
     if not ok:
         raise OSError("OpenCV could not encode a Radiance HDR image")
