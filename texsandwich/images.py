@@ -60,18 +60,27 @@ DDS_TWO_CHANNEL = ({b"ATI2", b"BC5U", b"BC5S"}, {82, 83, 84})
 """BC5 (FourCCs, DXGI formats): two channels, a normal map's x and y; Pillow reads them as R, G and B = 0."""
 
 
-def dds_two_channel(path: Path) -> bool:
-    """Whether a DDS holds a two-channel (BC5) surface: a normal map whose z a reader must rebuild."""
+def _dds_head(path: Path) -> bytes:
+    """A DDS file's headers (``DDS_HEADER`` and, for ``DX10``, ``DDS_HEADER_DXT10``: 148 bytes), or b"" for a
+    file that is not one or cannot be read (the image reader reports that)."""
     try:
         with open(path, "rb") as f:
-            head = f.read(132)
+            head = f.read(148)
     except OSError:
-        return False
-    if len(head) < 128 or head[:4] != b"DDS ":
-        return False
+        return b""
+    return head if len(head) >= 128 and head[:4] == b"DDS " else b""
+
+
+def _two_channel(head: bytes) -> bool:
     if head[84:88] == b"DX10":
         return len(head) >= 132 and int.from_bytes(head[128:132], "little") in DDS_TWO_CHANNEL[1]
     return head[84:88] in DDS_TWO_CHANNEL[0]
+
+
+def dds_two_channel(path: Path) -> bool:
+    """Whether a DDS holds a two-channel (BC5) surface: a normal map whose z a reader must rebuild."""
+    head = _dds_head(path)
+    return bool(head) and _two_channel(head)
 
 
 def dds_check(path: Path) -> list[str]:
@@ -83,12 +92,8 @@ def dds_check(path: Path) -> list[str]:
     not at all, without saying so; the header says which (DirectX DDS reference: ``DDS_HEADER`` at byte 4,
     its pixel format's FourCC at 84, ``dwCaps2`` at 112, the ``DDS_HEADER_DXT10`` at 128 for ``DX10``).
     """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(148)
-    except OSError:
-        return []  # the reader reports it
-    if len(head) < 128 or head[:4] != b"DDS ":
+    head = _dds_head(path)
+    if not head:
         return []
     fourcc = head[84:88]
     code = int.from_bytes(fourcc, "little")
@@ -109,7 +114,7 @@ def dds_check(path: Path) -> list[str]:
     what = ("a cube map" if cube else "") or ("a volume texture" if volume else "") or (
         f"a texture array of {array}" if array > 1 else "")
     notes = [f"{path}: {what}; only the first face or slice is coded"] if what else []
-    if dds_two_channel(path):
+    if _two_channel(head):
         notes.append(f"{path}: a two-channel (BC5) DDS, read as R, G and B = 0 (as a normal map, z is rebuilt)")
     return notes
 
