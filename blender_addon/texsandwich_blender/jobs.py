@@ -80,6 +80,8 @@ class Job:
         self.status = self.title
         self.notes: list[str] = []
         self.materials: list[dict] = []
+        self.cli_version: tuple[int, ...] | None = None
+        """What the CLI's ``--version`` said when the operator found it (None: not asked yet)."""
 
     def handle(self, ev: dict) -> None:
         kind = ev.get("event")
@@ -263,7 +265,34 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:60] or "material"
 
 
-class MaterialJob(Job):
+class CompressThenDecode(Job):
+    """A job of two CLI runs, as the material and world panels need: compress, then decompress what it
+    wrote (:meth:`decode_command`), reporting the first run's events and both runs' warnings."""
+
+    stage = "compress"
+
+    def decode_command(self) -> tuple[list[str], str]:
+        """The ``decompress`` arguments (sources and ``-o``) and what the status line calls the asset."""
+        raise NotImplementedError
+
+    def handle(self, ev: dict) -> None:
+        if self.stage == "compress" or ev.get("event") == "warning":
+            super().handle(ev)
+
+    def update(self) -> bool:
+        done = super().update()
+        if done and self.stage == "compress":
+            self.check_cli_result()
+            self.stage = "decompress"
+            self.fraction = 0.6
+            args, name = self.decode_command()
+            self.status = f"{self.title}: decoding {name}"
+            self.job = CliJob([str(self.cli), "decompress", *args, "--progress", "json"]).start()
+            return False
+        return done
+
+
+class MaterialJob(CompressThenDecode):
     """Compress one material's image textures in place: its maps -> a one-material glTF -> compress ->
     decompress -> the decoded images replace the originals in the node tree (originals kept for revert).
 
@@ -281,7 +310,6 @@ class MaterialJob(Job):
         self.pack = pack or not bpy.data.filepath
         self.roles: list[RoleImage] = []
         self.tmp: Path | None = None
-        self.stage = "compress"
 
     def begin(self, context) -> None:
         if self.material.get(PROP):
@@ -334,21 +362,10 @@ class MaterialJob(Job):
                            "--codec", self.codec, *(["--recipe", self.recipe] if self.recipe != "AUTO" else [])
                            ]).start()
 
-    def update(self) -> bool:
-        done = super().update()
-        if done and self.stage == "compress":
-            self.check_cli_result()
-            self.stage = "decompress"
-            self.fraction = 0.6
-            self.status = f"{self.title}: decoding {self.material.name}"
-            self.job = CliJob([str(self.cli), "decompress", str(self.tmp / "tsw" / "material.gltf"),  # type: ignore[operator]
-                               "-o", str(self.tmp / "decoded" / "material.gltf"), "--progress", "json"]).start()  # type: ignore[operator]
-            return False
-        return done
-
-    def handle(self, ev: dict) -> None:
-        if self.stage == "compress" or ev.get("event") in ("warning",):
-            super().handle(ev)
+    def decode_command(self) -> tuple[list[str], str]:
+        assert self.tmp is not None
+        return [str(self.tmp / "tsw" / "material.gltf"), "-o", str(self.tmp / "decoded" / "material.gltf")], \
+            self.material.name
 
     def finish(self, context) -> str:
         try:
@@ -506,7 +523,7 @@ def image_file(image, folder: Path) -> Path:
     return path
 
 
-class WorldJob(Job):
+class WorldJob(CompressThenDecode):
     """Compress the world's environment image in place (Properties › World › texsandwich): its file ->
     compress (``rgb-420`` or ``hdr-444`` by bit depth) -> decompress (an HDR comes back in its own kind:
     EXR, Radiance .hdr, float TIFF) -> the decoded image replaces the original in the Environment Texture
@@ -524,7 +541,6 @@ class WorldJob(Job):
         self.pack = pack or not bpy.data.filepath
         self.node = None
         self.tmp: Path | None = None
-        self.stage = "compress"
         self.asset: dict = {}
 
     def begin(self, context) -> None:
@@ -535,7 +551,7 @@ class WorldJob(Job):
         self.node = world_environment(self.world)
         if self.node is None:
             raise CliError(f"world {self.world.name} has no Environment Texture image lighting it")
-        found = check_cli(self.cli)
+        found = self.cli_version or check_cli(self.cli)
         if found < WORLD_VERSION:
             raise CliError(f"compressing an environment needs texsandwich {version_string(WORLD_VERSION)} or newer; "
                            f"{self.cli} is {version_string(found)}")
@@ -550,22 +566,12 @@ class WorldJob(Job):
     def handle(self, ev: dict) -> None:
         if ev.get("event") == "asset" and self.stage == "compress":
             self.asset = ev
-        if self.stage == "compress" or ev.get("event") == "warning":
-            super().handle(ev)
+        super().handle(ev)
 
-    def update(self) -> bool:
-        done = super().update()
-        if done and self.stage == "compress":
-            self.check_cli_result()
-            assert self.tmp is not None
-            self.stage = "decompress"
-            self.fraction = 0.6
-            self.status = f"{self.title}: decoding {self.node.image.name}"
-            (self.tmp / "decoded").mkdir()  # an existing folder: the decoded file takes its source's kind
-            self.job = CliJob([str(self.cli), "decompress", str(self.tmp / "tsw" / "environment.tsw"),
-                               "-o", str(self.tmp / "decoded"), "--progress", "json"]).start()
-            return False
-        return done
+    def decode_command(self) -> tuple[list[str], str]:
+        assert self.tmp is not None and self.node is not None
+        (self.tmp / "decoded").mkdir()  # an existing folder: the decoded file takes its source's kind
+        return [str(self.tmp / "tsw" / "environment.tsw"), "-o", str(self.tmp / "decoded")], self.node.image.name
 
     def finish(self, context) -> str:
         try:

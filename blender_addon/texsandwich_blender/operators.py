@@ -25,15 +25,15 @@ def _prefs(context):
     return addon.preferences if addon else None
 
 
-def locate_cli(context) -> Path:
-    """The CLI from the preferences, or found automatically (:func:`cli.find_cli`)."""
+def locate_cli(context) -> tuple[Path, tuple[int, ...]]:
+    """The CLI from the preferences, or found automatically (:func:`cli.find_cli`), with its version (which
+    finding it ran ``--version`` for: callers need not run it again)."""
     prefs = _prefs(context)
     preference = prefs.cli_path if prefs else ""
     search = [Path(__file__).resolve().parent]
     if bpy.data.filepath:
         search.insert(0, Path(bpy.data.filepath).resolve().parent)
-    path, _ = find_cli(bpy.path.abspath(preference) if preference else "", tuple(search))
-    return path
+    return find_cli(bpy.path.abspath(preference) if preference else "", tuple(search))
 
 
 def _say(op, level: str, message: str) -> None:
@@ -50,11 +50,13 @@ class JobRunner:
     def run_with_cli(self, context, make_job):
         """Find the CLI (one error line when it cannot be used), then :meth:`run` ``make_job(cli)``."""
         try:
-            cli = locate_cli(context)
+            cli, version = locate_cli(context)
         except CliError as e:
             _say(self, "ERROR", str(e))
             return {"CANCELLED"}
-        return self.run(context, make_job(cli))
+        job = make_job(cli)
+        job.cli_version = version
+        return self.run(context, job)
 
     def target(self) -> float | None:
         """The PSNR target of operators with a Rate option (None: a fixed quality)."""

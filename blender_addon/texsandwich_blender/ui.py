@@ -41,10 +41,8 @@ def detection(context, refresh: bool = False) -> tuple[bool, str]:
     key = prefs.cli_path
     if refresh or key not in _DETECTED:
         try:
-            from .cli import check_cli
-
-            path = locate_cli(context)
-            _DETECTED[key] = (True, f"Using texsandwich {version_string(check_cli(path))} at {path}")
+            path, version = locate_cli(context)
+            _DETECTED[key] = (True, f"Using texsandwich {version_string(version)} at {path}")
         except CliError as e:
             _DETECTED[key] = (False, str(e))
     return _DETECTED[key]
