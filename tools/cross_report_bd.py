@@ -56,6 +56,22 @@ def per_image(anchor: list[Curve], test: list[Curve], window: tuple[float, float
             "per_image_min_max": [round(float(v.min()), 3), round(float(v.max()), 3)]}
 
 
+def compare(anchor_spec: str, test_spec: str, window: tuple[float, float] | None,
+            with_per_image: bool = False) -> dict[str, object]:
+    """BD-rate and BD-PSNR of ``test_spec``'s mean curves over ``anchor_spec``'s (``REPORT_DIR:SELECTOR``),
+    unrounded, with the images' own BD-PSNR when ``with_per_image``; both must cover the same images."""
+    anchor, a_images = load_side(anchor_spec)
+    test, t_images = load_side(test_spec)
+    if a_images != t_images:
+        raise SystemExit(f"error: the reports cover different images ({len(a_images ^ t_images)} differ)")
+    scores = bd_summary([c.mean() for c in anchor], [c.mean() for c in test], window)
+    out = {"anchor": [c.name for c in anchor], "test": [c.name for c in test], "images": len(a_images),
+           "bpp_range": window, **scores}
+    if with_per_image:
+        out.update(per_image(anchor, test, window))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--anchor", required=True, help="REPORT_DIR:SELECTOR the test side is measured against")
@@ -63,16 +79,9 @@ def main() -> None:
     ap.add_argument("--bpp-range", nargs=2, type=float, default=None, metavar=("LO", "HI"))
     ap.add_argument("--per-image", action="store_true", help="also the mean of the images' own BD-PSNR")
     args = ap.parse_args()
-    anchor, a_images = load_side(args.anchor)
-    test, t_images = load_side(args.test)
-    if a_images != t_images:
-        raise SystemExit(f"error: the reports cover different images ({len(a_images ^ t_images)} differ)")
     window = tuple(args.bpp_range) if args.bpp_range else None
-    scores = bd_summary([c.mean() for c in anchor], [c.mean() for c in test], window)
-    out = {"anchor": [c.name for c in anchor], "test": [c.name for c in test], "images": len(a_images),
-           "bpp_range": window, **{k: None if v is None else round(v, 3) for k, v in scores.items()}}
-    if args.per_image:
-        out.update(per_image(anchor, test, window))
+    out = compare(args.anchor, args.test, window, args.per_image)
+    out.update({k: None if out[k] is None else round(out[k], 3) for k in ("bd_rate_percent", "bd_psnr_db")})
     print(json.dumps(out, indent=2))
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cross_report_bd import load_side, per_image
+from cross_report_bd import compare
 
-from texsandwich.evaluate import Curve, bd_summary
+from texsandwich.evaluate import Curve
 
 RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
 WINDOW = (0.2, 1.0)
@@ -83,19 +83,16 @@ ROWS = (
 def bd_row(row: Row, results: Path = RESULTS) -> dict[str, object]:
     """One row's numbers: BD-PSNR and BD-rate on the mean curves, the mean of the images' own BD-PSNR,
     and how far from the target (positive: met by that much)."""
-    anchor, a_images = load_side(f"{results / row.anchor.split(':')[0]}:{row.anchor.split(':', 1)[1]}")
-    test, t_images = load_side(f"{results / row.test.split(':')[0]}:{row.test.split(':', 1)[1]}")
-    if a_images != t_images:
-        raise SystemExit(f"error: {row.anchor} and {row.test} cover different images")
-    scores = bd_summary([c.mean() for c in anchor], [c.mean() for c in test], row.window)
-    value = scores[row.metric]
+    bd = compare(f"{results}/{row.anchor}", f"{results}/{row.test}", row.window, with_per_image=True)
+    value = bd[row.metric]
     margin = None
     if row.target is not None and value is not None:
         margin = value - row.target if row.metric == "bd_psnr_db" else row.target - value
     return {"data": row.data, "comparison": row.label, "anchor": row.anchor, "test": row.test,
-            "window_bpp": row.window, **{k: None if v is None else round(v, 2) for k, v in scores.items()},
-            **per_image(anchor, test, row.window), "metric": row.metric, "target": row.target,
-            "margin": None if margin is None else round(margin, 2)}
+            "window_bpp": row.window, **{k: None if bd[k] is None else round(bd[k], 2)
+                                         for k in ("bd_rate_percent", "bd_psnr_db")},
+            **{k: v for k, v in bd.items() if k.startswith("per_image")}, "metric": row.metric,
+            "target": row.target, "margin": None if margin is None else round(margin, 2)}
 
 
 def ceiling_row(report: str, model: str, results: Path = RESULTS) -> dict[str, object]:
