@@ -210,6 +210,16 @@ def test_corrupt_tsw_and_nothing_is_lost(capsys, images, tmp_path):
                         "-o", str(tmp_path / "ev"))[::2], 2, "0 < LO < HI")
 
 
+@pytest.mark.parametrize("name", ["empty.png", "empty.exr", "empty.tif", "empty.hdr"])
+def test_an_empty_hdr_source_is_an_error_not_an_interrupt(capsys, tmp_path, name):
+    # pypng says EOFError for an empty PNG, and click turns a stray EOFError into "interrupted" (exit 130)
+    (tmp_path / name).write_bytes(b"")
+    out = tmp_path / "e.tsw"
+    one_line_error(*run(capsys, "compress", str(tmp_path / name), "-o", str(out), "--recipe", "hdr-444")[::2],
+                   1, name)
+    assert not out.exists()
+
+
 def test_batch_reports_bad_files_and_keeps_good_ones(capsys, images, tmp_path):
     (images / "broken.png").write_bytes(b"nope")
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "o"), "--recipe", "rgb-444")

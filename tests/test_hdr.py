@@ -620,3 +620,55 @@ def test_float_tiff_is_scene_linear_and_comes_back_as_float_tiff(tmp_path):
     # the same coded file as a 16-bit PNG holds PQ code values, as an EXR's does
     decompress_file(tmp_path / "rgb.tif.tsw", tmp_path / "pq.png")
     assert read_hdr(tmp_path / "pq.png")[1].format == "png16"
+
+
+def _write_yca_exr(path: Path, y: np.ndarray, ry: np.ndarray, by: np.ndarray) -> None:
+    """An uncompressed scanline EXR with Y at full resolution and RY/BY sampled 2×2, byte by byte as the
+    OpenEXR file-layout document has it: the Python binding cannot write subsampled channels."""
+    import struct
+
+    def attr(name: str, kind: str, data: bytes) -> bytes:
+        return name.encode() + b"\0" + kind.encode() + b"\0" + struct.pack("<i", len(data)) + data
+
+    h, w = y.shape
+    chans = [("BY", by, 2), ("RY", ry, 2), ("Y", y, 1)]  # sorted by name, as the format requires
+    chlist = b"".join(n.encode() + b"\0" + struct.pack("<iB3xii", 1, 0, s, s) for n, _, s in chans) + b"\0"
+    box = struct.pack("<iiii", 0, 0, w - 1, h - 1)
+    header = (attr("channels", "chlist", chlist) + attr("compression", "compression", b"\0")
+              + attr("dataWindow", "box2i", box) + attr("displayWindow", "box2i", box)
+              + attr("lineOrder", "lineOrder", b"\0") + attr("pixelAspectRatio", "float", struct.pack("<f", 1))
+              + attr("screenWindowCenter", "v2f", struct.pack("<ff", 0, 0))
+              + attr("screenWindowWidth", "float", struct.pack("<f", 1)) + b"\0")
+    head = struct.pack("<II", 20000630, 2) + header
+    lines = []
+    for row in range(h):
+        data = b"".join(a[row // s].astype("<f2").tobytes() for _, a, s in chans if row % s == 0)
+        lines.append(struct.pack("<ii", row, len(data)) + data)
+    offsets = np.cumsum([len(head) + 8 * h] + [len(c) for c in lines[:-1]]).astype("<u8").tobytes()
+    path.write_bytes(head + offsets + b"".join(lines))
+
+
+def test_a_luminance_chroma_exr_is_read_as_rgb_not_as_gray(tmp_path):
+    # OpenEXR's own sample images store Y plus 2x2-subsampled RY, BY; coding only Y dropped the colour
+    rng = np.random.default_rng(3)
+    y = rng.uniform(0.1, 4.0, (12, 18)).astype(np.float16)
+    ry = np.full((6, 9), 0.5, np.float16)  # constant chroma: upsampling is exact, so the RGB is known
+    by = np.full((6, 9), -0.25, np.float16)
+    _write_yca_exr(tmp_path / "yc.exr", y, ry, by)
+    with pytest.warns(UserWarning, match=r"luminance/chroma \(Y, RY, BY\) image, converted to RGB"):
+        signal, source = read_hdr(tmp_path / "yc.exr")
+    assert source.format == "exr"  # decoded as RGB, not as a gray Y image
+    rgb = pq16_to_linear(signal)
+    y32 = y.astype(np.float32)
+    expect_r, expect_b = 1.5 * y32, 0.75 * y32
+    expect_g = (y32 - 0.2126 * expect_r - 0.0722 * expect_b) / 0.7152
+    np.testing.assert_allclose(rgb, np.stack([expect_r, expect_g, expect_b], -1), rtol=2e-3)
+
+
+def test_yca_chroma_is_interpolated_between_its_samples():
+    from texsandwich.hdr.yca import yca_to_rgb
+
+    y = np.ones((4, 4), np.float32)
+    ry = np.array([[0.0, 1.0], [0.0, 1.0]], np.float32)  # samples at columns 0 and 2
+    rgb = yca_to_rgb(y, ry, np.zeros((2, 2), np.float32), (2, 2), (2, 2))
+    assert np.allclose(rgb[0, :, 0], [1.0, 1.5, 2.0, 2.0])  # halfway between samples, the last repeated

@@ -802,7 +802,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.UsageError as e:
         hint = f" (see 'texsandwich {e.ctx.command.name} --help')" if e.ctx and e.ctx.command.name != "cli" else ""
         _say_error(f"error: {e.format_message()}{hint}", 2, as_json)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as e:
+        if isinstance(e.__cause__, EOFError):  # click turns any stray EOFError into Abort: it is a cut-short input
+            _say_error(f"error: unexpected end of input ({e.__cause__ or 'EOF'})", 1, as_json)
         _say_error("interrupted", 130, as_json)
     except click.ClickException as e:
         _say_error(f"error: {e.format_message()}", e.exit_code, as_json)

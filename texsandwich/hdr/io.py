@@ -28,6 +28,7 @@ import numpy as np
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write
 from texsandwich.hdr.transfer import linear_to_pq16, pq16_to_linear, sanitize
+from texsandwich.hdr.yca import yca_to_rgb
 from texsandwich.images import avif_bit_depth, gray_mean, profile_to_keep
 from texsandwich.progress import TERMINAL
 
@@ -56,16 +57,25 @@ class HdrSource:
     sRGB: the same role for those files as ``chromaticities`` for EXR (:func:`texsandwich.images.profile_to_keep`)."""
 
 
-def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path,
-                       say_gray: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path, say_gray: bool = True,
+                       sampling: dict[str, tuple[int, int]] | None = None,
+                       primaries: tuple[float, ...] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """The RGB (``[H, W, 3]``) or Y (``[H, W, 1]``: a luminance-only image, which the caller widens to gray RGB
-    after counting its bad samples once) of an EXR part's channels, and its alpha (``A`` of the same layer)."""
+    after counting its bad samples once) of an EXR part's channels, and its alpha (``A`` of the same layer).
+    A luminance/chroma image (``Y``, ``RY``, ``BY``; ``sampling`` gives each channel's (row, column) step)
+    is converted to RGB with ``primaries``' luminance weights (:mod:`texsandwich.hdr.yca`)."""
     names = list(channels)
     for prefix in ("", *sorted({n.rsplit(".", 1)[0] + "." for n in names if "." in n})):
         if all(prefix + c in channels for c in "RGB"):
             if prefix:
                 warnings.warn(f"{path}: using layer {prefix[:-1]!r} (channels {', '.join(names)})", stacklevel=4)
             return np.stack([channels[prefix + c] for c in "RGB"], axis=-1), channels.get(prefix + "A")
+    if all(c in channels for c in ("Y", "RY", "BY")):
+        step = (sampling or {}).get
+        warnings.warn(f"{path}: luminance/chroma (Y, RY, BY) image, converted to RGB (decoded as an RGB EXR)",
+                      stacklevel=4)
+        return (yca_to_rgb(channels["Y"], channels["RY"], channels["BY"], step("RY", (1, 1)), step("BY", (1, 1)),
+                           primaries), channels.get("A"))
     if "Y" in channels:
         if say_gray:
             warnings.warn(f"{path}: luminance-only (Y) image, coded as gray RGB (decoded back to Y)", stacklevel=4)
@@ -185,6 +195,7 @@ def _read_exr(path: Path, raw: bool = False) -> tuple[np.ndarray, tuple[float, .
     try:  # only the library's reading runs with its output caught; our warnings come after
         with native_output() as said, OpenEXR.File(str(path), separate_channels=True) as f:
             parts = [{k: np.asarray(v.pixels) for k, v in part.channels.items()} for part in f.parts]
+            samplings = [{k: (v.ySampling, v.xSampling) for k, v in part.channels.items()} for part in f.parts]
             windows = [_windows(part.header) for part in f.parts]
             raw_primaries = [part.header.get("chromaticities") for part in f.parts]
             complaint = said().removeprefix(f"{path}: ")
@@ -195,7 +206,8 @@ def _read_exr(path: Path, raw: bool = False) -> tuple[np.ndarray, tuple[float, .
                          else f"{path}: EXR without image parts")
     for i, channels in enumerate(parts):
         try:
-            rgb, alpha = _rgb_from_channels(channels, path, say_gray=not raw)
+            rgb, alpha = _rgb_from_channels(channels, path, say_gray=not raw, sampling=samplings[i],
+                                            primaries=_chromaticities(raw_primaries[i], path, quiet=True))
         except InputError:
             if i == len(parts) - 1:
                 raise
@@ -215,9 +227,9 @@ def _read_exr(path: Path, raw: bool = False) -> tuple[np.ndarray, tuple[float, .
     raise AssertionError("unreachable: the last part either returns or raises")
 
 
-def _chromaticities(c: object, path: Path) -> tuple[float, ...] | None:
+def _chromaticities(c: object, path: Path, quiet: bool = False) -> tuple[float, ...] | None:
     """A part's ``chromaticities`` as 8 float32 values (in their shortest decimal form, which reads back
-    to the same float32), or None when absent or not 8 finite numbers (then with a warning)."""
+    to the same float32), or None when absent or not 8 finite numbers (then with a warning unless ``quiet``)."""
     if c is None:
         return None
     try:
@@ -225,7 +237,8 @@ def _chromaticities(c: object, path: Path) -> tuple[float, ...] | None:
     except (TypeError, ValueError):
         values = ()
     if len(values) != 8 or not all(np.isfinite(values)):
-        warnings.warn(f"{path}: ignored a malformed chromaticities attribute", stacklevel=3)
+        if not quiet:
+            warnings.warn(f"{path}: ignored a malformed chromaticities attribute", stacklevel=3)
         return None
     return values
 
@@ -308,8 +321,8 @@ def read_png16(path: Path) -> tuple[np.ndarray, bool, np.ndarray | None]:
             a = np.vstack([np.asarray(r, np.uint16) for r in rows])
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except png.Error as e:
-        raise InputError(f"{path}: not a readable PNG ({e})") from None
+    except (png.Error, EOFError) as e:  # pypng says EOFError for an empty or cut-short signature
+        raise InputError(f"{path}: not a readable PNG ({e or 'empty file'})") from None
     if info["bitdepth"] != 16:
         raise InputError(f"{path}: an {info['bitdepth']}-bit PNG; 16-bit recipes take 16-bit PNG/TIFF, EXR or HDR, "
                          + EIGHT_BIT_HINT)
