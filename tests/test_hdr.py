@@ -84,6 +84,11 @@ def test_exr_channels_alpha_layers_and_luminance(tmp_path):
     with pytest.warns(UserWarning, match="luminance-only"):
         a, _ = read_hdr(tmp_path / "y.exr")
     assert np.array_equal(a[..., 0], a[..., 2])
+    xyz = {c: np.ascontiguousarray(rgb[..., i]) for i, c in enumerate("XYZ")}
+    with OpenEXR.File(hdr, xyz) as f:
+        f.write(str(tmp_path / "xyz.exr"))
+    with pytest.warns(UserWarning, match="luminance-only.*; channels X, Z not coded"):  # not dropped unsaid
+        read_hdr(tmp_path / "xyz.exr")
     with OpenEXR.File(hdr, {"Z": np.ascontiguousarray(rgb[..., 1])}) as f:
         f.write(str(tmp_path / "z.exr"))
     with pytest.raises(InputError, match="no R, G, B or Y"):

@@ -78,7 +78,10 @@ def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path, say_gray: bo
                            primaries), channels.get("A"))
     if "Y" in channels:
         if say_gray:
-            warnings.warn(f"{path}: luminance-only (Y) image, coded as gray RGB (decoded back to Y)", stacklevel=4)
+            others = [n for n in names if n not in ("Y", "A")]
+            also = f"; channels {', '.join(others)} not coded" if others else ""
+            warnings.warn(f"{path}: luminance-only (Y) image, coded as gray RGB (decoded back to Y){also}",
+                          stacklevel=4)
         return channels["Y"][..., None], channels.get("A")
     raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
 
