@@ -357,6 +357,19 @@ def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
     assert json.loads((tmp_path / "t" / "library.json").read_text()) == index
 
 
+def test_target_size_per_pixel_fits_every_image_of_a_tree(capsys, images, tmp_path):
+    code, stdout, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
+                            "--model", "none", "--codec", "jpeg", "--target-size", "1.5bpp", "--no-measure")
+    assert code == 0, err
+    index = json.loads((tmp_path / "t" / "library.json").read_text())
+    assert len(index["assets"]) == 2
+    for asset in index["assets"]:
+        assert asset["bpp"] <= 1.5 and 1 <= asset["quality"] < 100
+    assert stdout.count("(q") == 2
+    one_line_error(*run(capsys, "compress", str(images), "-o", str(tmp_path / "u"), "--recipe", "rgb-444",
+                        "--target-size", "lots")[::2], 2, "not a size")
+
+
 def test_eval_skips_an_unreadable_source_and_says_so(capsys, images, tmp_path):
     """One bad file must not end an evaluation of hours (nor, resumed, stop it at the same file again):
     it is skipped with a warning, listed in the report, and only no readable source at all is an error."""

@@ -56,8 +56,30 @@ def test_a_psnr_target_picks_a_quality_that_reaches_it_and_says_when_none_does(t
     with pytest.warns(UserWarning, match="at quality 100, below the target 79 dB"):
         top = compress_file(tmp_path / "a.png", tmp_path / "c.tsw", "rgb-444", "none", "jpeg", target_psnr=79.0)
     assert not top.reached and top.quality == 100
-    with pytest.raises(UsageError, match="not both"):
+    with pytest.raises(UsageError, match="give one of"):
         compress_file(tmp_path / "a.png", tmp_path / "d.tsw", "rgb-444", "none", "jpeg", 50, target_psnr=30.0)
+
+
+def test_a_size_target_picks_the_highest_quality_that_fits_and_says_when_none_does(tmp_path, photo):
+    from texsandwich.rdo import SizeTarget
+
+    Image.fromarray(photo[:96, :128]).save(tmp_path / "a.png")
+    budget = SizeTarget.parse("2.5K")
+    done = compress_file(tmp_path / "a.png", tmp_path / "a.tsw", "rgb-hr2", None, "heic", target_size=budget)
+    assert done.reached and done.bytes <= 2500 and done.output.stat().st_size == done.bytes
+    assert done.quality is not None and 1 <= done.quality < 100
+    higher = compress_file(tmp_path / "a.png", tmp_path / "h.tsw", "rgb-hr2", None, "heic", done.quality + 1)
+    assert higher.bytes > 2500, "one quality more would not fit"
+    # only the kept file is measured, by decoding its bytes: the same PSNR as a plain compress of it
+    plain = compress_file(tmp_path / "a.png", tmp_path / "p.tsw", "rgb-hr2", None, "heic", done.quality)
+    assert plain.output.read_bytes() == done.output.read_bytes() and plain.psnr == pytest.approx(done.psnr)
+    per_pixel = compress_file(tmp_path / "a.png", tmp_path / "b.tsw", "rgb-hr2", None, "heic",
+                              target_size=SizeTarget(bpp=1.0))
+    assert per_pixel.bpp <= 1.0 and per_pixel.reached
+    with pytest.warns(UserWarning, match="at quality 0, the coarsest, above the target 100 bytes"):
+        small = compress_file(tmp_path / "a.png", tmp_path / "s.tsw", "rgb-hr2", None, "heic",
+                              target_size=SizeTarget(bytes=100), measure=False)
+    assert not small.reached and small.quality == 0 and small.psnr is None
 
 
 def test_a_material_folder_is_measured_shaded_like_a_gltf_material(tmp_path):

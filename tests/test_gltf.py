@@ -124,6 +124,8 @@ def test_no_measure_skips_the_shaded_psnr_of_gltf_materials_and_writes_the_same_
     code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "t"), "--target-psnr", "40",
                        "--no-measure")
     assert code != 0 and "--no-measure" in err and not (tmp_path / "t").exists()
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "t"), "--target-size", "50K")
+    assert code == 2 and "--target-size is for image and material files" in err and not (tmp_path / "t").exists()
 
 
 def test_maps_of_different_sizes_are_only_warned_of_where_they_are_resampled_for_coding(capsys, tmp_path):
@@ -297,7 +299,7 @@ def test_target_psnr_picks_the_lowest_quality_that_reaches_it(capsys, tmp_path):
     code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "x"), "--target-psnr", "80")
     assert code == 0 and "below the target 80 dB" in err  # unreachable: quality 100 and a warning
     code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "y"), "--target-psnr", "40", "--quality=5")
-    assert code == 2 and "one of --quality, --step and --target-psnr" in err
+    assert code == 2 and "one of --quality, --step, --target-psnr and --target-size" in err
 
 
 def test_banded_shaded_psnr_equals_the_evaluation_measure():

@@ -15,7 +15,7 @@ from texsandwich.distortion import measure
 from texsandwich.models import load_model
 from texsandwich.pipeline import compress, reconstruct
 from texsandwich.procedural import procedural_material
-from texsandwich.rdo import Allocation, choose_offsets, search_quality
+from texsandwich.rdo import Allocation, SizeTarget, choose_offsets, search_quality, search_size
 from texsandwich.recipes import get_recipe
 
 
@@ -160,3 +160,44 @@ def test_quality_search_on_a_wiggly_curve_still_reaches_the_target():
         target = rng.uniform(20, 50)
         _, tried, reached, calls = _search(lambda q, a=a, b=b, noise=noise: a + b * q + noise[q], target)
         assert (tried.psnr >= target) == reached and len(calls) <= 12
+
+
+@dataclass
+class _Sized:
+    data: bytes
+
+
+@pytest.mark.parametrize("shape", ["exponential", "steps", "flat-top"])
+def test_size_search_finds_the_highest_quality_that_fits(shape):
+    rng = np.random.default_rng(2)
+    counts = []
+    for _ in range(200):
+        a, b = rng.uniform(200, 2000), rng.uniform(0.02, 0.08)
+        size = {"exponential": lambda q, a=a, b=b: int(a * math.exp(b * q)),
+                "steps": lambda q, a=a, b=b: int(a * math.exp(b * 10 * (q // 10))),
+                "flat-top": lambda q, a=a, b=b: int(a * math.exp(b * min(q, 90)))}[shape]
+        budget = int(rng.uniform(100, 300000))
+        calls: list[int] = []
+
+        def code(q: int, size=size, calls=calls) -> _Sized:
+            assert q not in calls and 0 <= q <= 100
+            calls.append(q)
+            return _Sized(b"x" * size(q))
+
+        q, coded, fits = search_size(code, budget)
+        counts.append(len(calls))
+        best = max((k for k in range(101) if size(k) <= budget), default=None)
+        if best is None:
+            assert not fits and q == 0
+        else:
+            assert fits and len(coded.data) <= budget and q == best
+    assert np.mean(counts) < 7
+
+
+def test_size_targets_parse_with_units_and_per_pixel():
+    assert SizeTarget.parse("150K").bytes == 150_000 and SizeTarget.parse("150KiB").bytes == 153_600
+    assert SizeTarget.parse("1.5M").bytes_for(10) == 1_500_000
+    assert SizeTarget.parse("0.5bpp").bytes_for(1000) == 62  # bits per source pixel, rounded down
+    for bad in ("0", "-5", "2x", "0bpp", ""):
+        with pytest.raises(ValueError, match="not a size"):
+            SizeTarget.parse(bad)

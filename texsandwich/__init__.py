@@ -5,4 +5,4 @@ them as ordinary files, and a neural post-processor rebuilds the source from the
 See docs/ARCHITECTURE.md for the data flow.
 """
 
-__version__ = "0.6.10"
+__version__ = "0.6.11"

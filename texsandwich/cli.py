@@ -51,6 +51,7 @@ from texsandwich.models import NONE, default_model, load_model
 from texsandwich.outputs import OutputPath, check_outputs, decoded_output, output_done, output_is_folder, plan_sources
 from texsandwich.pipeline import ALPHA_LOSSLESS, codec_settings
 from texsandwich.progress import MODES, TERMINAL, Progress
+from texsandwich.rdo import SizeTarget
 from texsandwich.recipes import RECIPES, Recipe, get_recipe
 from texsandwich.sources import list_sources
 from texsandwich.stdio import with_stdio
@@ -149,6 +150,14 @@ _jobs = click.option("--jobs", "-j", "jobs_n", type=click.IntRange(min=1), defau
                      help="Assets processed in parallel.")
 
 
+def _size_target(ctx: click.Context, param: click.Parameter, value: str | None) -> SizeTarget | None:
+    """``--target-size``: bytes with an optional unit, or bits per pixel."""
+    try:
+        return None if value is None else SizeTarget.parse(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
 def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
     """``--alpha-quality``: an integer quality 0-100 or 'lossless'."""
     if value is None or value == ALPHA_LOSSLESS:
@@ -175,6 +184,10 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--target-psnr", type=click.FloatRange(10, 80), default=None, metavar="DB",
               help="Instead of --quality: per file the lowest quality whose PSNR reaches DB (shaded PSNR for "
                    "material folders and for each glTF material), found with 4-7 real encodes.")
+@click.option("--target-size", default=None, metavar="SIZE", callback=_size_target,
+              help="Instead of --quality: per file the highest quality whose .tsw fits SIZE, in bytes (150000, "
+                   "150K, 1.5M, 150KiB) or bits per source pixel (0.5bpp, the same budget per pixel for every "
+                   "image of a tree), found with 4-6 real encodes. Image and material files, not glTF models.")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample (10: HEIC only).")
 @click.option("--normal-filter/--no-normal-filter", default=True, show_default=True,
@@ -208,7 +221,8 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
 @_progress
 @with_stdio("compress")
 def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: str, quality: int | None,
-             step: int | None, target_psnr: float | None, bit_depth: str, normal_filter: bool, allocate: bool,
+             step: int | None, target_psnr: float | None, target_size: SizeTarget | None, bit_depth: str,
+             normal_filter: bool, allocate: bool,
              model_spec: str | None, encoder_steps: int, strip: bool, alpha_quality: int | str | None, measure: bool,
              jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
@@ -217,8 +231,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     directory trees (library mode: the tree is mirrored under -o, finished outputs are skipped so an
     interrupted run resumes, and a library.json index lists every asset with its sizes).
     """
-    if sum(x is not None for x in (quality, step, target_psnr)) > 1:
-        raise UsageError("give one of --quality, --step and --target-psnr")
+    if sum(x is not None for x in (quality, step, target_psnr, target_size)) > 1:
+        raise UsageError("give one of --quality, --step, --target-psnr and --target-size")
     if alpha_quality == ALPHA_LOSSLESS and codec != "heic":
         raise UsageError(f"--alpha-quality lossless needs HEIC ({codec} has no lossless mode); give a quality")
     if target_psnr is not None and not measure:
@@ -261,6 +275,10 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     if any(j.output.suffix.lower() == ".glb" for j in jobs):
         raise UsageError(f"{dst}: a compressed glTF is a .gltf beside its .tsw files; give a folder or a .gltf "
                          "name (decompress writes a .glb)")
+    gltfs = [j.source for j in jobs if j.source.suffix.lower() in GLTF_SUFFIXES]
+    if target_size is not None and gltfs:  # one budget per file would not say how to share it among textures
+        raise UsageError(f"{gltfs[0]}: --target-size is for image and material files; a glTF's materials take "
+                         "--target-psnr or --quality")
     check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe, codec)
     # a glTF coded per texture meets other recipes than the one named: they get their default models
@@ -298,7 +316,8 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
             return work_gltf(j)
         r = recipe_for(j.source)
         e = compress_file(j.source, j.output, r, models(r), codec, quality, step, int(bit_depth),
-                          target_psnr=target_psnr, normal_filter=normal_filter, allocate=allocate,
+                          target_psnr=target_psnr, target_size=target_size, normal_filter=normal_filter,
+                          allocate=allocate,
                           encoder_steps=encoder_steps, strip=strip, measure=measure, alpha_quality=alpha_quality,
                           on_step=lambda k, n: progress.event("step", asset=j.name, done=k, total=n,
                                                               what="encoder step"))
@@ -311,7 +330,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
         return Result(j, before, e.bytes,
                       f"{j.source} -> {j.output}: {before:,} -> {e.bytes:,} bytes, {e.bpp:.3f} bpp, "
                       + (f"{e.measure} {e.psnr:.2f} dB" if e.psnr is not None else f"{e.measure} not measured")
-                      + (f" (q{e.quality})" if target_psnr is not None else "")
+                      + (f" (q{e.quality})" if target_psnr is not None or target_size is not None else "")
                       + (f", alpha PSNR {e.alpha_psnr:.2f} dB" if e.alpha_psnr is not None else "")
                       + (f" (encoder optimisation: step {e.optimised.best_step} of {e.optimised.steps} kept)"
                          if e.optimised else ""), details=facts)

@@ -34,12 +34,14 @@ from texsandwich.hdr.io import HdrSource, default_suffix, write_hdr
 from texsandwich.images import ALPHA, LOSSLESS_SUFFIXES, ImageMeta, gray_mean, write_image
 from texsandwich.metrics import psnr
 from texsandwich.models import SandwichModel, load_model
-from texsandwich.pipeline import compress, decode_side
-from texsandwich.rdo import search_quality
+from texsandwich.pipeline import compress, decode_side, reconstruct
+from texsandwich.rdo import SizeTarget, search_quality, search_size
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.sources import read_source
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from texsandwich.encoder_opt import Outcome
 
 HDR_WRITERS = {".exr": "exr", ".hdr": "hdr", ".png": "png16", ".tif": "tiff16", ".tiff": "tiff16"}
@@ -106,7 +108,7 @@ def compress_file(
     codec: str = "heic", quality: int | None = None, step: int | None = None, bit_depth: int = 8, *,
     target_psnr: float | None = None, normal_filter: bool = True, allocate: bool = True, encoder_steps: int = 0,
     strip: bool = False, on_step: Callable[[int, int], None] | None = None, measure: bool = True,
-    alpha_quality: int | str | None = None,
+    alpha_quality: int | str | None = None, target_size: SizeTarget | None = None,
 ) -> Encoded:
     """Compress an image file or a material folder into the ``.tsw`` file ``output`` (written whole or not
     at all; its folder is made). ``model``: a loaded model, a zoo id or weights file, or None for the
@@ -116,11 +118,13 @@ def compress_file(
     profile, EXIF orientation or EXR chromaticities (a gray source still decodes to gray: that is the
     image, not metadata). ``measure=False``: skip the decode that only measures the PSNR (reported as None;
     the file is the same). ``alpha_quality``: a transparent image's alpha at this quality, or 'lossless'
-    (default: the colour's; :func:`texsandwich.pipeline.code_alpha`). The other arguments are
-    :func:`texsandwich.pipeline.compress`'s.
+    (default: the colour's; :func:`texsandwich.pipeline.code_alpha`). ``target_size``: instead of
+    ``quality``, the highest quality whose file fits the budget (bytes, or bits per source pixel), found
+    with 4-6 real encodes and measured once (:func:`texsandwich.rdo.search_size`; a warning when even the
+    coarsest quality does not fit). The other arguments are :func:`texsandwich.pipeline.compress`'s.
     """
-    if target_psnr is not None and (quality is not None or step is not None):
-        raise UsageError("give a PSNR target or a quality/step, not both")
+    if sum(x is not None for x in (target_psnr, target_size)) + (quality is not None or step is not None) > 1:
+        raise UsageError("give one of a PSNR target, a size target and a quality/step")
     if target_psnr is not None and not measure:
         raise UsageError("a PSNR target is found by measuring; it cannot be combined with not measuring")
     source, output = Path(source), Path(output)
@@ -133,26 +137,37 @@ def compress_file(
     hdr = replace(src.hdr, chromaticities=None, icc=None) if strip and src.hdr else src.hdr
     gray = meta.gray or bool(hdr and hdr.format.endswith("-gray"))
     shaded = recipe.distortion == "shaded" and src.material is not None
-    reuse: dict[object, torch.Tensor] | None = {} if target_psnr is not None else None  # the pre-net runs once
+    searching = target_psnr is not None or target_size is not None
+    reuse: dict[object, torch.Tensor] | None = {} if searching else None  # the pre-net runs once per search
 
-    def code(q: int | None) -> _Try:
+    def score(rec: np.ndarray) -> float:
+        """The PSNR reported for a reconstruction: shaded for a material, gray for a gray source."""
+        if shaded:  # a material is judged lit, as the recipe is trained and a glTF's materials are reported
+            assert src.material is not None
+            return shaded_psnr(src.material, Material.from_stack(src.name, rec, PBR8).maps())
+        if gray:  # measured as decompress will write it
+            return psnr(gray_mean(rec), image[..., :1])
+        return psnr(rec, image)
+
+    def code(q: int | None, measure: bool = measure) -> _Try:
         c = compress(image, recipe, model, codec, q, step, bit_depth, side=src.side, hdr=hdr,
                      normal_filter=normal_filter, allocate=allocate, encoder_steps=encoder_steps, on_step=on_step,
                      meta=meta, reuse=reuse, measure=measure, alpha_quality=alpha_quality)
         rec = c.reconstruction
-        if rec is None or not measure:
-            return _Try(c.data, None, c.manifest.settings.quality, c.optimised)
-        if shaded:  # a material is judged lit, as the recipe is trained and a glTF's materials are reported
-            assert src.material is not None
-            measured = shaded_psnr(src.material, Material.from_stack(src.name, rec, PBR8).maps())
-        elif gray:  # measured as decompress will write it
-            measured = psnr(gray_mean(rec), image[..., :1])
-        else:
-            measured = psnr(rec, image)
+        measured = score(rec) if rec is not None and measure else None
         return _Try(c.data, measured, c.manifest.settings.quality, c.optimised)
 
     reached = True
-    if target_psnr is None:
+    if target_size is not None:
+        budget = target_size.bytes_for(image.shape[0] * image.shape[1])
+        q, done, reached = search_size(lambda q: code(q, measure=False), budget)
+        if measure:  # the tries only needed their sizes: the kept file alone is decoded and measured
+            done = replace(done, psnr=score(reconstruct(read_tsw(done.data), model)))
+        if not reached:
+            per_pixel = f" ({budget:,} bytes)" if target_size.bpp is not None else ""
+            warnings.warn(f"{source}: {len(done.data):,} bytes at quality {q}, the coarsest, above the target "
+                          f"{target_size}{per_pixel}", stacklevel=2)
+    elif target_psnr is None:
         done = code(quality)
     else:
         _, done, reached = search_quality(code, target_psnr)

@@ -19,6 +19,7 @@ dozen decodes through the post-net. The offsets go in the manifest; a decoder do
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -100,11 +101,51 @@ def choose_offsets(cost: Cost, images: int, quality: int, search: Allocation) ->
     return spread(best), {"lambda": lam, "tried": len(costs), "group_offsets": list(best)}
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2, "mib": 1024**2,
+               "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SizeTarget:
+    """A file-size budget: ``bytes`` for every file, or ``bpp`` bits per source pixel (what a tree of
+    images of different sizes wants: the same budget per pixel, as ``compress`` reports it)."""
+
+    bytes: int | None = None
+    bpp: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> SizeTarget:
+        """``"150000"``, ``"150K"``/``"150KB"`` (10^3), ``"150KiB"`` (2^10), ``M``/``MiB``, ``G``/``GiB``, or
+        ``"0.5bpp"``; raises ValueError naming what it takes."""
+        m = _SIZE.fullmatch(text)
+        unit = m.group(2).lower() if m else ""
+        if m and unit == "bpp" and float(m.group(1)) > 0:
+            return cls(bpp=float(m.group(1)))
+        if m and unit in _SIZE_UNITS and float(m.group(1)) * _SIZE_UNITS[unit] >= 1:
+            return cls(bytes=int(float(m.group(1)) * _SIZE_UNITS[unit]))
+        raise ValueError(f"{text!r} is not a size: give bytes (150000, 150K, 1.5M, 150KiB) or bits per pixel "
+                         "(0.5bpp), above 0")
+
+    def bytes_for(self, pixels: int) -> int:
+        """The budget in bytes for a file of ``pixels`` source pixels."""
+        return self.bytes if self.bytes is not None else max(1, int(self.bpp * pixels / 8))
+
+    def __str__(self) -> str:
+        return f"{self.bpp:g} bpp" if self.bpp is not None else f"{self.bytes:,} bytes"
+
+
 class _Measured(Protocol):
     psnr: float
 
 
+class _Sized(Protocol):
+    data: bytes
+
+
 _C = TypeVar("_C", bound=_Measured)
+_S = TypeVar("_S", bound=_Sized)
+_T = TypeVar("_T")
 
 
 def search_quality(code: Callable[[int], _C], target: float, start: int = 50) -> tuple[int, _C, bool]:
@@ -120,26 +161,52 @@ def search_quality(code: Callable[[int], _C], target: float, start: int = 50) ->
     bracket within two steps is followed by a bisection step, so small wiggles cannot make it slow; with
     a wiggle the result reaches the target but may be a step above the very lowest, as bisection's may.
     """
-    tried: dict[int, _C] = {}
-    lo, hi = 0, 101  # the highest quality known to miss the target (0: none), the lowest known to reach it
-    widths = [hi - lo]
-    q = min(100, max(1, start))
-    while True:
-        tried[q] = code(q)
-        if tried[q].psnr >= target:
-            hi = q
-        else:
-            lo = q
-        if hi - lo <= 1:
-            break
-        widths.append(hi - lo)
-        q = _next_quality(tried, lo, hi, target, slow=len(widths) > 2 and widths[-1] * 2 > widths[-3])
+    _, hi, tried = _bracket(code, lambda c: c.psnr, target, start)
     if hi > 100:
         return 100, tried[100], False
     return hi, tried[hi], True
 
 
-def _next_quality(tried: dict, lo: int, hi: int, target: float, slow: bool) -> int:
+def search_size(code: Callable[[int], _S], budget: int, start: int = 50) -> tuple[int, _S, bool]:
+    """The highest codec quality whose file (``code(quality).data``) fits in ``budget`` bytes, each try one
+    real encode (no decode needed: the size is known once encoded).
+
+    Returns (quality, coded, fits); does not fit: quality 0's, the smallest the codec makes. The same
+    search as :func:`search_quality` on the log of the size, which is close to linear in quality over
+    tens of steps (bits halve every ~6 QP, QP is linear in quality), so it also takes 4-5 encodes; it
+    walks 1..100 as that one does, and tries 0 only when 1 does not fit.
+    """
+    lo, _, tried = _bracket(code, lambda c: math.log(max(len(c.data), 1)), math.log(budget + 0.5), start)
+    if lo >= 1:
+        return lo, tried[lo], True
+    coarsest = code(0)  # even quality 1 is larger than the budget
+    return 0, coarsest, len(coarsest.data) <= budget
+
+
+def _bracket(code: Callable[[int], _T], score: Callable[[_T], float], target: float,
+             start: int) -> tuple[int, int, dict[int, _T]]:
+    """Encode until the qualities ``lo`` (the highest known with ``score < target``, 0: none) and ``hi``
+    (the lowest known with ``score >= target``, 101: none) are adjacent; both ends were tried when they
+    lie in 1..100. ``score`` must rise with quality (PSNR; the log of the size)."""
+    tried: dict[int, _T] = {}
+    scores: dict[int, float] = {}
+    lo, hi = 0, 101
+    widths = [hi - lo]
+    q = min(100, max(1, start))
+    while True:
+        tried[q] = code(q)
+        scores[q] = score(tried[q])
+        if scores[q] >= target:
+            hi = q
+        else:
+            lo = q
+        if hi - lo <= 1:
+            return lo, hi, tried
+        widths.append(hi - lo)
+        q = _next_quality(scores, lo, hi, target, slow=len(widths) > 2 and widths[-1] * 2 > widths[-3])
+
+
+def _next_quality(scores: dict[int, float], lo: int, hi: int, target: float, slow: bool) -> int:
     """The next quality to try, strictly inside (lo, hi): on the line through the two tries nearest the
     target (interpolated inside a bracket, extrapolated outside one), or the middle when that is slow."""
     middle = (lo + hi) // 2  # strictly inside: hi - lo > 1
@@ -148,9 +215,9 @@ def _next_quality(tried: dict, lo: int, hi: int, target: float, slow: bool) -> i
     if lo >= 1 and hi <= 100:  # bracketed: interpolate between its ends
         a, b = lo, hi
     else:  # one-sided: the two tries nearest the open end
-        known = sorted(tried)
+        known = sorted(scores)
         a, b = (known[-2:] if hi > 100 else known[:2]) if len(known) > 1 else (known[0], known[0])
-    pa, pb = tried[a].psnr, tried[b].psnr
+    pa, pb = scores[a], scores[b]
     if a == b or not pb > pa:  # one try, or no slope to follow: halfway into what is left
         return middle
     guess = math.ceil(a + (target - pa) * (b - a) / (pb - pa) - 1e-9)
