@@ -444,3 +444,53 @@ def test_alpha_quality_reaches_a_gltf_cut_out(capsys, tmp_path):
     out = GLTF2().load(str(tmp_path / "d" / "scene.gltf"))
     base = out.images[out.textures[out.materials[0].pbrMetallicRoughness.baseColorTexture.index].source].uri
     assert np.array_equal(np.asarray(Image.open(tmp_path / "d" / base))[..., 3], soft)
+
+
+def _with_texture_extension(path, ext: str, fallback: bool) -> None:
+    """Rewrite ``make_gltf``'s base colour texture as gltf-transform's ``webp``/``etc1s`` commands leave it:
+    the image in ``ext`` (WebP, or a KTX2 this project cannot decode), with or without the PNG fallback."""
+    doc = json.loads(path.read_text())
+    if ext == "EXT_texture_webp":
+        with Image.open(path.parent / "albedo.png") as im:
+            im.save(path.parent / "albedo.webp", lossless=True)
+        doc["images"].append({"uri": "albedo.webp", "mimeType": "image/webp"})
+    else:
+        (path.parent / "albedo.ktx2").write_bytes(b"\xabKTX 20\xbb\r\n\x1a\n" + bytes(64))
+        doc["images"].append({"uri": "albedo.ktx2", "mimeType": "image/ktx2"})
+    doc["textures"][0] = {"extensions": {ext: {"source": len(doc["images"]) - 1}}} | (
+        {"source": 0} if fallback else {})
+    doc["extensionsUsed"] = [ext]
+    if not fallback:
+        doc["extensionsRequired"] = [ext]
+    path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_a_webp_texture_is_coded_and_its_extension_goes_with_it(capsys, tmp_path, fallback):
+    # a viewer reading EXT_texture_webp would show the untouched WebP: the coded texture must replace both
+    path, _ = make_gltf(tmp_path / "src")
+    _with_texture_extension(path, "EXT_texture_webp", fallback)
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c") + "/", "--quality", "80")
+    assert code == 0, err
+    doc = json.loads((tmp_path / "c" / "scene.gltf").read_text())
+    assert "extensionsUsed" not in doc and "extensionsRequired" not in doc
+    assert all("extensions" not in t for t in doc["textures"]) and doc["textures"][0]["source"] is not None
+    assert not list((tmp_path / "c").glob("*.webp")) and not any("webp" in i["uri"] for i in doc["images"])
+    assert "texture" not in err  # nothing left uncoded
+    for target in ("d/scene.gltf", "g/scene.glb"):
+        code, _, err = run(capsys, "decompress", str(tmp_path / "c" / "scene.gltf"), "-o", str(tmp_path / target))
+        assert code == 0, err
+        g = GLTF2().load(str(tmp_path / target))
+        assert g.textures[0].extensions in (None, {}) and g.images[g.textures[0].source].mimeType in (None, "image/png")
+
+
+def test_a_ktx2_only_texture_is_kept_as_it_is_and_said(capsys, tmp_path):
+    path, _ = make_gltf(tmp_path / "src")
+    _with_texture_extension(path, "KHR_texture_basisu", fallback=False)
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "c") + "/", "--quality", "80")
+    assert code == 0, err
+    assert "texture 0 has only a KHR_texture_basisu image, which cannot be decoded here" in err
+    doc = json.loads((tmp_path / "c" / "scene.gltf").read_text())
+    assert doc["extensionsRequired"] == ["KHR_texture_basisu"]  # still needed: nothing replaced it
+    kept = doc["images"][doc["textures"][0]["extensions"]["KHR_texture_basisu"]["source"]]["uri"]
+    assert (tmp_path / "c" / kept).read_bytes() == (path.parent / "albedo.ktx2").read_bytes()

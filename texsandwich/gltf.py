@@ -100,10 +100,38 @@ def image_bytes(gltf, path: Path, index: int) -> bytes:
     return bytes(blob[(bv.byteOffset or 0) : (bv.byteOffset or 0) + bv.byteLength])
 
 
+IMAGE_EXTENSIONS = ("EXT_texture_webp", "EXT_texture_avif", "KHR_texture_basisu", "MSFT_texture_dds")
+"""Texture extensions that name an image in place of, or beside, the texture's core ``source`` (what
+gltf-transform's ``webp``/``avif``/``etc1s``/``uastc`` commands write)."""
+DECODABLE_EXTENSIONS = ("EXT_texture_webp", "EXT_texture_avif")
+"""Of those, the ones whose images are read here (Pillow, pillow-heif); KTX2/Basis and DDS are not."""
+
+
+def texture_source(texture) -> int | None:
+    """The image a texture is coded from: its core ``source`` (PNG/JPEG, the fallback every viewer reads),
+    else its WebP or AVIF extension's image; None when it has neither (a KTX2- or DDS-only texture)."""
+    if texture.source is not None:
+        return texture.source
+    exts = texture.extensions or {}
+    for name in DECODABLE_EXTENSIONS:
+        source = (exts.get(name) or {}).get("source")
+        if source is not None:
+            return source
+    return None
+
+
 def _tex_image(gltf, info) -> int | None:
     if info is None or info.index is None:
         return None
-    return gltf.textures[info.index].source
+    return texture_source(gltf.textures[info.index])
+
+
+def _undecodable(gltf, info) -> str | None:
+    """The extension of a texture that has only an image this project cannot decode, else None."""
+    if info is None or info.index is None or _tex_image(gltf, info) is not None:
+        return None
+    exts = gltf.textures[info.index].extensions or {}
+    return next((name for name in IMAGE_EXTENSIONS if name in exts), None)
 
 
 def base_colour_images(gltf) -> list[tuple[int, int, str]]:
@@ -138,8 +166,17 @@ def read_gltf(path: Path, require: bool = True, warn_fill: bool = True,
         return cache[i]
 
     out: dict[tuple, GltfMaterial] = {}
+    said: set[int] = set()
     for mi, mat in enumerate(gltf.materials or []):
         pbr = mat.pbrMetallicRoughness
+        infos = (pbr.baseColorTexture if pbr else None, pbr.metallicRoughnessTexture if pbr else None,
+                 mat.normalTexture, mat.occlusionTexture)
+        for info in infos:
+            ext = _undecodable(gltf, info)
+            if ext is not None and info.index not in said:
+                said.add(info.index)
+                warnings.warn(f"{path}: texture {info.index} has only a {ext} image, which cannot be decoded here; "
+                              "it is kept as it is and its maps are not coded", stacklevel=2)
         base = _tex_image(gltf, pbr.baseColorTexture) if pbr else None
         mr = _tex_image(gltf, pbr.metallicRoughnessTexture) if pbr else None
         nrm = _tex_image(gltf, mat.normalTexture)
@@ -297,10 +334,13 @@ def write_compressed_gltf(gltf, src: Path, out: Path, covered: dict[int, tuple[s
     """
     out_dir = out.parent
     stem = out.stem
+    retarget, orphans = _alternatives(gltf, covered)
     moved: set[int] = set()  # buffer views that held the images
     for i, img in enumerate(gltf.images or []):
         if img.bufferView is not None:
             moved.add(img.bufferView)
+        if i in orphans:  # only a coded texture's WebP/KTX2/... alternative: dropped below
+            continue
         if i in covered:
             name, role = covered[i]
             img.uri, img.bufferView, img.mimeType = name, None, None
@@ -313,12 +353,69 @@ def write_compressed_gltf(gltf, src: Path, out: Path, covered: dict[int, tuple[s
             atomic_write(out_dir / name, data)
             img.uri, img.bufferView, img.mimeType = name, None, None
     doc = _doc(gltf)
+    _retarget_textures(doc, retarget, orphans)
     chunk = _glb_chunk(gltf, doc)
     blob = drop_views(doc, moved, chunk, bytes(gltf.binary_blob()) if chunk is not None else None)
     if src.suffix.lower() == ".glb":
         _mark_source(doc, ".glb")
     _place_buffers(doc, src, out_dir, stem, chunk, blob)
     _write_doc(doc, out)
+
+
+def _alternatives(gltf, covered: dict[int, tuple[str, str]]) -> tuple[dict[int, int], set[int]]:
+    """Which textures were coded (texture index -> the coded image) and which images only those textures'
+    image extensions named (WebP, AVIF, KTX2, DDS alternatives, no longer wanted).
+
+    Why: a coded texture keeps pointing at its coded image only if its extensions go; a viewer that reads
+    WebP or KTX2 would otherwise show the untouched original, and the original would ship beside the
+    ``.tsw`` -- the file not compressed at all, and not what was measured. Images are counted as used
+    by textures only (what these extensions name); one still named by another texture stays."""
+    retarget = {t: texture_source(tex) for t, tex in enumerate(gltf.textures or [])
+                if texture_source(tex) in covered}
+    named: set[int] = set()  # images other textures still use, as a source or through an extension
+    dropped: set[int] = set()
+    for t, tex in enumerate(gltf.textures or []):
+        exts = tex.extensions or {}
+        alts = {(exts.get(n) or {}).get("source") for n in IMAGE_EXTENSIONS if isinstance(exts.get(n), dict)}
+        alts.discard(None)
+        if t in retarget:
+            dropped |= alts - {retarget[t]}
+        else:
+            named |= alts | ({tex.source} if tex.source is not None else set())
+    return retarget, dropped - named - set(covered)
+
+
+def _retarget_textures(doc: dict, retarget: dict[int, int], orphans: set[int]) -> None:
+    """Point each coded texture at its coded image alone (its image extensions removed), drop the
+    ``orphans`` images with the indices after them moved down, and list only the extensions still used."""
+    textures = doc.get("textures") or []
+    for t, image in retarget.items():
+        tex = textures[t]
+        tex["source"] = image
+        exts = {k: v for k, v in (tex.get("extensions") or {}).items() if k not in IMAGE_EXTENSIONS}
+        if exts:
+            tex["extensions"] = exts
+        else:
+            tex.pop("extensions", None)
+    if orphans:
+        images = doc.get("images") or []
+        new = {old: i for i, old in enumerate(j for j in range(len(images)) if j not in orphans)}
+        doc["images"] = [img for j, img in enumerate(images) if j not in orphans]
+        for tex in textures:
+            if tex.get("source") is not None:
+                tex["source"] = new[tex["source"]]
+            for name in IMAGE_EXTENSIONS:
+                ext = (tex.get("extensions") or {}).get(name)
+                if isinstance(ext, dict) and ext.get("source") is not None:
+                    ext["source"] = new[ext["source"]]
+    used = {name for tex in textures for name in (tex.get("extensions") or {})}
+    for key in ("extensionsUsed", "extensionsRequired"):
+        if key in doc:
+            kept = [e for e in doc[key] if e not in IMAGE_EXTENSIONS or e in used]
+            if kept:
+                doc[key] = kept
+            else:
+                del doc[key]
 
 
 def _role_image(role: str, maps: dict[str, np.ndarray]) -> np.ndarray:
