@@ -90,6 +90,15 @@ def test_bad_materials_are_refused_or_warned(tmp_path):
     _save(tmp_path, "normal.png", flipped)
     with pytest.warns(UserWarning, match="z < 0"):
         read_material_folder(tmp_path)
+    cut_out = np.full((8, 8, 4), 200, np.uint8)
+    cut_out[:4, ..., 3] = 0  # a leaf's base colour with its cut-out: the alpha is not lost unsaid
+    _save(tmp_path, "albedo.png", cut_out)
+    with pytest.warns(UserWarning, match=r"albedo\.png: its alpha \(transparency\) is not coded"):
+        read_material_folder(tmp_path)
+    (tmp_path / "albedo.png").write_bytes(b"junk")
+    with pytest.raises(InputError, match=r"albedo\.png: cannot read image \(not an image format") as e:
+        read_material_folder(tmp_path)
+    assert "BytesIO" not in str(e.value)
 
 
 def test_a_dds_material_reads_and_its_bc5_normal_map_gets_z_back(tmp_path):

@@ -235,7 +235,9 @@ def decode_map(data: bytes, name: str) -> np.ndarray:
             if im.mode in ("RGBA", "P", "PA"):
                 return np.asarray(im.convert("RGBA"))
             return np.asarray(im.convert("RGB"))
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+    except UnidentifiedImageError:  # its message names the BytesIO object, not the file
+        raise InputError(f"{name}: cannot read image (not an image format Pillow reads, or damaged)") from None
+    except (OSError, ValueError, SyntaxError) as e:
         raise InputError(f"{name}: cannot read image ({e})") from None
 
 
@@ -357,6 +359,10 @@ def read_material_folder(folder: Path) -> Material:
             a[..., 1] = 255 - a[..., 1]
             found["normal"] = a
         else:
+            if target == "albedo" and a.shape[2] == 4 and (a[..., 3] != 255).any():
+                warnings.warn(f"{p}: its alpha (transparency) is not coded: a material folder carries colour, "
+                              "normal, roughness, metallic and occlusion (a glTF's MASK/BLEND materials keep "
+                              "their alpha; an image recipe keeps an image's)", stacklevel=2)
             found[target] = a
     if not found:
         raise InputError(f"{folder}: no texture maps found (expected names like albedo/basecolor, normal, rough, ao)")
