@@ -338,6 +338,35 @@ def test_dds_textures_are_read_found_in_trees_and_what_pillow_would_drop_is_said
     assert psnr(back, normal.astype(float)) > 35  # z too: it was rebuilt, not coded as 0
 
 
+def test_a_16_bit_or_exr_normal_map_is_coded_as_the_8_bit_map_it_rounds_to(capsys, tmp_path):
+    # bakers write 16-bit normal maps by default; they were refused with advice to use the HDR recipe
+    import OpenEXR
+    import png
+
+    from texsandwich.procedural import procedural_material
+
+    n8 = procedural_material(48, 40, seed=1).map("normal")
+    n16 = (n8.astype(np.uint32) * 257).astype(np.uint16)  # exactly the 8-bit values, widened
+    with open(tmp_path / "n16.png", "wb") as f:
+        png.Writer(40, 48, bitdepth=16, greyscale=False).write_array(f, n16.ravel())
+    signed = (n8.astype(np.float32) / 255.0) * 2.0 - 1.0  # an EXR normal map holds [-1, 1]
+    OpenEXR.File({"type": OpenEXR.scanlineimage}, {"RGB": signed}).write(str(tmp_path / "n.exr"))
+    Image.fromarray(n8).save(tmp_path / "n8.png")
+    files = {}
+    for name in ("n8.png", "n16.png", "n.exr"):
+        out = tmp_path / f"{name}.tsw"
+        code, _, err = run(capsys, "compress", str(tmp_path / name), "-o", str(out), "--recipe", "normal-444")
+        assert code == 0, err
+        assert ("converted to 8 bits" in err) == (name != "n8.png")
+        files[name] = out.read_bytes()
+    assert files["n16.png"] == files["n8.png"] == files["n.exr"]  # the same 8-bit map is coded
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "sky.hdr"), np.ones((8, 8, 3), np.float32))
+    one_line_error(*run(capsys, "compress", str(tmp_path / "sky.hdr"), "-o", str(tmp_path / "s.tsw"), "--recipe",
+                        "normal-444")[::2], 1, "Radiance HDR file holds light, not a normal map")
+
+
 def test_target_psnr_works_on_image_files_too(capsys, images, tmp_path):
     code, stdout, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "t"), "--recipe", "rgb-444",
                             "--model", "none", "--codec", "jpeg", "--target-psnr", "31")

@@ -18,6 +18,7 @@ from texsandwich.assets import (
     PBR8,
     Material,
     albedo_file,
+    decode_exr_map,
     is_material_folder,
     list_materials,
     read_material_folder,
@@ -82,6 +83,8 @@ def read_source(path: Path, recipe: Recipe, alpha: bool = False) -> Source:
         return from_material(read_material_folder(path), recipe)
     if recipe.source_kind == "normal" and path.is_dir():
         return from_material(read_material_folder(path), recipe)
+    if recipe.source_kind == "normal" and is_16bit_file(path):
+        return Source(path.stem, _wide_normal_map(path), meta=NO_META)
     side: dict[str, np.ndarray] = {}
     if not alpha:
         image, meta = read_image8(path)
@@ -91,6 +94,25 @@ def read_source(path: Path, recipe: Recipe, alpha: bool = False) -> Source:
     if recipe.source_kind == "normal" and dds_two_channel(path):
         image = rebuild_normal_z(image)
     return Source(path.stem, image, side, meta=meta)
+
+
+def _wide_normal_map(path: Path) -> np.ndarray:
+    """A 16-bit PNG/TIFF or float EXR normal map as the 8-bit ``[H, W, 3]`` the normal recipes code, with
+    a warning, as a material folder reads it. Why not refuse: bakers (Substance, Marmoset, xNormal) write
+    16-bit normal maps by default, and the 8-bit bottleneck is what a normal recipe is; the HDR recipe a
+    colour image would be sent to is no place for unit vectors."""
+    if path.suffix.lower() == ".exr":
+        a = decode_exr_map(path, "normal")
+        if a.shape[2] != 3:
+            raise InputError(f"{path}: a one-channel EXR is not a normal map (it needs x, y, z in R, G, B)")
+        return a
+    signal, source = read_hdr(path)
+    if source.transfer != "none":  # Radiance or float TIFF: light, not a stored vector
+        kind = {"hdr": "Radiance HDR file", "tiff-float": "float TIFF"}.get(source.format, "light-valued image")
+        raise InputError(f"{path}: a {kind} holds light, not a normal map; normal recipes take 8- or 16-bit "
+                         "PNG/TIFF or EXR normal maps")
+    warnings.warn(f"{path}: 16-bit normal map converted to 8 bits", stacklevel=3)
+    return ((signal.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
 
 
 def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:
