@@ -220,6 +220,17 @@ def test_an_empty_hdr_source_is_an_error_not_an_interrupt(capsys, tmp_path, name
     assert not out.exists()
 
 
+def test_several_inputs_to_a_file_name_are_refused_not_made_a_folder(capsys, images, tmp_path):
+    # 0.6.10 made a folder named "both.tsw" and put the outputs in it
+    srcs = [str(images / "chelsea.png"), str(images / "coffee.png")]
+    one_line_error(*run(capsys, "compress", *srcs, "-o", str(tmp_path / "both.tsw"), "--recipe", "rgb-444")[::2],
+                   2, "names a file, but several inputs need a folder")
+    assert not (tmp_path / "both.tsw").exists()
+    code, _, err = run(capsys, "compress", *srcs, "-o", str(tmp_path / "both.tsw") + "/", "--recipe", "rgb-444",
+                       "--model", "none")
+    assert code == 0 and (tmp_path / "both.tsw" / "coffee.tsw").is_file(), err  # said with a separator: a folder
+
+
 def test_batch_reports_bad_files_and_keeps_good_ones(capsys, images, tmp_path):
     (images / "broken.png").write_bytes(b"nope")
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "o"), "--recipe", "rgb-444")

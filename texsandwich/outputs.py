@@ -24,6 +24,8 @@ from texsandwich.images import IMAGE_SUFFIXES
 from texsandwich.library import Job, plan_library
 from texsandwich.recipes import get_recipe
 
+FILE_SUFFIXES = (".tsw", *GLTF_SUFFIXES, *IMAGE_SUFFIXES, ".exr", ".hdr")
+"""Suffixes that make a ``-o`` name a file, which a batch must not turn into a folder."""
 AS_FOLDER = "texsandwich.output_is_folder"
 """``click`` context key: the ``-o`` value ended with a path separator (``-o out/``)."""
 
@@ -87,6 +89,10 @@ def check_outputs(jobs: list[Job], batch: bool, dst: Path, force: bool) -> None:
     """Refuse anything that would lose data: an input overwritten, two jobs on one output, a file as -o."""
     if batch and dst.exists() and not dst.is_dir():
         raise UsageError(f"{dst} is a file; with several inputs -o must be a directory")
+    if batch and not dst.exists() and not output_is_folder() and dst.suffix.lower() in FILE_SUFFIXES:
+        # a folder named "x.tsw" full of outputs is not what anyone typing it meant (cp refuses it too)
+        raise UsageError(f"{dst} names a file, but several inputs need a folder for -o (e.g. "
+                         f"{dst.with_suffix('')}{os.sep}; a trailing {os.sep} makes any name a folder)")
     seen: dict[Path, Path] = {}
     inputs = {j.source.resolve() for j in jobs}
     for j in jobs:
