@@ -208,6 +208,11 @@ def test_corrupt_tsw_and_nothing_is_lost(capsys, images, tmp_path):
                        1, "already a compressed .tsw")
     one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--bpp-range", "1.0", "0.2",
                         "-o", str(tmp_path / "ev"))[::2], 2, "0 < LO < HI")
+    one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--qualities", "30,30",
+                        "-o", str(tmp_path / "ev"))[::2], 2, "two different values")
+    one_line_error(*run(capsys, "eval", "--recipe", "rgb-444", "--data", str(images), "--codec", "jpeg",
+                        "--bit-depth", "10", "-o", str(tmp_path / "ev"))[::2], 2, "8-bit planes")
+    assert not (tmp_path / "ev").exists()  # refused before anything ran
 
 
 @pytest.mark.parametrize("name", ["empty.png", "empty.exr", "empty.tif", "empty.hdr"])

@@ -759,8 +759,10 @@ def eval_cmd(recipe_id: str, data: Path, split: str, model_specs: tuple[str, ...
         qs = [int(q) for q in qualities.split(",")] if qualities else DEFAULT_QUALITIES[codec]
     except ValueError:
         raise UsageError(f"--qualities must be comma-separated integers, not {qualities!r}") from None
+    qs = sorted(set(qs))  # a curve's points in rate order, each quality coded once
     if len(qs) < 2 or any(not 0 <= q <= 100 for q in qs):
-        raise UsageError("--qualities needs at least two values from 0 to 100")
+        raise UsageError("--qualities needs at least two different values from 0 to 100")
+    codec_settings(codec, qs[0], None, int(bit_depth))  # a bad codec/bit-depth pair before hours of work
     if not data.is_dir():
         raise InputError(f"{data}: no such directory")
     files = list_sources(data, recipe, split)[:limit]
