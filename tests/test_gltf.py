@@ -124,8 +124,6 @@ def test_no_measure_skips_the_shaded_psnr_of_gltf_materials_and_writes_the_same_
     code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "t"), "--target-psnr", "40",
                        "--no-measure")
     assert code != 0 and "--no-measure" in err and not (tmp_path / "t").exists()
-    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "t"), "--target-size", "50K")
-    assert code == 2 and "--target-size is for image and material files" in err and not (tmp_path / "t").exists()
 
 
 def test_maps_of_different_sizes_are_only_warned_of_where_they_are_resampled_for_coding(capsys, tmp_path):
@@ -494,3 +492,21 @@ def test_a_ktx2_only_texture_is_kept_as_it_is_and_said(capsys, tmp_path):
     assert doc["extensionsRequired"] == ["KHR_texture_basisu"]  # still needed: nothing replaced it
     kept = doc["images"][doc["textures"][0]["extensions"]["KHR_texture_basisu"]["source"]]["uri"]
     assert (tmp_path / "c" / kept).read_bytes() == (path.parent / "albedo.ktx2").read_bytes()
+
+
+def test_a_size_target_fits_a_models_tsw_files_together_at_one_quality(capsys, tmp_path):
+    path, _ = _albedo_only_gltf(tmp_path / "src")  # two materials, coded texture by texture
+
+    def total(folder) -> int:
+        return sum(p.stat().st_size for p in folder.glob("*.tsw"))
+
+    code, out, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "t") + "/", "--target-size", "2500",
+                         "--progress", "json")
+    assert code == 0, err
+    qualities = {e["quality"] for e in _events(out) if e["event"] == "material"}
+    assert len(qualities) == 1 and total(tmp_path / "t") <= 2500
+    q = qualities.pop()
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "u") + "/", "--quality", str(q + 1))
+    assert code == 0 and total(tmp_path / "u") > 2500, "one quality more would not fit"
+    code, _, err = run(capsys, "compress", str(path), "-o", str(tmp_path / "v") + "/", "--target-size", "10")
+    assert code == 0 and "above the target 10 bytes" in err  # written at the coarsest quality, and said

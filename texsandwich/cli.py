@@ -187,7 +187,8 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
 @click.option("--target-size", default=None, metavar="SIZE", callback=_size_target,
               help="Instead of --quality: per file the highest quality whose .tsw fits SIZE, in bytes (150000, "
                    "150K, 1.5M, 150KiB) or bits per source pixel (0.5bpp, the same budget per pixel for every "
-                   "image of a tree), found with 4-6 real encodes. Image and material files, not glTF models.")
+                   "image of a tree), found with 4-6 real encodes. A glTF model's .tsw files fit it together, "
+                   "at one quality for all its materials.")
 @click.option("--bit-depth", type=click.Choice(["8", "10"]), default="8", show_default=True,
               help="Bits per coded sample (10: HEIC only).")
 @click.option("--normal-filter/--no-normal-filter", default=True, show_default=True,
@@ -275,10 +276,6 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     if any(j.output.suffix.lower() == ".glb" for j in jobs):
         raise UsageError(f"{dst}: a compressed glTF is a .gltf beside its .tsw files; give a folder or a .gltf "
                          "name (decompress writes a .glb)")
-    gltfs = [j.source for j in jobs if j.source.suffix.lower() in GLTF_SUFFIXES]
-    if target_size is not None and gltfs:  # one budget per file would not say how to share it among textures
-        raise UsageError(f"{gltfs[0]}: --target-size is for image and material files; a glTF's materials take "
-                         "--target-psnr or --quality")
     check_outputs(jobs, batch, dst, force)
     model = load_model(model_spec, recipe, codec)
     # a glTF coded per texture meets other recipes than the one named: they get their default models
@@ -303,11 +300,12 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
 
         before, after, reports = compress_gltf(j.source, j.output, forced, models, codec, quality, step,
                                                int(bit_depth), on_material, target_psnr, allocate, alpha_quality,
-                                               measure)
+                                               measure, target_size)
         psnrs = ", ".join(f"{r.name} {r.shaded_psnr:.2f} dB" + (f" (q{r.quality})" if target_psnr else "")
                           for r in reports if r.shaded_psnr is not None)
+        at = f" at q{reports[0].quality}" if target_size is not None and reports else ""
         return Result(j, before, after, f"{j.source} -> {j.output}: {len(reports)} material(s), "
-                                        f"textures {before:,} -> {after:,} bytes; "
+                                        f"textures {before:,} -> {after:,} bytes{at}; "
                                         + (f"shaded PSNR {psnrs}" if measure else "shaded PSNR not measured"),
                       details={"materials": [r.to_json() for r in reports]})
 

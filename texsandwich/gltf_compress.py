@@ -16,6 +16,7 @@ exactly as ``decompress`` will.
 
 from __future__ import annotations
 
+import io
 import math
 import threading
 import warnings
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from texsandwich.assets import PBR8, Material, assemble, decode_map
 from texsandwich.container import read_tsw
@@ -35,7 +37,7 @@ from texsandwich.images import ALPHA
 from texsandwich.models import SandwichModel
 from texsandwich.pipeline import compress as compress_image
 from texsandwich.pipeline import decode_side
-from texsandwich.rdo import search_quality
+from texsandwich.rdo import SizeTarget, search_quality, search_size
 from texsandwich.recipes import Recipe, get_recipe
 from texsandwich.shading.distortion import ShadedDistortion
 from texsandwich.sources import from_material
@@ -204,11 +206,13 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
                   on_material: Callable[[int, int, MaterialReport], None] | None = None,
                   target_psnr: float | None = None, allocate: bool = True,
                   alpha_quality: int | str | None = None,
-                  measure: bool = True) -> tuple[int, int, list[MaterialReport]]:
+                  measure: bool = True, target_size: SizeTarget | None = None) -> tuple[int, int, list[MaterialReport]]:
     """Compress every textured material of ``src`` into ``.tsw`` files beside ``out`` and write ``out``.
 
     With ``target_psnr`` each material gets the lowest quality whose shaded PSNR reaches it (a
-    warning names materials that cannot reach it even at quality 100). ``out`` is written last, so
+    warning names materials that cannot reach it even at quality 100). With ``target_size`` the model's
+    ``.tsw`` files together get the highest quality, one for all, that fits the budget (bits per pixel:
+    per pixel of the coded textures; :func:`model_quality_for_size`). ``out`` is written last, so
     its presence means the asset is done. ``measure=False`` skips the decode that only reports each
     material's shaded PSNR (None in its report; not with ``target_psnr``). Returns (bytes before,
     bytes after, one report per material); ``on_material(i, n, report)`` is called as each finishes.
@@ -217,6 +221,10 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
     out.parent.mkdir(parents=True, exist_ok=True)
     if target_psnr is not None and not measure:
         raise UsageError("--target-psnr is found by measuring each material; it cannot go with --no-measure")
+    if target_size is not None:
+        quality = model_quality_for_size(gltf, src, mats, forced, target_size, lambda: _Coder(
+            gltf, src, out.stem, models, codec, step, bit_depth, allocate, alpha_quality=alpha_quality,
+            measure=False, roles=role_recipes(forced)))
     coder = _Coder(gltf, src, out.stem, models, codec, step, bit_depth, allocate, search=target_psnr is not None,
                    alpha_quality=alpha_quality, measure=measure, roles=role_recipes(forced))
     sizes = {i: len(image_bytes(gltf, src, i)) for gm in mats for i in gm.images}
@@ -242,6 +250,39 @@ def compress_gltf(src: Path, out: Path, forced: Recipe | None, models: Callable[
     before = sum(sizes.values())
     write_compressed_gltf(gltf, src, out, coder.covered)  # last: its presence means 'done'
     return before, sum(r.bytes_out for r in reports), reports
+
+
+def model_quality_for_size(gltf, src: Path, mats: list[GltfMaterial], forced: Recipe | None, target: SizeTarget,
+                           new_coder: Callable[[], _Coder]) -> int:
+    """The highest quality at which all of a model's ``.tsw`` files together fit ``target``, each try
+    every material encoded once (a fresh coder: shared images counted once, nothing written or decoded).
+
+    Why one quality for the whole model and not a budget split by equal slopes: a split needs each
+    material's rate-distortion curve (several measured encodes each) and a quality per material in the
+    report; one quality is what ``--quality`` gives, found in 4-6 tries, and the encodes are
+    deterministic, so the files written afterwards at that quality have the sizes the search saw.
+    """
+    pixels = 0  # per pixel of the distinct source textures coded (a shared image once), as --target-size says
+    for i in {i for gm in mats for i in gm.images}:
+        with Image.open(io.BytesIO(image_bytes(gltf, src, i))) as im:  # the header only: no decode
+            pixels += im.width * im.height
+    budget = target.bytes_for(pixels)
+
+    def total(q: int) -> int:
+        coder = new_coder()
+        n = 0
+        for k, gm in enumerate(mats):
+            coded = coder.code(k, gm, material_recipe(gm, forced), q)
+            coder.decoded_images.update(coded.decoded_images)  # a shared image is coded (and counted) once
+            n += sum(len(d) for d in coded.files.values())
+        return n
+
+    q, size, fits = search_size(total, budget, size=lambda n: n)
+    if not fits:
+        per_pixel = f" ({budget:,} bytes)" if target.bpp is not None else ""
+        warnings.warn(f"{src.name}: its textures take {size:,} bytes at quality 0, the coarsest, above the target "
+                      f"{target}{per_pixel}", stacklevel=3)
+    return q
 
 
 def _channels_for(image: np.ndarray, recipe: Recipe) -> np.ndarray:

@@ -139,12 +139,7 @@ class _Measured(Protocol):
     psnr: float
 
 
-class _Sized(Protocol):
-    data: bytes
-
-
 _C = TypeVar("_C", bound=_Measured)
-_S = TypeVar("_S", bound=_Sized)
 _T = TypeVar("_T")
 
 
@@ -167,20 +162,21 @@ def search_quality(code: Callable[[int], _C], target: float, start: int = 50) ->
     return hi, tried[hi], True
 
 
-def search_size(code: Callable[[int], _S], budget: int, start: int = 50) -> tuple[int, _S, bool]:
-    """The highest codec quality whose file (``code(quality).data``) fits in ``budget`` bytes, each try one
-    real encode (no decode needed: the size is known once encoded).
+def search_size(code: Callable[[int], _T], budget: int, start: int = 50,
+                size: Callable[[_T], int] = lambda c: len(c.data)) -> tuple[int, _T, bool]:
+    """The highest codec quality whose file (``size(code(quality))`` bytes, by default its ``data``'s length)
+    fits in ``budget`` bytes, each try one real encode (no decode needed: the size is known once encoded).
 
     Returns (quality, coded, fits); does not fit: quality 0's, the smallest the codec makes. The same
     search as :func:`search_quality` on the log of the size, which is close to linear in quality over
     tens of steps (bits halve every ~6 QP, QP is linear in quality), so it also takes 4-5 encodes; it
     walks 1..100 as that one does, and tries 0 only when 1 does not fit.
     """
-    lo, _, tried = _bracket(code, lambda c: math.log(max(len(c.data), 1)), math.log(budget + 0.5), start)
+    lo, _, tried = _bracket(code, lambda c: math.log(max(size(c), 1)), math.log(budget + 0.5), start)
     if lo >= 1:
         return lo, tried[lo], True
     coarsest = code(0)  # even quality 1 is larger than the budget
-    return 0, coarsest, len(coarsest.data) <= budget
+    return 0, coarsest, size(coarsest) <= budget
 
 
 def _bracket(code: Callable[[int], _T], score: Callable[[_T], float], target: float,
