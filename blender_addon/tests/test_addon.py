@@ -407,6 +407,19 @@ def test_export_and_material_panel_with_a_psnr_target(addon, tmp_path):
     assert info["shaded_psnr"] >= 36.0 and info["target_psnr"] == 36.0 and 1 <= info["quality"] <= 100
 
 
+def test_export_and_material_panel_with_a_size_budget(addon, tmp_path):
+    scene.build_scene(procedural=False)
+    out = tmp_path / "budget" / "scene.gltf"
+    assert _export(out, rate="SIZE", target_mb=0.004) == {"FINISHED"}  # 4,000 bytes for the model's textures
+    assert sum(p.stat().st_size for p in out.parent.glob("*.tsw")) <= 4000
+    mats = json.loads((out.parent / "library.json").read_text())["assets"][0]["materials"]
+    assert len({m["quality"] for m in mats}) == 1  # one quality for the whole model
+    mat = bpy.data.materials["stone"]
+    assert _compress_active(mat, rate="SIZE", target_mb=0.002) == {"FINISHED"}
+    info = mat["texsandwich"]
+    assert info["bytes_out"] <= 2000 and info["target_size"] == "0.002M" and info["target_psnr"] == 0.0
+
+
 class _Layout:
     """Records what a draw() puts on screen (headless Blender has no UI to draw into)."""
 

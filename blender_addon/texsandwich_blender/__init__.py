@@ -7,7 +7,7 @@ glTF with texsandwich textures, and Properties › Material / World › texsandw
 bl_info = {
     "name": "texsandwich",
     "author": "texsandwich developers",
-    "version": (0, 3, 0),
+    "version": (0, 3, 1),
     "blender": (3, 6, 0),
     "location": "File > Export/Import > glTF with texsandwich textures; Properties > Material/World > texsandwich",
     "description": "glTF export/import with neural-sandwich compressed textures (HEIC/JPEG inside .tsw)",

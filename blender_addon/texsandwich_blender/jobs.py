@@ -257,8 +257,23 @@ class ImportJob(Job):
         self.tmp = None
 
 
-def _rate_args(quality: int, target_psnr: float | None) -> list[str]:
-    return ["--target-psnr", f"{target_psnr:g}"] if target_psnr else ["--quality", str(quality)]
+SIZE_VERSION = (0, 6, 11)
+"""The CLI that takes ``--target-size`` for glTF models (a Size budget)."""
+
+
+def _rate_args(quality: int, target: float | str | None) -> list[str]:
+    """The CLI's rate options: a PSNR target (a number), a size budget (a string such as ``"4M"``), or the
+    quality."""
+    if isinstance(target, str):
+        return ["--target-size", target]
+    return ["--target-psnr", f"{target:g}"] if target else ["--quality", str(quality)]
+
+
+def rate_record(target: float | str | None) -> dict:
+    """What a compressed material or world records of its rate setting (the panel shows it)."""
+    if isinstance(target, str):
+        return {"target_psnr": 0.0, "target_size": target}
+    return {"target_psnr": float(target or 0.0)}
 
 
 def _safe(name: str) -> str:
@@ -389,7 +404,7 @@ class MaterialJob(CompressThenDecode):
                 "recipe": report["recipe"], "bytes_in": int(report["bytes_in"]), "bytes_out": int(report["bytes_out"]),
                 "shaded_psnr": -1.0 if report["shaded_psnr"] is None else float(report["shaded_psnr"]),
                 "quality": int(report.get("quality") or self.quality), "codec": self.codec,
-                "target_psnr": float(self.target_psnr or 0.0), "storage": "packed" if self.pack else str(store),
+                **rate_record(self.target_psnr), "storage": "packed" if self.pack else str(store),
             }
         finally:
             self.cleanup()
@@ -493,6 +508,15 @@ RECIPE_ITEMS = [
      "rgb-hr2: each base colour through a codec image of half its size (a 4K texture for a 2K-limited decoder), "
      "the other maps by role; needs texsandwich 0.6.10")]
 """How materials are coded: the CLI's ``--recipe`` for a glTF (``AUTO``: none given)."""
+RATE_ITEMS = [
+    ("QUALITY", "Quality", "One codec quality for every texture"),
+    ("TARGET", "Target PSNR", "Per material, the smallest files whose shaded PSNR reaches the target"),
+    ("SIZE", "Size budget", "The compressed textures fit this many megabytes together (per exported model, per "
+                            "material, or the world's image), at the highest quality that fits; needs texsandwich "
+                            "0.6.11")]
+"""The Rate choices of the export, the material and world operators and the panels' settings."""
+RATE_PROPS = {"QUALITY": "quality", "TARGET": "target_psnr", "SIZE": "target_mb"}
+"""The property each Rate choice is set with."""
 
 WORLD_VERSION = (0, 6, 10)
 """The first CLI that reads Radiance .hdr and float TIFF environments (and takes ``-o`` folders as used here)."""
@@ -591,7 +615,7 @@ class WorldJob(CompressThenDecode):
                 "recipe": "hdr-444" if img.is_float else "rgb-420", "bytes_in": int(a.get("bytes_in", 0)),
                 "bytes_out": int(a.get("bytes_out", 0)), "psnr": -1.0 if psnr is None else float(psnr),
                 "quality": int(a.get("quality") or self.quality), "codec": self.codec,
-                "target_psnr": float(self.target_psnr or 0.0), "storage": "packed" if self.pack else str(store),
+                **rate_record(self.target_psnr), "storage": "packed" if self.pack else str(store),
             }
         finally:
             self.cleanup()

@@ -14,7 +14,19 @@ from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, St
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from .cli import CliError, find_cli
-from .jobs import RECIPE_ITEMS, ExportJob, ImportJob, Job, MaterialJob, WorldJob, revert_material, revert_world
+from .jobs import (
+    RATE_ITEMS,
+    RATE_PROPS,
+    RECIPE_ITEMS,
+    SIZE_VERSION,
+    ExportJob,
+    ImportJob,
+    Job,
+    MaterialJob,
+    WorldJob,
+    revert_material,
+    revert_world,
+)
 
 LAST: dict[str, str] = {"level": "", "message": ""}
 """The last message an operator reported (what a script or a test reads after calling it)."""
@@ -54,12 +66,19 @@ class JobRunner:
         except CliError as e:
             _say(self, "ERROR", str(e))
             return {"CANCELLED"}
+        if getattr(self, "rate", None) == "SIZE" and version is not None and version < SIZE_VERSION:
+            _say(self, "ERROR", f"a Size budget needs texsandwich {'.'.join(map(str, SIZE_VERSION))} or newer "
+                                f"(found {'.'.join(map(str, version))})")
+            return {"CANCELLED"}
         job = make_job(cli)
         job.cli_version = version
         return self.run(context, job)
 
-    def target(self) -> float | None:
-        """The PSNR target of operators with a Rate option (None: a fixed quality)."""
+    def target(self) -> float | str | None:
+        """The target of operators with a Rate option: a PSNR (dB), a size budget (``"4M"``), or None (a fixed
+        quality)."""
+        if self.rate == "SIZE":
+            return f"{self.target_mb:g}M"
         return self.target_psnr if self.rate == "TARGET" else None
 
     def run(self, context, job: Job):
@@ -130,9 +149,10 @@ _codec = EnumProperty(name="Codec", items=[("heic", "HEIC", "HEVC still images (
                                            ("jpeg", "JPEG", "Baseline JPEG: decodes everywhere")], default="heic")
 _quality = IntProperty(name="Quality", min=1, max=100, default=50,
                        description="Codec quality 1-100; higher is larger and closer to the source")
-_rate = EnumProperty(name="Rate", items=[("QUALITY", "Quality", "One codec quality for every texture"),
-                                         ("TARGET", "Target PSNR", "Per material, the smallest files whose shaded "
-                                                                   "PSNR reaches the target")], default="QUALITY")
+_rate = EnumProperty(name="Rate", items=RATE_ITEMS, default="QUALITY")
+_size = FloatProperty(name="Size (MB)", min=0.001, max=100000.0, default=4.0, precision=2, subtype="NONE",
+                      description="Megabytes (10^6 bytes) the compressed textures may take together: an export's "
+                                  "per model, a material's, a world's image; one codec quality is searched")
 _target = FloatProperty(name="Target PSNR", min=20.0, max=60.0, default=40.0, precision=1, subtype="NONE",
                         description="Shaded-surface PSNR (dB) each material must reach; the codec quality is "
                                     "searched per material")
@@ -153,6 +173,7 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
     rate: _rate  # type: ignore[valid-type]
     quality: _quality  # type: ignore[valid-type]
     target_psnr: _target  # type: ignore[valid-type]
+    target_mb: _size  # type: ignore[valid-type]
     codec: _codec  # type: ignore[valid-type]
     recipe: _material_recipe  # type: ignore[valid-type]
     use_selection: BoolProperty(name="Selected Objects", default=False)  # type: ignore[valid-type]
@@ -165,7 +186,7 @@ class EXPORT_SCENE_OT_texsandwich_gltf(JobRunner, bpy.types.Operator, ExportHelp
         layout = self.layout
         layout.use_property_split = True
         layout.prop(self, "rate")
-        layout.prop(self, "quality" if self.rate == "QUALITY" else "target_psnr")
+        layout.prop(self, RATE_PROPS[self.rate])
         for name in ("codec", "recipe", "use_selection"):
             layout.prop(self, name)
 
@@ -194,6 +215,7 @@ class InPlaceCompress(JobRunner):
     rate: _rate  # type: ignore[valid-type]
     quality: _quality  # type: ignore[valid-type]
     target_psnr: _target  # type: ignore[valid-type]
+    target_mb: _size  # type: ignore[valid-type]
     codec: _codec  # type: ignore[valid-type]
     pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
                        description="Pack the decoded images (otherwise they and the .tsw files go to "
@@ -206,7 +228,7 @@ class InPlaceCompress(JobRunner):
     def invoke(self, context, event):
         settings = context.scene.texsandwich
         self.quality, self.codec, self.pack = settings.quality, settings.codec, settings.pack
-        self.rate, self.target_psnr = settings.rate, settings.target_psnr
+        self.rate, self.target_psnr, self.target_mb = settings.rate, settings.target_psnr, settings.target_mb
         return self.execute(context)
 
     def job_options(self) -> dict:

@@ -5,7 +5,7 @@ import bpy
 from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from .cli import REQUIRED_VERSION, version_string
-from .jobs import PROP, RECIPE_ITEMS, material_summary, world_summary
+from .jobs import PROP, RATE_ITEMS, RATE_PROPS, RECIPE_ITEMS, material_summary, world_summary
 from .nodes import image_nodes, material_roles, world_environment
 
 
@@ -51,11 +51,12 @@ def detection(context, refresh: bool = False) -> tuple[bool, str]:
 class TexsandwichSettings(bpy.types.PropertyGroup):
     """Scene-wide defaults of the material panel."""
 
-    rate: EnumProperty(name="Rate", items=[("QUALITY", "Quality", ""), ("TARGET", "Target PSNR", "")],  # type: ignore[valid-type]
-                       default="QUALITY")
+    rate: EnumProperty(name="Rate", items=RATE_ITEMS, default="QUALITY")  # type: ignore[valid-type]
     quality: IntProperty(name="Quality", min=1, max=100, default=50)  # type: ignore[valid-type]
     target_psnr: FloatProperty(name="Target PSNR", min=20.0, max=60.0, default=40.0,  # type: ignore[valid-type]
                                precision=1, description="Shaded-surface PSNR (dB) to reach; quality is searched")
+    target_mb: FloatProperty(name="Size (MB)", min=0.001, max=100000.0, default=4.0,  # type: ignore[valid-type]
+                             precision=2, description="Megabytes the compressed textures may take together")
     codec: EnumProperty(name="Codec", items=[("heic", "HEIC", ""), ("jpeg", "JPEG", "")],  # type: ignore[valid-type]
                         default="heic")
     pack: BoolProperty(name="Pack into .blend", default=False,  # type: ignore[valid-type]
@@ -67,7 +68,8 @@ def _compressed(layout, info, summary: str, revert: str) -> None:
     """What a compressed material or world shows: its settings, the summary line, storage, Revert."""
     box = layout.box()
     box.label(text=f"Compressed ({info['recipe']}, {info['codec'].upper()} q{info['quality']}"
-                   + (f", target {info['target_psnr']:.1f} dB)" if info.get("target_psnr") else ")"),
+                   + (f", target {info['target_psnr']:.1f} dB)" if info.get("target_psnr")
+                      else f", budget {info['target_size']}B)" if info.get("target_size") else ")"),
               icon="CHECKMARK")
     box.label(text=summary)
     box.label(text=f"Stored: {info['storage']}")
@@ -126,7 +128,7 @@ def _rate_row(layout, settings) -> None:
     row = layout.row(align=True)
     row.prop(settings, "codec", text="")
     row.prop(settings, "rate", text="")
-    row.prop(settings, "quality" if settings.rate == "QUALITY" else "target_psnr")
+    row.prop(settings, RATE_PROPS[settings.rate])
     layout.prop(settings, "pack")
 
 
