@@ -160,13 +160,11 @@ def compress_file(
     reached = True
     if target_size is not None:
         budget = target_size.bytes_for(image.shape[0] * image.shape[1])
-        q, done, reached = search_size(lambda q: code(q, measure=False), budget)
+        _, done, reached = search_size(lambda q: code(q, measure=False), budget)
         if measure:  # the tries only needed their sizes: the kept file alone is decoded and measured
             done = replace(done, psnr=score(reconstruct(read_tsw(done.data), model)))
         if not reached:
-            per_pixel = f" ({budget:,} bytes)" if target_size.bpp is not None else ""
-            warnings.warn(f"{source}: {len(done.data):,} bytes at quality {q}, the coarsest, above the target "
-                          f"{target_size}{per_pixel}", stacklevel=2)
+            warnings.warn(f"{source}: {target_size.missed(len(done.data), budget)}", stacklevel=2)
     elif target_psnr is None:
         done = code(quality)
     else:

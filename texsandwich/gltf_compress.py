@@ -279,9 +279,7 @@ def model_quality_for_size(gltf, src: Path, mats: list[GltfMaterial], forced: Re
 
     q, size, fits = search_size(total, budget, size=lambda n: n)
     if not fits:
-        per_pixel = f" ({budget:,} bytes)" if target.bpp is not None else ""
-        warnings.warn(f"{src.name}: its textures take {size:,} bytes at quality 0, the coarsest, above the target "
-                      f"{target}{per_pixel}", stacklevel=3)
+        warnings.warn(f"{src.name}: its textures take {target.missed(size, budget)}", stacklevel=3)
     return q
 
 

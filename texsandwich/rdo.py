@@ -134,6 +134,11 @@ class SizeTarget:
     def __str__(self) -> str:
         return f"{self.bpp:g} bpp" if self.bpp is not None else f"{self.bytes:,} bytes"
 
+    def missed(self, size: int, budget: int) -> str:
+        """What a warning says when even the coarsest quality (0) gives ``size`` bytes over ``budget``."""
+        per_pixel = f" ({budget:,} bytes)" if self.bpp is not None else ""
+        return f"{size:,} bytes at quality 0, the coarsest, above the target {self}{per_pixel}"
+
 
 class _Measured(Protocol):
     psnr: float
