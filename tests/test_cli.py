@@ -407,7 +407,7 @@ def test_target_size_per_pixel_fits_every_image_of_a_tree(capsys, images, tmp_pa
                             "--model", "none", "--codec", "jpeg", "--target-size", "1.5bpp", "--no-measure")
     assert code == 0, err
     index = json.loads((tmp_path / "t" / "library.json").read_text())
-    assert len(index["assets"]) == 2
+    assert len(index["assets"]) == 2 and index["target_size"] == "1.5 bpp"
     for asset in index["assets"]:
         assert asset["bpp"] <= 1.5 and 1 <= asset["quality"] < 100
     assert stdout.count("(q") == 2

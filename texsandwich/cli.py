@@ -341,7 +341,9 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
     if dst.is_dir() and (batch or any(j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs)):
         write_index(dst / "library.json", results, {"recipe": recipe_id if explicit or not any(
             j.source.suffix.lower() in GLTF_SUFFIXES for j in jobs) else "auto", "codec": codec,
-            "quality": quality, "model": {r.id: models(r).model_id for r in pair} if pair else model.model_id})
+            "quality": quality, **({"target_psnr": target_psnr} if target_psnr is not None else {}),
+            **({"target_size": str(target_size)} if target_size is not None else {}),
+            "model": {r.id: models(r).model_id for r in pair} if pair else model.model_id})
     _finish(results, progress, batch)
 
 
