@@ -236,6 +236,21 @@ def test_several_inputs_to_a_file_name_are_refused_not_made_a_folder(capsys, ima
     assert code == 0 and (tmp_path / "both.tsw" / "coffee.tsw").is_file(), err  # said with a separator: a folder
 
 
+def test_dry_run_says_what_would_be_written_and_writes_nothing(capsys, images, tmp_path):
+    out = tmp_path / "o"
+    code, stdout, err = run(capsys, "compress", str(images), "-o", str(out), "--recipe", "rgb-hr2", "--dry-run")
+    assert code == 0 and not out.exists(), err
+    assert f"chelsea.png -> {out / 'chelsea.tsw'} (rgb-hr2)" in stdout and "2 to write, 0 already done" in stdout
+    assert run(capsys, "compress", str(images / "chelsea.png"), "-o", str(out) + "/", "--recipe", "rgb-444",
+               "--model", "none")[0] == 0
+    code, stdout, _ = run(capsys, "compress", str(images), "-o", str(out), "--recipe", "rgb-444", "-n")
+    assert "chelsea.tsw: done, would be skipped" in stdout and "1 to write, 1 already done" in stdout
+    assert sorted(p.name for p in out.iterdir()) == ["chelsea.tsw"]  # no index, no second file
+    # the checks still run: a refusal is the same with and without --dry-run
+    one_line_error(*run(capsys, "compress", str(images / "chelsea.png"), str(images / "coffee.png"), "-o",
+                        str(tmp_path / "x.tsw"), "--recipe", "rgb-444", "-n")[::2], 2, "names a file")
+
+
 def test_batch_reports_bad_files_and_keeps_good_ones(capsys, images, tmp_path):
     (images / "broken.png").write_bytes(b"nope")
     code, _, err = run(capsys, "compress", str(images), "-o", str(tmp_path / "o"), "--recipe", "rgb-444")

@@ -12,6 +12,7 @@ import math
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -158,6 +159,19 @@ def _size_target(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(e)) from None
 
 
+def _plan(jobs: list[Job], done: Callable[[Job], bool] | None, what: Callable[[Job], str]) -> None:
+    """``--dry-run``: one line per job (source -> output, and how it would be coded or that it is done),
+    then the count; nothing is written, every check has already run."""
+    skipped = 0
+    for j in jobs:
+        if done is not None and done(j):
+            skipped += 1
+            click.echo(f"{j.source} -> {j.output}: done, would be skipped")
+        else:
+            click.echo(f"{j.source} -> {j.output} ({what(j)})")
+    click.echo(f"dry run: {len(jobs) - skipped} to write, {skipped} already done; nothing written")
+
+
 def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None) -> int | str | None:
     """``--alpha-quality``: an integer quality 0-100 or 'lossless'."""
     if value is None or value == ALPHA_LOSSLESS:
@@ -216,6 +230,9 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
               help="Decode each file (each glTF material) to report its PSNR (shaded PSNR for materials). "
                    "--no-measure skips that decode (image recipes encode ~40 % faster; the files are the same); "
                    "not with --target-psnr.")
+@click.option("--dry-run", "-n", is_flag=True,
+              help="Say what would be written (each source, its output and recipe, and what a rerun would skip "
+                   "as done) after every check, and write nothing.")
 @_jobs
 @_force
 @_quiet
@@ -225,7 +242,7 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
              step: int | None, target_psnr: float | None, target_size: SizeTarget | None, bit_depth: str,
              normal_filter: bool, allocate: bool,
              model_spec: str | None, encoder_steps: int, strip: bool, alpha_quality: int | str | None, measure: bool,
-             jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
+             dry_run: bool, jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
     """Compress images, normal maps or materials into .tsw files.
 
     SOURCES are image files, material folders (albedo/normal/roughness/ao maps, for pbr8-400) or
@@ -333,7 +350,18 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
                       + (f" (encoder optimisation: step {e.optimised.best_step} of {e.optimised.steps} kept)"
                          if e.optimised else ""), details=facts)
 
-    results = run_jobs(jobs, work, jobs_n, progress, done=None if force or not batch else output_done)
+    done = None if force or not batch else output_done
+    if dry_run:
+        def what(j: Job) -> str:
+            if j.source.suffix.lower() not in GLTF_SUFFIXES:
+                return recipe_for(j.source).id
+            if forced is None:
+                return "glTF: a recipe per material"
+            return f"glTF: base colours {forced.id}, other maps by role" if colour else f"glTF: {forced.id}"
+
+        _plan(jobs, done, what)
+        return
+    results = run_jobs(jobs, work, jobs_n, progress, done=done)
     if pair is not None:  # the index says which recipe and model each image went through
         for res in results:
             r = recipe_for(res.job.source)
