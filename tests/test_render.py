@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from texsandwich.errors import InputError
 from texsandwich.shading import mesh as mesh_mod
@@ -124,17 +125,23 @@ def test_render_of_compressed_textures_reports_finite_psnr_and_a_contact_sheet(t
     assert json.loads((tmp_path / "same" / "metrics.json").read_text())["psnr"] is None
 
 
-def test_material_folder_renders_on_a_sphere(tmp_path):
+def test_material_folder_renders_on_a_sphere(tmp_path, capsys):
     from texsandwich.assets import write_material_folder
     from texsandwich.cli import main
     from texsandwich.procedural import procedural_material
 
     write_material_folder(procedural_material(32, 32, seed=1, name="m"), tmp_path / "m")
+    flipped = np.asarray(Image.open(tmp_path / "m" / "normal.png")).copy()
+    flipped[..., 2] = 0  # z < 0: a warning the folder's reading gives
+    Image.fromarray(flipped).save(tmp_path / "m" / "normal.png")
     with pytest.raises(SystemExit) as e:
-        main(["render", str(tmp_path / "m"), "--views", "1", "--lights", "1", "--size", "48", "-o",
-              str(tmp_path / "r"), "--quiet"])
+        main(["render", str(tmp_path / "m"), "--textures", str(tmp_path / "m"), "--views", "1", "--lights", "1",
+              "--size", "48", "-o", str(tmp_path / "r"), "--quiet"])
     assert e.value.code == 0
     assert json.loads((tmp_path / "r" / "metrics.json").read_text())["triangles"] == 64 * 32 * 2
+    err = capsys.readouterr().err
+    # said for the asset and for --textures, not again each time the generated sphere's glTF is read
+    assert err.count("normals have z < 0") == 2 and "preview_sphere" not in err
 
 
 def test_mip_sampling_filters_wraps_and_keeps_constants():

@@ -81,7 +81,7 @@ class Decoder:
         if recipe.source_kind == "normal":
             return Material.from_maps(name, {"normal": self.array(tsw)})
         if recipe.source_kind != "material":
-            raise InputError(f"{name}: a {recipe.id} file holds an image, not material maps")
+            raise InputError(f"{name}: the {recipe.id} file holds an image, not material maps")
         mat = Material.from_stack(name, self.array(tsw), PBR8)
         return Material.from_maps(name, {n: mat.map(n) for n in PBR8} | decode_side(tsw))
 

@@ -10,10 +10,14 @@ a material ``.tsw``.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import shutil
 import tempfile
 import time
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +43,21 @@ class RenderOptions:
     ssaa: int = 2
 
 
+SPHERE = "preview_sphere.gltf"
+"""The glTF a material folder or material ``.tsw`` is rendered on (written into the render's work folder)."""
+
+
+@contextlib.contextmanager
+def _sphere_said_once() -> Iterator[None]:
+    """Reading the generated sphere glTF again repeats every warning its material's folder or ``.tsw`` gave
+    when it was read (as ``preview_sphere.gltf:NAME: ...``): those are left out."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=rf".*{re.escape(SPHERE)}:")
+        yield
+
+
 def _sphere_gltf(material: Material, folder: Path) -> Path:
-    path = folder / "preview_sphere.gltf"
+    path = folder / SPHERE
     write_mesh_gltf(path, *uv_sphere(64, 32), material, "preview_sphere")
     return path
 
@@ -127,11 +144,15 @@ def render_asset(asset: Path, textures: Path | None, out_dir: Path, options: Ren
         work.mkdir()
         stage.mkdir()
         gltf = renderable(Path(asset), work, decoder)
-        replace = replacement_maps(gltf, textures, work, decoder) if textures is not None else None
+        with _sphere_said_once():
+            replace = replacement_maps(gltf, textures, work, decoder) if textures is not None else None
         mesh = load_mesh(gltf)
         renderer = Renderer(mesh, options.size, options.views, options.lights, options.seed, options.backend,
                             options.ssaa)
-        original = renderer.render(load_materials(gltf))
+        with _sphere_said_once():
+            base = load_materials(gltf)
+        original = renderer.render(base)
+        del base
         metrics: dict[str, object] = {
             "asset": str(asset), "textures": None if textures is None else str(textures), "backend": renderer.backend,
             "triangles": mesh.triangle_count, "views": options.views, "lights": options.lights,
@@ -143,7 +164,9 @@ def render_asset(asset: Path, textures: Path | None, out_dir: Path, options: Ren
         if replace is None:
             metrics["frames"] = _write_frames(original, stage)
         else:
-            decoded = renderer.render(load_materials(gltf, replace))
+            with _sphere_said_once():
+                swapped = load_materials(gltf, replace)
+            decoded = renderer.render(swapped)
             _write_frames(original, stage / "original")
             _write_frames(decoded, stage / "decoded")
             contact_sheet(original, decoded, stage / "contact_sheet.png")
