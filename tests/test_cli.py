@@ -246,6 +246,8 @@ def test_dry_run_says_what_would_be_written_and_writes_nothing(capsys, images, t
     code, stdout, _ = run(capsys, "compress", str(images), "-o", str(out), "--recipe", "rgb-444", "-n")
     assert "chelsea.tsw: done, would be skipped" in stdout and "1 to write, 1 already done" in stdout
     assert sorted(p.name for p in out.iterdir()) == ["chelsea.tsw"]  # no index, no second file
+    code, stdout, _ = run(capsys, "decompress", str(out / "chelsea.tsw"), "-o", str(tmp_path / "d") + "/", "-n")
+    assert code == 0 and f"-> {tmp_path / 'd' / 'chelsea.png'} (rgb-444)" in stdout and not (tmp_path / "d").exists()
     # the checks still run: a refusal is the same with and without --dry-run
     one_line_error(*run(capsys, "compress", str(images / "chelsea.png"), str(images / "coffee.png"), "-o",
                         str(tmp_path / "x.tsw"), "--recipe", "rgb-444", "-n")[::2], 2, "names a file")

@@ -23,7 +23,7 @@ from texsandwich.adapters import ADAPTERS
 from texsandwich.assets import is_material_folder
 from texsandwich.codecs import CODECS, HEIC_TUNINGS, tuning_text
 from texsandwich.container import HEADER_BYTES, Tsw
-from texsandwich.decoding import Decoder, read_tsw_file
+from texsandwich.decoding import Decoder, read_manifest_file, read_tsw_file
 from texsandwich.encoder_opt import check_supported
 from texsandwich.errors import InputError, TexsandwichError, UsageError, environment_failure
 from texsandwich.files import compress_file, decompress_file
@@ -60,6 +60,9 @@ from texsandwich.zoo import ZOO, ZooEntry, zoo_tuning
 
 TSW_SUFFIX = ".tsw"
 
+_dry_run = click.option("--dry-run", "-n", is_flag=True,
+                        help="Say what would be written (each source, its output and recipe, and what a rerun "
+                             "would skip as done) after every check, and write nothing.")
 _force = click.option("--force", "-f", is_flag=True, help="Replace existing output files (never inputs).")
 _quiet = click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 _progress = click.option("--progress", "progress_mode", type=click.Choice(MODES), default="human", show_default=True,
@@ -230,9 +233,7 @@ def _alpha_quality(ctx: click.Context, param: click.Parameter, value: str | None
               help="Decode each file (each glTF material) to report its PSNR (shaded PSNR for materials). "
                    "--no-measure skips that decode (image recipes encode ~40 % faster; the files are the same); "
                    "not with --target-psnr.")
-@click.option("--dry-run", "-n", is_flag=True,
-              help="Say what would be written (each source, its output and recipe, and what a rerun would skip "
-                   "as done) after every check, and write nothing.")
+@_dry_run
 @_jobs
 @_force
 @_quiet
@@ -385,13 +386,14 @@ def compress(sources: tuple[str, ...], dst: Path, recipe_id: str | None, codec: 
               default=None, help="File format of 8-bit images whose names decompress chooses (a folder or several "
               "inputs; -o without a suffix) and of material maps [default: png]. 16-bit images keep their source's "
               "kind (EXR for EXR).")
+@_dry_run
 @_jobs
 @_force
 @_quiet
 @_progress
 @with_stdio("decompress")
-def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, image_format: str | None, jobs_n: int,
-               force: bool, quiet: bool, progress_mode: str) -> None:
+def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, image_format: str | None,
+               dry_run: bool, jobs_n: int, force: bool, quiet: bool, progress_mode: str) -> None:
     """Decode .tsw files: images and normal maps to PNG (or --format), materials to folders of maps.
 
     A material becomes OUT/NAME/albedo.png normal.png roughness.png occlusion.png.
@@ -433,6 +435,10 @@ def decompress(sources: tuple[str, ...], dst: Path, model_spec: str | None, imag
 
     # a batch skips outputs that exist (a rerun resumes, and nothing already there is replaced) unless --force
     done = None if force or not batch else (lambda j: j.output.exists())
+    if dry_run:
+        _plan(jobs, done, lambda j: "a compressed glTF" if j.source.suffix == ".gltf"
+              else read_manifest_file(j.source).recipe)
+        return
     results = run_jobs(jobs, work, jobs_n, progress, done=done)
     skipped = sum(r.skipped for r in results)
     if skipped:
