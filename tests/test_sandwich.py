@@ -90,6 +90,16 @@ def test_real_forward_pass_sees_real_heic_and_trains_the_pre_net_through_the_pro
     assert torch.equal(out["bits"], proxy["bits"])  # the rate stays the proxy's
     (((out["x_hat"] - x) ** 2).mean() + 0.01 * out["bits"].mean()).backward()
     assert model.pre_net.mlp.out.weight.grad.abs().sum() > 0
+    # the codec passed straight through (real_forward_grad='identity'): the same decode, and the error's
+    # gradient reaches the coded planes unchanged, as the encoder's per-image search takes it
+    y = model.pre(x).detach().requires_grad_(True)
+    model.pre = lambda _x: y  # type: ignore[method-assign]
+    out = real_codec_pass(model, x, (30, 30), np.random.default_rng(0), grad="identity")
+    assert torch.allclose(out["y_hat"], real, atol=1e-4)
+    out["y_hat"].sum().backward()
+    assert torch.equal(y.grad, torch.ones_like(y))
+    with pytest.raises(ValueError, match="'proxy' or 'identity'"):
+        real_codec_pass(model, x, (30, 30), np.random.default_rng(0), grad="none")
 
 
 @pytest.fixture(scope="module")

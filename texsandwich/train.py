@@ -83,6 +83,13 @@ class TrainConfig:
     (straight-through): the distortion is the real codec's, so detail HEIC wipes out earns the pre-net
     nothing, which a uniform-quantiser proxy cannot tell it (tools/proxy_vs_codec.py). The rate term
     stays the proxy's."""
+    real_forward_grad: str = "proxy"
+    """With ``real_forward``, what the gradient to the pre-net goes through: 'proxy' (the proxy's
+    quantiser, straight-through) or 'identity' (the codec passed straight through, as the encoder's
+    per-image optimisation does, ``encoder_opt``; the proxy then only prices the bits). Why the second:
+    proxy steps, even at lr 2e-5 with the post-net frozen, moved the GPU-trained pre-net where HEIC
+    gives less (docs/ZOO.md); the identity gradient of the real decode's error is the direction the
+    encoder's search finds gains along."""
     train_post: bool = True
     """False: the proxy steps train the pre-net alone (the gradient still flows through the post-net,
     whose weights stay as ``init`` gave them). Why: to tell whether a short small-batch CPU continuation
@@ -314,7 +321,8 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             if step % 10 == 0:
                 bar.set_postfix(stage="refine", psnr=f"{stats['psnr']:.2f}")
         else:
-            out = real_codec_pass(model, x, config.real_forward, rng) if config.real_forward else model(x)
+            out = (real_codec_pass(model, x, config.real_forward, rng, config.real_forward_grad)
+                   if config.real_forward else model(x))
             losses = loss_fn(out, x, **side)
             opt.zero_grad(set_to_none=True)
             losses["loss"].backward()
@@ -397,16 +405,20 @@ def real_decodes(model: Sandwich, y: torch.Tensor, codecs: list[str], qualities:
 
 
 def real_codec_pass(model: Sandwich, x: torch.Tensor, qualities: tuple[int, int],
-                    rng: np.random.Generator) -> dict[str, torch.Tensor]:
+                    rng: np.random.Generator, grad: str = "proxy") -> dict[str, torch.Tensor]:
     """``model(x)`` with the proxy's reconstruction replaced by real HEIC's in the forward pass only.
 
-    ``y_hat = proxy + (real - proxy).detach()``: the loss sees what HEIC returns, the gradient to the
-    pre-net flows through the proxy (HEIC has none); the bits stay the proxy's.
+    ``y_hat = through + (real - through).detach()``: the loss sees what HEIC returns; the gradient to the
+    pre-net flows through the proxy's reconstruction (``grad='proxy'``) or straight to the coded planes
+    (``'identity'``); HEIC has none. The bits stay the proxy's either way.
     """
+    if grad not in ("proxy", "identity"):
+        raise ValueError(f"real_forward_grad is 'proxy' or 'identity', not {grad!r}")
     y = model.pre(x)
     coded = model.proxy(y)
     real = real_decodes(model, y, ["heic"], qualities, rng).to(x.device)
-    y_hat = coded["x_hat"] + (real - coded["x_hat"]).detach()
+    through = coded["x_hat"] if grad == "proxy" else y
+    y_hat = through + (real - through).detach()
     return {**coded, "bottleneck": y, "y_hat": y_hat, "x_hat": model.post(y_hat)}
 
 
