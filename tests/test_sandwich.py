@@ -582,3 +582,17 @@ def test_gpu_launch_passes_each_specs_overrides_to_train_zoo(tmp_path):
     assert args["model-a"] == [*common, "--only", "model-a", "--out", str(tmp_path / "gpu"),
                                "--set", "refine_steps=1500", "refine_qualities=(10,60)", "x=*"]
     assert args["model-b"] == [*common, "--only", "model-b", "--out", str(tmp_path / "gpu")]
+
+
+def test_with_the_codec_passed_straight_through_the_proxy_step_stays_put(tmp_path, example_dir):
+    # the proxy's reconstruction is not in the loss then: its step would learn from the rate alone and grow
+    def step_after(steps: int, **kw) -> float:
+        cfg = TrainConfig(recipe="rgb-444", data=str(example_dir), split="all", preset="lite", steps=steps, crop=32,
+                          batch=2, checkpoint_seconds=0, **kw)
+        out = tmp_path / f"{steps}-{len(kw)}.safetensors"
+        train(cfg, out, progress=False)
+        return float(load_sandwich(out).proxy.step.q.float().sum())
+
+    identity = {"real_forward": (30, 30), "real_forward_grad": "identity"}
+    assert step_after(1, **identity) == step_after(4, **identity)
+    assert step_after(1) != step_after(4)  # through the proxy it learns, as before

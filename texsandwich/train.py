@@ -247,7 +247,10 @@ def train(config: TrainConfig, output: Path, resume: bool = False, progress: boo
             if key in init_bands:
                 model.post_bands[k - 1].load_state_dict(init_bands[key])
     model = model.to(device).to(memory_format=torch.channels_last)
-    step_params = list(model.proxy.parameters())
+    # with the codec passed straight through, the proxy's reconstruction is not in the loss: its step
+    # would learn from the rate alone and grow without bound (17 -> 19 in 200 steps), so it stays put
+    identity = bool(config.real_forward) and config.real_forward_grad == "identity"
+    step_params = [] if identity else list(model.proxy.parameters())
     others = [p for n, p in model.named_parameters()
               if not n.startswith("proxy.") and (config.train_post or not n.startswith(("post_net.", "post_bands.")))]
     # the step is one scalar on a 1..255 scale: it needs a far larger learning rate than the weights
