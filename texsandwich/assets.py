@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 
 from texsandwich.errors import InputError
 from texsandwich.fsutil import atomic_write, write_new_folder
-from texsandwich.images import IMAGE_SUFFIXES, dds_check, dds_two_channel, encode_image, png_header_bit_depth
+from texsandwich.images import IMAGE_SUFFIXES, dds_two_channel, encode_image, png_header_bit_depth, say_dds
 
 MAP_CHANNELS: dict[str, int] = {"albedo": 3, "normal": 3, "roughness": 1, "occlusion": 1, "metallic": 1}
 """Every map a material may have, with its channel count, in the canonical order."""
@@ -190,9 +190,7 @@ def _read_map(path: Path, kind: str = "") -> np.ndarray:
         raise InputError(f"{path}: no such file") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read image ({e})") from None
-    if Path(path).suffix.lower() == ".dds":
-        for note in dds_check(Path(path)):  # a float (HDR) surface is refused here
-            warnings.warn(note, stacklevel=3)
+    say_dds(path)  # a float (HDR) surface is refused here
     return decode_map(data, str(path))
 
 

@@ -173,10 +173,16 @@ def read_image8_alpha(path: Path) -> tuple[np.ndarray, np.ndarray | None, ImageM
     return _read_image8(path, keep_alpha=True)
 
 
-def _read_image8(path: Path, keep_alpha: bool) -> tuple[np.ndarray, np.ndarray | None, ImageMeta]:
+def say_dds(path: Path) -> None:
+    """For a ``.dds`` file, :func:`dds_check`'s notes as warnings (an HDR surface is refused); other files
+    pass: what every reader of an 8-bit image or map does before Pillow reads it."""
     if Path(path).suffix.lower() == ".dds":
         for note in dds_check(Path(path)):
-            warnings.warn(note, stacklevel=3)
+            warnings.warn(note, stacklevel=4)
+
+
+def _read_image8(path: Path, keep_alpha: bool) -> tuple[np.ndarray, np.ndarray | None, ImageMeta]:
+    say_dds(path)
     try:
         with Image.open(path) as im:
             im.load()
