@@ -26,7 +26,7 @@ from texsandwich.assets import (
 )
 from texsandwich.data import list_images, split_items
 from texsandwich.errors import InputError
-from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr, read_hdr_alpha
+from texsandwich.hdr.io import HDR_SUFFIXES, HdrSource, is_16bit_file, read_hdr, read_hdr_alpha, sixteen_to_8
 from texsandwich.images import ALPHA, NO_META, ImageMeta, dds_two_channel, read_image8, read_image8_alpha
 from texsandwich.recipes import Recipe
 
@@ -112,7 +112,7 @@ def _wide_normal_map(path: Path) -> np.ndarray:
         raise InputError(f"{path}: a {kind} holds light, not a normal map; normal recipes take 8- or 16-bit "
                          "PNG/TIFF or EXR normal maps")
     warnings.warn(f"{path}: 16-bit normal map converted to 8 bits", stacklevel=3)
-    return ((signal.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    return sixteen_to_8(signal)
 
 
 def read_sources(path: Path, recipe: Recipe, frames: bool = True) -> list[Source]:

@@ -86,6 +86,11 @@ def _rgb_from_channels(channels: dict[str, np.ndarray], path: Path, say_gray: bo
     raise InputError(f"{path}: EXR has no R, G, B or Y channels (has {', '.join(names)})")
 
 
+def sixteen_to_8(a: np.ndarray) -> np.ndarray:
+    """16-bit samples rounded to the nearest of the 256 8-bit steps (``round(a / 257)``, in integers)."""
+    return ((a.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
 def alpha_to_8bit(alpha: np.ndarray, path: Path) -> np.ndarray | None:
     """A 16-bit or float alpha (``[H, W]``) as the ``[H, W, 1]`` uint8 side map the codec carries, or None
     when it is fully opaque (nothing to carry, said in a warning as for 8-bit images).
@@ -95,7 +100,7 @@ def alpha_to_8bit(alpha: np.ndarray, path: Path) -> np.ndarray | None:
     [0, 1], each counted in a warning). A warning says when the 8-bit steps change values.
     """
     if alpha.dtype == np.uint16:
-        eight = ((alpha.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)  # round(a / 257)
+        eight = sixteen_to_8(alpha)
         changed = int((eight.astype(np.uint16) * 257 != alpha).sum())
     else:
         a = np.asarray(alpha, np.float32)
