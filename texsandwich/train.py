@@ -86,10 +86,11 @@ class TrainConfig:
     real_forward_grad: str = "proxy"
     """With ``real_forward``, what the gradient to the pre-net goes through: 'proxy' (the proxy's
     quantiser, straight-through) or 'identity' (the codec passed straight through, as the encoder's
-    per-image optimisation does, ``encoder_opt``; the proxy then only prices the bits). Why the second:
-    proxy steps, even at lr 2e-5 with the post-net frozen, moved the GPU-trained pre-net where HEIC
-    gives less (docs/ZOO.md); the identity gradient of the real decode's error is the direction the
-    encoder's search finds gains along."""
+    per-image optimisation does, ``encoder_opt``; the proxy then only prices the bits). Why the second
+    was tried: proxy steps, even at lr 2e-5 with the post-net frozen, moved the GPU-trained pre-net where
+    HEIC gives less, and the identity gradient is the direction the encoder's per-image search gains
+    along. Measured (docs/ZOO.md): as a training signal it lost too (-0.25 dB on the held-out textures,
+    the pre-net sending more detail than the proxy-priced bits said it cost); kept for experiments."""
     train_post: bool = True
     """False: the proxy steps train the pre-net alone (the gradient still flows through the post-net,
     whose weights stay as ``init`` gave them). Why: to tell whether a short small-batch CPU continuation
