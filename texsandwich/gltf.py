@@ -177,10 +177,7 @@ def read_gltf(path: Path, require: bool = True, warn_fill: bool = True,
                 said.add(info.index)
                 warnings.warn(f"{path}: texture {info.index} has only a {ext} image, which cannot be decoded here; "
                               "it is kept as it is and its maps are not coded", stacklevel=2)
-        base = _tex_image(gltf, pbr.baseColorTexture) if pbr else None
-        mr = _tex_image(gltf, pbr.metallicRoughnessTexture) if pbr else None
-        nrm = _tex_image(gltf, mat.normalTexture)
-        occ = _tex_image(gltf, mat.occlusionTexture)
+        base, mr, nrm, occ = (_tex_image(gltf, info) for info in infos)
         key = (base, nrm, mr, occ)
         if all(k is None for k in key):
             continue
